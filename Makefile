@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make app` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.medlens-installed
+PORT   ?= 8501
+
+.PHONY: setup app test test-fast bench e2e clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+app: setup
+	@echo "medlens: open http://localhost:$(PORT) in your browser"
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m streamlit run streamlit_app.py \
+		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+# Unit, AppTest and (when Debian's chromium is installed) end-to-end browser tests.
+test: setup
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -n 2 --dist loadfile
+
+test-fast: setup
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -n 2 --dist loadfile -m "not slow and not e2e"
+
+bench: setup
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

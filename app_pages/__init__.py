@@ -1,0 +1,1 @@
+"""Streamlit pages of medlens; ``registry.PAGES`` lists them for the navigation."""

@@ -1,0 +1,53 @@
+"""Train any course model on its built-in data, live: the shell every page builds on."""
+import streamlit as st
+
+from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, url_setting, write_url
+from models.zoo import MODEL_NAMES, build_model, demo_data
+
+st.title("Train a course model")
+st.markdown(
+    "Pick one of the course's models and train it on its built-in data. The learning "
+    "curves redraw after every epoch; **Stop** keeps the weights of the last finished epoch."
+)
+
+c1, c2, c3, c4 = st.columns(4)
+name = c1.selectbox("Model", MODEL_NAMES, key=url_setting("train_model", "cnn", options=MODEL_NAMES))
+epochs = c2.number_input("Epochs", 0, 50, key=url_setting("train_epochs", 3, bounds=(0, 50)))
+batch = c3.select_slider("Batch size", [8, 16, 32, 64, 128], key=url_setting("train_batch", 32, options=[8, 16, 32, 64, 128]))
+lr = c4.number_input("Learning rate", 1e-5, 10.0, format="%.4f", key=url_setting("train_lr", 3e-3, bounds=(1e-5, 10.0)))
+write_url()
+
+
+@st.cache_data(show_spinner=False)
+def cached_data(model_name: str):
+    """Built-in data, made once per process and shared read-only."""
+    return demo_data(model_name, seed=0)
+
+
+(x, y), (xv, yv), spec = cached_data(name)
+entry = session_model("train_any_model", (name,), lambda: build_model(name))
+st.caption(f"{entry.model.count_params():,} parameters · {len(y)} training and {len(yv)} validation samples")
+
+curves = st.empty()
+
+
+def redraw(progress, model):
+    ax = plot_history(entry.history, keys=("loss", "val_loss"), ax=figure(6, 3).subplots())
+    curves.pyplot(ax.figure, clear_figure=False)
+
+
+left, right = st.columns([1, 1])
+go = left.button("Train", type="primary", icon=":material/play_arrow:")
+if right.button("Reset model", icon=":material/restart_alt:"):
+    del st.session_state["train_any_model"]
+    st.rerun()
+if go:
+    st.button("Stop", icon=":material/stop:")  # clicking reruns the page: training stops, weights kept
+    from models.train import train
+
+    train(entry.model, x, y, epochs=int(epochs), batch_size=int(batch), validation_data=(xv, yv),
+          learning_rate=float(lr), loss=spec.loss, metrics=spec.metrics, history=entry.history,
+          observers=[LiveTraining(redraw)])
+if len(entry.history):
+    redraw(None, entry.model)
+    report(entry.history)

@@ -1,0 +1,177 @@
+"""Shared page helpers: settings in the URL, per-session models, live training.
+
+Pages stay thin: widgets -> cached call into models/explainers -> figure.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+from matplotlib.figure import Figure
+
+_BOUND = "_medlens_url_keys"
+
+
+# ---------------------------------------------------------------- URL settings
+def _decode(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(raw)
+    if isinstance(default, int):
+        return int(float(raw))
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, (list, tuple)):
+        items = [s for s in raw.split(",") if s != ""]
+        if default and not isinstance(default[0], str):
+            items = [type(default[0])(s) for s in items]
+        return type(default)(items)
+    return raw
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def url_setting(key: str, default: Any, options: Any = None, bounds: tuple | None = None) -> str:
+    """Initialise a widget's value from ``?key=...`` in the URL (else ``default``).
+
+    Use the returned key as the widget's ``key=`` and give the widget no
+    ``value=``; :func:`write_url` puts the current values back in the URL so
+    a teacher can share a link to a prepared demo. A malformed URL value is
+    ignored with a notice, never a crash.
+    """
+    if key not in st.session_state:
+        value = default
+        raw = st.query_params.get(key)
+        if raw is not None:
+            try:
+                value = _decode(raw, default)
+                if options is not None:
+                    values = value if isinstance(value, (list, tuple)) else [value]
+                    if any(v not in options for v in values):
+                        raise ValueError(raw)
+                if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                    raise ValueError(raw)
+            except (ValueError, TypeError):
+                value = default
+                st.toast(f"Ignored the URL setting {key}={raw!r}: not a valid value.")
+        st.session_state[key] = value
+    st.session_state.setdefault(_BOUND, set()).add(key)
+    return key
+
+
+def write_url() -> None:
+    """Write every bound setting of this page back into the URL's query string."""
+    for key in sorted(st.session_state.get(_BOUND, ())):
+        if key in st.session_state:
+            encoded = _encode(st.session_state[key])
+            if st.query_params.get(key) != encoded:
+                st.query_params[key] = encoded
+
+
+# ------------------------------------------------------------ per-user models
+@dataclass
+class SessionModel:
+    """A model that belongs to one browser session, with its training history."""
+
+    signature: tuple
+    model: Any
+    history: Any
+    extra: dict = field(default_factory=dict)
+
+
+def session_model(key: str, signature: tuple, build: Callable[[], Any]) -> SessionModel:
+    """This session's model under ``key``; rebuilt only when ``signature`` changes.
+
+    Models live in ``st.session_state`` (never a shared cache), so 30 people
+    training at once never see each other's weights, and a rerun never
+    rebuilds or retraces a model that is already there.
+    """
+    from models.train import TrainingHistory
+
+    entry = st.session_state.get(key)
+    if entry is None or entry.signature != signature:
+        entry = SessionModel(signature, build(), TrainingHistory())
+        st.session_state[key] = entry
+    return entry
+
+
+# -------------------------------------------------------------- live training
+class LiveTraining:
+    """Observer that drives a progress bar and redraws a page's figures every epoch.
+
+    Args:
+        redraw: called as ``redraw(progress, model)`` after each epoch (and once
+            at the start); draw into placeholders the page owns.
+        min_interval_s: batch updates are throttled to this interval so the
+            browser is not flooded.
+    """
+
+    def __init__(self, redraw: Callable[[Any, Any], None] | None = None, min_interval_s: float = 0.25):
+        self.bar = st.progress(0.0, text="Starting…")
+        self.redraw = redraw
+        self.min_interval_s = min_interval_s
+        self._last = 0.0
+
+    def on_train_begin(self, info):
+        self.info = info
+        self.bar.progress(0.0, text=f"Training on {info['device']}…")
+
+    def on_batch_end(self, p):
+        now = time.perf_counter()
+        if now - self._last < self.min_interval_s:
+            return
+        self._last = now
+        done = ((p.epoch - 1) * p.batches + p.batch) / max(p.epochs * p.batches, 1)
+        self.bar.progress(min(done, 1.0), text=f"Epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches} · "
+                                               f"loss {p.logs.get('loss', float('nan')):.4f} · "
+                                               f"{p.samples_per_s:,.0f} samples/s")
+
+    def on_epoch_end(self, p, model):
+        metrics = " · ".join(f"{k} {v:.3f}" for k, v in p.logs.items())
+        self.bar.progress(min(p.epoch / max(p.epochs, 1), 1.0), text=f"Epoch {p.epoch}/{p.epochs} · {metrics}")
+        if self.redraw is not None:
+            self.redraw(p, model)
+
+    def on_train_end(self, history):
+        self.bar.progress(1.0, text=history.message)
+
+
+def report(history) -> None:
+    """Show how a run ended: success, a stop, or a divergence with what to do."""
+    if history.status == "diverged":
+        st.error(history.message, icon=":material/warning:")
+    elif history.status in ("stopped", "interrupted"):
+        st.warning(history.message)
+    elif history.status == "finished" and history.message:
+        st.success(history.message)
+
+
+def figure(width: float = 6.0, height: float = 4.0, **kwargs) -> Figure:
+    """A matplotlib Figure that is not registered with pyplot (thread-safe in Streamlit)."""
+    return Figure(figsize=(width, height), layout="constrained", **kwargs)
+
+
+def plot_history(history, keys: tuple[str, ...] = ("loss", "val_loss"), ax=None, title: str = "Learning curves"):
+    """Loss (or any metric) per epoch from a :class:`models.train.TrainingHistory`."""
+    if ax is None:
+        ax = figure(5, 3).subplots()
+    h = history.history
+    for key in keys:
+        if key in h:
+            ax.plot(range(1, len(h[key]) + 1), h[key], marker="o", ms=3, label=key)
+    ax.set_xlabel("epoch")
+    ax.set_title(title)
+    if any(k in h for k in keys):
+        ax.legend()
+    ax.grid(alpha=0.3)
+    return ax

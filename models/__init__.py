@@ -1,0 +1,53 @@
+"""medlens.models: Keras 3 builders for the course's six models, offline data and training.
+
+Everything here is imported lazily, so ``import models`` (and ``models.data``)
+does not wait for TensorFlow: the app's home page stays instant.
+
+    from models import build_cnn, train
+    from models.data import make_lesions
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "build_logistic_neuron": "models.mlp",
+    "build_mlp": "models.mlp",
+    "build_cnn": "models.cnn",
+    "build_resnet": "models.resnet",
+    "build_unet": "models.unet",
+    "build_attention_classifier": "models.attention",
+    "build_patch_attention": "models.attention",
+    "attention_weights": "models.attention",
+    "dice_coefficient": "models.losses",
+    "dice_loss": "models.losses",
+    "bce_dice_loss": "models.losses",
+    "train": "models.train",
+    "TrainingHistory": "models.train",
+    "Observer": "models.train",
+    "EpochProgress": "models.train",
+    "load_model": "models.io",
+    "save_model": "models.io",
+    "device_name": "models.device",
+    "MODEL_NAMES": "models.zoo",
+    "build_model": "models.zoo",
+    "demo_data": "models.zoo",
+}
+
+__all__ = sorted(_LAZY) + ["data"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        if name != "train":  # `models.train` is also a submodule; it is made callable instead.
+            globals()[name] = value
+        return value
+    if name == "data":
+        return importlib.import_module("models.data")
+    raise AttributeError(f"module 'models' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,45 @@
+"""A small convolutional classifier (lectures 002 and 003)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+from keras import layers
+
+from models._checks import check_image_shape, head
+
+
+def build_cnn(
+    input_shape: tuple[int, int, int] = (64, 64, 1),
+    n_classes: int = 2,
+    filters: Sequence[int] = (16, 32),
+    kernel_size: int = 3,
+    *,
+    dense_units: int = 32,
+    name: str = "cnn",
+) -> keras.Model:
+    """Conv + ReLU + max pooling per stage, then global pooling and a dense head.
+
+    What this shows: early layers find edges, later layers combine them into
+    shapes; the dense head makes the decision.
+
+    Args:
+        input_shape: (height, width, channels).
+        n_classes: 2 or more; 2 gives one sigmoid output, more a softmax.
+        filters: filters per conv stage (each halves the resolution).
+        kernel_size: side F of every kernel.
+        dense_units: width of the hidden dense layer of the head.
+        name: prefix of every layer name (``cnn_conv1``, ``cnn_pool1``, ...).
+    """
+    check_image_shape(input_shape, min_side=2 ** len(filters))
+    if not filters:
+        raise ValueError("filters must name at least one conv stage, got ()")
+    inputs = keras.Input(input_shape, name=f"{name}_input")
+    x = inputs
+    for i, f in enumerate(filters, start=1):
+        x = layers.Conv2D(f, kernel_size, padding="same", activation="relu", name=f"{name}_conv{i}")(x)
+        x = layers.MaxPooling2D(name=f"{name}_pool{i}")(x)
+    x = layers.GlobalAveragePooling2D(name=f"{name}_gap")(x)
+    x = layers.Dense(dense_units, activation="relu", name=f"{name}_dense")(x)
+    outputs = head(x, n_classes, name)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,373 @@
+"""``models.train``: fit a Keras model while observers follow every batch and epoch.
+
+The same run can drive a Streamlit page, a terminal progress bar and a test.
+A NaN/inf loss, a Stop request or an interruption (a Streamlit rerun, Ctrl-C)
+ends training with the weights and history of the last finished epoch kept.
+
+Terminal::
+
+    python -m models.train cnn --epochs 5 --save cnn.keras
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+import types
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import keras
+import numpy as np
+
+from models.device import device_name
+
+
+@dataclass(frozen=True)
+class EpochProgress:
+    """What an observer sees after a batch or an epoch.
+
+    ``batch`` is None for epoch events. ``logs`` holds the loss and metrics
+    (``val_*`` too at the end of an epoch); ``samples_per_s`` is the
+    throughput so far in this epoch.
+    """
+
+    epoch: int
+    epochs: int
+    batch: int | None
+    batches: int
+    logs: dict[str, float]
+    samples_per_s: float
+    elapsed_s: float
+    device: str
+
+
+class Observer(Protocol):
+    """Follows a training run. Every method is optional; return True to ask for a stop."""
+
+    def on_train_begin(self, info: dict[str, Any]) -> Any: ...
+    def on_batch_end(self, progress: EpochProgress) -> Any: ...
+    def on_epoch_end(self, progress: EpochProgress, model: keras.Model) -> Any: ...
+    def on_train_end(self, history: "TrainingHistory") -> Any: ...
+
+
+@dataclass
+class TrainingHistory:
+    """Per-epoch logs of one or several consecutive ``train`` calls.
+
+    ``status`` is "finished", "stopped" (asked to), "diverged" (NaN/inf loss)
+    or "interrupted" (an exception or a rerun cut the run short); ``message``
+    says why in words a learner can act on.
+    """
+
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    samples_per_s: list[float] = field(default_factory=list)
+    device: str = ""
+    status: str = "new"
+    message: str = ""
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Keras-style dict of lists: ``{"loss": [...], "val_loss": [...]}``."""
+        keys = [k for e in self.epochs for k in e]
+        return {k: [e.get(k, math.nan) for e in self.epochs] for k in dict.fromkeys(keys)}
+
+    def metric(self, name: str) -> np.ndarray:
+        return np.asarray(self.history.get(name, []), dtype=float)
+
+
+def _call(observer: Any, method: str, *args: Any) -> bool:
+    fn = getattr(observer, method, None)
+    return bool(fn(*args)) if fn is not None else False
+
+
+class _Bridge(keras.callbacks.Callback):
+    """Turns Keras callbacks into observer events, watches for NaN, keeps snapshots."""
+
+    def __init__(self, observers, history: TrainingHistory, epochs: int, batches: int,
+                 batch_size: int, n_samples: int, epoch_offset: int):
+        super().__init__()
+        self.observers = list(observers)
+        self.record = history
+        self.epochs, self.batches, self.batch_size = epochs, batches, batch_size
+        self.n_samples, self.epoch_offset = n_samples, epoch_offset
+        self.good_weights: list[np.ndarray] | None = None
+        self.diverged_at: tuple[int, int] | None = None
+        self.stop_asked = False
+        self.last_batch = 0
+
+    def on_train_begin(self, logs=None):
+        self.good_weights = self.model.get_weights()
+
+    def _progress(self, epoch: int, batch: int | None, logs) -> EpochProgress:
+        elapsed = time.perf_counter() - self.t_epoch
+        done = self.n_samples if batch is None else min(batch * self.batch_size, self.n_samples)
+        return EpochProgress(
+            epoch=self.epoch_offset + epoch + 1, epochs=self.epoch_offset + self.epochs,
+            batch=batch, batches=self.batches,
+            logs={k: float(v) for k, v in (logs or {}).items()},
+            samples_per_s=done / elapsed if elapsed > 0 else math.nan,
+            elapsed_s=elapsed, device=self.record.device,
+        )
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float((logs or {}).get("loss", 0.0))
+        self.last_batch = batch + 1
+        if not math.isfinite(loss):
+            self.diverged_at = (self.epoch_offset + self._current_epoch + 1, batch + 1)
+            self.model.stop_training = True
+            return
+        if any(hasattr(o, "on_batch_end") for o in self.observers):
+            progress = self._progress(self._current_epoch, batch + 1, logs)
+            if any(_call(o, "on_batch_end", progress) for o in self.observers):
+                self.stop_asked = True
+                self.model.stop_training = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+        self.t_epoch = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.diverged_at is not None:
+            return
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        if not all(math.isfinite(v) for k, v in logs.items() if "loss" in k):
+            self.diverged_at = (self.epoch_offset + epoch + 1, self.last_batch)
+            self.model.stop_training = True
+            return
+        if self.stop_asked:
+            return  # a stop mid-epoch: this epoch did not finish
+        progress = self._progress(epoch, None, logs)
+        self.record.epochs.append(logs)
+        self.record.samples_per_s.append(progress.samples_per_s)
+        self.good_weights = self.model.get_weights()
+        if any(_call(o, "on_epoch_end", progress, self.model) for o in self.observers):
+            self.stop_asked = True
+            self.model.stop_training = True
+
+
+def _default_loss(model: keras.Model, y: np.ndarray) -> tuple[Any, list]:
+    """Loss and metrics that fit the model's output layer and the labels."""
+    out_shape = model.outputs[0].shape
+    activation = getattr(getattr(model.layers[-1], "activation", None), "__name__", "")
+    if len(out_shape) == 4:  # a mask per pixel
+        from models.losses import bce_dice_loss, dice_coefficient
+
+        return bce_dice_loss, [dice_coefficient]
+    if activation == "sigmoid":
+        return "binary_crossentropy", ["accuracy"]
+    if activation == "softmax":
+        if y.ndim == 1 or y.shape[-1] == 1:
+            return "sparse_categorical_crossentropy", ["accuracy"]
+        return "categorical_crossentropy", ["accuracy"]
+    return "mse", []
+
+
+def _check_arrays(x, y, name: str):
+    if x is None or y is None:
+        raise ValueError(f"{name}: x and y are both required, got x={type(x).__name__}, y={type(y).__name__}")
+    xs = x if isinstance(x, (list, tuple)) else [x]
+    n = len(y)
+    for a in xs:
+        if len(a) != n:
+            raise ValueError(f"{name}: x has {len(a)} samples but y has {n}; they must match")
+        if np.issubdtype(np.asarray(a).dtype, np.floating) and not np.all(np.isfinite(a)):
+            raise ValueError(f"{name}: x contains NaN or inf values; clean or impute them first")
+    if n == 0:
+        raise ValueError(f"{name}: no samples to train on (got 0)")
+
+
+def train(
+    model: keras.Model,
+    x: Any,
+    y: Any,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    validation_data: tuple[Any, Any] | None = None,
+    observers: Iterable[Any] = (),
+    optimizer: str | keras.optimizers.Optimizer | None = None,
+    learning_rate: float | None = None,
+    loss: Any = None,
+    metrics: Sequence[Any] | None = None,
+    history: TrainingHistory | None = None,
+    steps_per_execution: int = 1,
+    shuffle: bool = True,
+) -> TrainingHistory:
+    """Train ``model`` on (x, y), reporting progress to ``observers``.
+
+    The model is compiled here if it is not yet (Adam at ``learning_rate``, a
+    loss chosen from its output layer), or when ``optimizer`` or ``loss`` is
+    given; a compiled model keeps its optimizer state, so calling ``train``
+    again continues the same run. Pass the ``history`` of earlier calls to
+    extend it.
+
+    Args:
+        model: any Keras model.
+        x, y: training inputs and targets.
+        epochs: passes over the data (0 trains nothing).
+        batch_size: samples per gradient step.
+        validation_data: (x_val, y_val), evaluated after every epoch.
+        observers: objects with any of ``on_train_begin(info)``,
+            ``on_batch_end(progress)``, ``on_epoch_end(progress, model)``,
+            ``on_train_end(history)``; returning True asks for a stop.
+        optimizer: a name ("adam", "sgd", ...) or an optimizer instance.
+        learning_rate: the optimizer's step size (default 1e-3 when it is
+            built here; given for a compiled model, it replaces the current one).
+        loss, metrics: override the defaults.
+        history: a history to extend (keep it in the caller to survive interruptions).
+        steps_per_execution: batches per compiled call (fewer host round-trips).
+        shuffle: shuffle the training data every epoch.
+
+    Returns:
+        The history; ``status`` and ``message`` say how the run ended. On
+        divergence, a stop or an interruption the model holds the weights of
+        the last finished epoch.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if learning_rate is not None and not (
+        isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate) and learning_rate > 0
+    ):
+        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
+    _check_arrays(x, y, "train")
+    if validation_data is not None:
+        _check_arrays(*validation_data, "validation_data")
+    observers = list(observers)
+    record = history if history is not None else TrainingHistory()
+    record.device = device_name()
+    y_arr = np.asarray(y)
+
+    if not getattr(model, "compiled", False) or optimizer is not None or loss is not None:
+        default_loss, default_metrics = _default_loss(model, y_arr)
+        if optimizer is None or isinstance(optimizer, str):
+            optimizer = keras.optimizers.get({"class_name": optimizer or "adam",
+                                              "config": {"learning_rate": learning_rate or 1e-3}})
+        model.compile(optimizer=optimizer, loss=loss or default_loss,
+                      metrics=default_metrics if metrics is None else list(metrics),
+                      steps_per_execution=steps_per_execution)
+    elif learning_rate is not None:
+        # Already compiled: keep the optimizer's state, only change its step size.
+        model.optimizer.learning_rate.assign(learning_rate)
+
+    n = len(y_arr)
+    batches = math.ceil(n / batch_size)
+    offset = len(record.epochs)
+    info = {"epochs": offset + epochs, "batches": batches, "batch_size": batch_size,
+            "samples": n, "device": record.device, "model": model.name}
+    for o in observers:
+        _call(o, "on_train_begin", info)
+    if epochs == 0:
+        record.status, record.message = "finished", "0 epochs asked for: nothing was trained."
+        for o in observers:
+            _call(o, "on_train_end", record)
+        return record
+
+    bridge = _Bridge(observers, record, epochs, batches, batch_size, n, offset)
+    record.status, record.message = "running", ""
+    try:
+        model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                  callbacks=[bridge], verbose=0, shuffle=shuffle)
+    except BaseException:
+        # A Streamlit rerun, Ctrl-C or an error mid-epoch: keep the last finished epoch.
+        if bridge.good_weights is not None:
+            model.set_weights(bridge.good_weights)
+        record.status = "interrupted"
+        record.message = f"Training was interrupted; kept the weights after epoch {len(record.epochs)}."
+        raise
+    if bridge.diverged_at is not None:
+        model.set_weights(bridge.good_weights)
+        epoch, batch = bridge.diverged_at
+        record.status = "diverged"
+        record.message = (
+            f"The loss became NaN or infinite at epoch {epoch}, batch {batch}: the run "
+            f"diverged. Kept the weights after epoch {len(record.epochs)}. Lower the learning rate "
+            f"(e.g. by 10×) or standardise the inputs, then train again."
+        )
+    elif bridge.stop_asked:
+        model.set_weights(bridge.good_weights)
+        record.status = "stopped"
+        record.message = f"Stopped on request after epoch {len(record.epochs)}."
+    else:
+        record.status = "finished"
+        record.message = f"Trained {epochs} epoch(s) on {record.device}."
+    for o in observers:
+        _call(o, "on_train_end", record)
+    return record
+
+
+class TerminalProgress:
+    """A one-line progress bar on stderr, per batch, with the epoch's logs."""
+
+    def __init__(self, stream=None, width: int = 30):
+        self.stream = stream or sys.stderr
+        self.width = width
+
+    def on_train_begin(self, info):
+        print(f"training {info['model']} on {info['device']}: {info['samples']} samples, "
+              f"{info['epochs']} epochs", file=self.stream)
+
+    def on_batch_end(self, p: EpochProgress):
+        filled = int(self.width * p.batch / max(p.batches, 1))
+        bar = "#" * filled + "-" * (self.width - filled)
+        print(f"\repoch {p.epoch}/{p.epochs} [{bar}] loss {p.logs.get('loss', math.nan):.4f} "
+              f"{p.samples_per_s:7.0f} samples/s", end="", file=self.stream, flush=True)
+
+    def on_epoch_end(self, p: EpochProgress, model):
+        logs = " ".join(f"{k} {v:.4f}" for k, v in p.logs.items())
+        print(f"\repoch {p.epoch}/{p.epochs} {logs} ({p.samples_per_s:.0f} samples/s)" + " " * 10,
+              file=self.stream)
+
+    def on_train_end(self, history: TrainingHistory):
+        print(history.message, file=self.stream)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train one of the course models on its built-in data from the terminal."""
+    from models.zoo import MODEL_NAMES, build_model, demo_data
+
+    parser = argparse.ArgumentParser(prog="python -m models.train", description=main.__doc__)
+    parser.add_argument("model", choices=MODEL_NAMES)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--size", choices=("small", "large"), default="small",
+                        help="small fits a live demo on a laptop CPU; large is for a GPU")
+    parser.add_argument("--samples", type=int, default=None, help="training samples to generate")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--save", default=None, help="path of the .keras file to write")
+    args = parser.parse_args(argv)
+
+    keras.utils.set_random_seed(args.seed)
+    (x, y), (xv, yv), spec = demo_data(args.model, n=args.samples, seed=args.seed)
+    model = build_model(args.model, size=args.size)
+    record = train(model, x, y, epochs=args.epochs, batch_size=args.batch_size,
+                   validation_data=(xv, yv), observers=[TerminalProgress()],
+                   learning_rate=args.learning_rate or spec.learning_rate,
+                   loss=spec.loss, metrics=spec.metrics)
+    if args.save:
+        from models.io import save_model
+
+        path = save_model(model, args.save)
+        print(f"saved {path}", file=sys.stderr)
+    return 0 if record.status in ("finished", "stopped") else 1
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``models.train(...)`` call the function even once this submodule is imported."""
+
+    def __call__(self, *args, **kwargs):
+        return train(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+if __name__ == "__main__":
+    raise SystemExit(main())

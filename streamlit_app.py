@@ -1,0 +1,33 @@
+"""medlens: the multipage app. Run with ``make app`` (or ``streamlit run streamlit_app.py``).
+
+Only routing lives here; every page is a thin file in ``app_pages/`` that calls
+into ``models`` and ``explainers``. TensorFlow is imported by the pages that
+train, not here, so the home page appears at once.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import streamlit as st  # noqa: E402
+
+from app_pages.registry import PAGES, SECTIONS  # noqa: E402
+
+HERE = Path(__file__).parent
+
+st.set_page_config(page_title="medlens", page_icon=":material/biotech:", layout="wide")
+
+home = st.Page(str(HERE / "app_pages" / "home.py"), title="Home", icon=":material/home:", default=True)
+groups: dict[str, list] = {"medlens": [home]}
+for section in SECTIONS:
+    pages = [
+        st.Page(str(HERE / "app_pages" / p.file), title=p.title, icon=p.icon, url_path=p.url_path)
+        for p in PAGES
+        if p.section == section and (HERE / "app_pages" / p.file).exists()
+    ]
+    if pages:
+        groups[section] = pages
+
+st.navigation(groups, position="sidebar").run()
