@@ -13,15 +13,15 @@ def _block(x, filters: int, stride: int, residual: bool, name: str):
     """conv-BN-ReLU-conv-BN, plus the input when ``residual`` (y = F(x) + x)."""
     shortcut = x
     y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(name=f"{name}_bn1")(y)
+    y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn1")(y)
     y = layers.Activation("relu", name=f"{name}_relu1")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
+    y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn2")(y)
     if residual:
         if stride != 1 or shortcut.shape[-1] != filters:
             # Projection shortcut (He et al. option B) where the shape changes.
             shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_proj")(shortcut)
-            shortcut = layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
+            shortcut = layers.BatchNormalization(momentum=0.9, name=f"{name}_proj_bn")(shortcut)
         y = layers.Add(name=f"{name}_add")([y, shortcut])
     return layers.Activation("relu", name=f"{name}_out")(y)
 
@@ -57,7 +57,7 @@ def build_resnet(
     check_image_shape(input_shape, min_side=2 ** (len(blocks) - 1))
     inputs = keras.Input(input_shape, name=f"{name}_input")
     x = layers.Conv2D(base_filters, 3, padding="same", use_bias=False, name=f"{name}_stem_conv")(inputs)
-    x = layers.BatchNormalization(name=f"{name}_stem_bn")(x)
+    x = layers.BatchNormalization(momentum=0.9, name=f"{name}_stem_bn")(x)
     x = layers.Activation("relu", name=f"{name}_stem_relu")(x)
     for s, n_blocks in enumerate(blocks, start=1):
         filters = base_filters * 2 ** (s - 1)

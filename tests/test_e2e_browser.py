@@ -1,0 +1,120 @@
+"""End-to-end: `streamlit run` on 127.0.0.1, every page in headless Chromium.
+
+Each page is opened, a control is moved where the page has one, a short
+training is started where it offers one, and we check that no exception box
+appears. Screenshots go to tests/screenshots/. Skipped when Debian's chromium
+is not installed (``.ci/run`` installs it).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start:\n" + (proc.stdout.read() if proc.stdout else ""))
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+            "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+def _wait_idle(page, timeout_s: float = 120):
+    """Wait until Streamlit has finished running the script (no 'Running…' status)."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
+    deadline = time.time() + timeout_s
+    time.sleep(1.0)
+    while time.time() < deadline:
+        if page.locator("[data-testid='stStatusWidget']").count() == 0:
+            return
+        time.sleep(0.5)
+
+
+def _no_exception(page, name):
+    boxes = page.locator("[data-testid='stException']")
+    assert boxes.count() == 0, f"{name}: exception on the page:\n" + boxes.first.inner_text()[:2000]
+
+
+def _pages():
+    from app_pages.registry import PAGES
+
+    return [("", "home")] + [(p.url_path, p.url_path) for p in PAGES if (ROOT / "app_pages" / p.file).exists()]
+
+
+@pytest.mark.parametrize("path, name", _pages(), ids=[n for _, n in _pages()])
+def test_page_in_a_real_browser(server, browser, path, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/{path}", timeout=60_000)
+    _wait_idle(page)
+    _no_exception(page, name)
+    # Move a control: the first slider, one step with the keyboard.
+    slider = page.locator("[data-testid='stSlider'] [role='slider']")
+    if slider.count():
+        slider.first.focus()
+        page.keyboard.press("ArrowRight")
+        _wait_idle(page)
+        _no_exception(page, name + " after moving a slider")
+    # Start a short training where the page offers one.
+    train = page.get_by_role("button", name="Train", exact=False)
+    if train.count():
+        train.first.click()
+        _wait_idle(page, timeout_s=240)
+        _no_exception(page, name + " after training")
+    page.screenshot(path=str(SHOTS / f"{name or 'home'}.png"), full_page=True)
+    assert not errors, f"{name}: JavaScript errors {errors}"
+    page.close()
