@@ -1,7 +1,9 @@
 """Train any course model on its built-in data, live: the shell every page builds on."""
 import streamlit as st
 
-from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, url_setting, write_url
+from app_pages.ui import (
+    LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url,
+)
 from models.zoo import MODEL_NAMES, build_model, demo_data
 
 st.title("Train a course model")
@@ -28,7 +30,8 @@ def cached_data(model_name: str):
 entry = session_model("train_any_model", (name,), lambda: build_model(name))
 st.caption(f"{entry.model.count_params():,} parameters · {len(y)} training and {len(yv)} validation samples")
 
-curves = st.empty()
+plot_col, _ = st.columns([3, 2])
+curves = plot_col.empty()
 
 
 def redraw(progress, model):
@@ -42,12 +45,12 @@ if right.button("Reset model", icon=":material/restart_alt:"):
     del st.session_state["train_any_model"]
     st.rerun()
 if go:
-    st.button("Stop", icon=":material/stop:")  # clicking reruns the page: training stops, weights kept
     from models.train import train
 
-    train(entry.model, x, y, epochs=int(epochs), batch_size=int(batch), validation_data=(xv, yv),
-          learning_rate=float(lr), loss=spec.loss, metrics=spec.metrics, history=entry.history,
-          observers=[LiveTraining(redraw)])
+    with stop_button():
+        train(entry.model, x, y, epochs=int(epochs), batch_size=int(batch), validation_data=(xv, yv),
+              learning_rate=float(lr), loss=spec.loss, metrics=spec.metrics, history=entry.history,
+              observers=[LiveTraining(redraw)])
 if len(entry.history):
     redraw(None, entry.model)
     report(entry.history)

@@ -5,7 +5,8 @@ Pages stay thin: widgets -> cached call into models/explainers -> figure.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +145,21 @@ class LiveTraining:
 
     def on_train_end(self, history):
         self.bar.progress(1.0, text=history.message)
+
+
+@contextmanager
+def stop_button(label: str = "Stop", key: str = "stop") -> Iterator[None]:
+    """Show a Stop button while the block runs (e.g. training), and remove it after.
+
+    Clicking it reruns the script, which interrupts training; ``models.train``
+    then keeps the weights and history of the last finished epoch.
+    """
+    slot = st.empty()
+    slot.button(label, icon=":material/stop:", key=f"_medlens_{key}")
+    try:
+        yield
+    finally:
+        slot.empty()
 
 
 def report(history) -> None:

@@ -73,11 +73,13 @@ def browser():
 
 def _wait_idle(page, timeout_s: float = 120):
     """Wait until Streamlit has finished running the script (no 'Running…' status)."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)  # every page has a heading
     deadline = time.time() + timeout_s
     time.sleep(1.0)
     while time.time() < deadline:
-        if page.locator("[data-testid='stStatusWidget']").count() == 0:
+        running = page.locator("[data-testid='stStatusWidget']").filter(has_text="Running")
+        if running.count() == 0:
+            time.sleep(0.5)
             return
         time.sleep(0.5)
 
