@@ -53,4 +53,5 @@ if go:
               observers=[LiveTraining(redraw)])
 if len(entry.history):
     redraw(None, entry.model)
+if entry.history.status != "new":
     report(entry.history)

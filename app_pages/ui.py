@@ -168,6 +168,8 @@ def report(history) -> None:
         st.error(history.message, icon=":material/warning:")
     elif history.status in ("stopped", "interrupted"):
         st.warning(history.message)
+    elif history.status == "finished" and len(history) == 0:
+        st.info(history.message)
     elif history.status == "finished" and history.message:
         st.success(history.message)
 

@@ -100,6 +100,7 @@ class _Bridge(keras.callbacks.Callback):
         self.diverged_at: tuple[int, int] | None = None
         self.stop_asked = False
         self.last_batch = 0
+        self.first_loss: float | None = None
 
     def on_train_begin(self, logs=None):
         self.good_weights = self.model.get_weights()
@@ -118,6 +119,8 @@ class _Bridge(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = float((logs or {}).get("loss", 0.0))
         self.last_batch = batch + 1
+        if self.first_loss is None and math.isfinite(loss):
+            self.first_loss = loss
         if not math.isfinite(loss):
             self.diverged_at = (self.epoch_offset + self._current_epoch + 1, batch + 1)
             self.model.stop_training = True
@@ -132,11 +135,20 @@ class _Bridge(keras.callbacks.Callback):
         self._current_epoch = epoch
         self.t_epoch = time.perf_counter()
 
+    def _exploded(self, logs: dict[str, float]) -> bool:
+        """A loss that grew tenfold over the run's first batch has diverged, even if finite.
+
+        Saturating outputs (a sigmoid with clipped cross-entropy) never reach
+        NaN; their loss climbs to a large plateau instead.
+        """
+        loss = logs.get("loss", math.nan)
+        return self.first_loss is not None and loss > 1.0 and loss > 10.0 * self.first_loss
+
     def on_epoch_end(self, epoch, logs=None):
         if self.diverged_at is not None:
             return
         logs = {k: float(v) for k, v in (logs or {}).items()}
-        if not all(math.isfinite(v) for k, v in logs.items() if "loss" in k):
+        if not all(math.isfinite(v) for k, v in logs.items() if "loss" in k) or self._exploded(logs):
             self.diverged_at = (self.epoch_offset + epoch + 1, self.last_batch)
             self.model.stop_training = True
             return
@@ -287,7 +299,7 @@ def train(
         epoch, batch = bridge.diverged_at
         record.status = "diverged"
         record.message = (
-            f"The loss became NaN or infinite at epoch {epoch}, batch {batch}: the run "
+            f"The loss became NaN, infinite or exploded at epoch {epoch}, batch {batch}: the run "
             f"diverged. Kept the weights after epoch {len(record.epochs)}. Lower the learning rate "
             f"(e.g. by 10×) or standardise the inputs, then train again."
         )

@@ -53,6 +53,14 @@ def test_nan_loss_stops_and_keeps_last_good_epoch():
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_finite_but_exploding_loss_is_reported_as_divergence():
+    # A sigmoid + cross-entropy net never reaches NaN: its loss climbs to a plateau.
+    model = build_mlp(2, hidden=(8,))
+    h = models.train(model, X, Y_CLS, epochs=5, batch_size=16, learning_rate=10.0)
+    assert h.status == "diverged", h.history
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
 def test_stop_request_keeps_the_finished_epochs():
     rec = Recorder(stop_after_epoch=2)
     h = models.train(build_mlp(2), X, Y_CLS, epochs=10, batch_size=32, observers=[rec])
