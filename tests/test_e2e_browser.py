@@ -89,6 +89,23 @@ def _no_exception(page, name):
     assert boxes.count() == 0, f"{name}: exception on the page:\n" + boxes.first.inner_text()[:2000]
 
 
+def _sample_png() -> Path:
+    """A real CT slice (pydicom's CT_small) saved as an 8-bit PNG."""
+    from PIL import Image
+
+    from models.data import load_image
+
+    path = SHOTS / "_upload_ct.png"
+    Image.fromarray((load_image("ct") * 255).astype("uint8")).save(path)
+    return path
+
+
+def _not_an_image() -> Path:
+    path = SHOTS / "_upload_notes.png"
+    path.write_text("these are lecture notes, not an image")
+    return path
+
+
 def _pages():
     from app_pages.registry import PAGES
 
@@ -111,6 +128,18 @@ def test_page_in_a_real_browser(server, browser, path, name):
         page.keyboard.press("ArrowRight")
         _wait_idle(page)
         _no_exception(page, name + " after moving a slider")
+    # Upload a real image, then a file that is not an image, where the page takes uploads.
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    if uploader.count():
+        uploader.first.set_input_files(str(_sample_png()))
+        _wait_idle(page)
+        _no_exception(page, name + " after uploading a PNG")
+        page.screenshot(path=str(SHOTS / f"{name or 'home'}_upload.png"), full_page=True)
+        uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+        uploader.first.set_input_files(str(_not_an_image()))
+        _wait_idle(page)
+        _no_exception(page, name + " after uploading a non-image")
+        assert page.locator("[data-testid='stAlert']").count() > 0, f"{name}: no message for a bad upload"
     # Start a short training where the page offers one.
     train = page.get_by_role("button", name="Train", exact=False)
     if train.count():

@@ -149,7 +149,10 @@ def test_sessions_training_at_once_keep_their_own_models():
     for t in threads:
         t.join()
     assert not errors
+    for at in apps:
+        assert not at.exception, at.exception
     entries = [at.session_state["train_any_model"] for at in apps]
+    assert [e.history.status for e in entries] == ["finished"] * 3, [e.history.message for e in entries]
     assert [len(e.history) for e in entries] == [1, 2, 3]  # each session trained what it asked for
     assert len({id(e.model) for e in entries}) == 3  # three distinct model objects
     w0, w1 = entries[0].model.get_weights(), entries[1].model.get_weights()
