@@ -18,13 +18,13 @@ def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for any z
 
 
-def activation(name: str, z: Any, negative_slope: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def activation(name: str, z: Any, negative_slope: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """``(g(z), g'(z))`` for one activation, in float64.
 
     Args:
         name: one of :data:`ACTIVATIONS`.
         z: numbers.
-        negative_slope: slope of leaky ReLU for z < 0.
+        negative_slope: slope of leaky ReLU for z < 0 (0.2, as keras.activations.leaky_relu).
     """
     if name not in ACTIVATIONS:
         raise ValueError(f"name must be one of {ACTIVATIONS}, got {name!r}")
@@ -61,7 +61,7 @@ class ActivationCurves:
 
 
 def activation_curves(names: tuple[str, ...] = ACTIVATIONS, z_range: float = 6.0, n: int = 401,
-                      saturation: float = 0.05, negative_slope: float = 0.1) -> ActivationCurves:
+                      saturation: float = 0.05, negative_slope: float = 0.2) -> ActivationCurves:
     """Tabulate activations and derivatives on ``[-z_range, z_range]``.
 
     What this shows: where each derivative is ~0 learning stops for that neuron.

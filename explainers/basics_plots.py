@@ -302,3 +302,31 @@ def plot_fits(fits, ax: Axes | None = None) -> Axes:
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     return ax
+
+
+def neuron_mosaic(result, *, scale: int = 3, gap: int = 3) -> np.ndarray:
+    """Every hidden neuron's map tiled into one RGB image (row = layer), for fast live redraws.
+
+    Drawing dozens of matplotlib subplots every epoch is slow; this colours
+    the maps with the same colormaps in NumPy. Values in [-1, 1]-like ranges
+    use red-blue, non-negative ones (ReLU, sigmoid) white-blue.
+    """
+    from matplotlib import colormaps
+
+    if not result.maps:
+        return np.full((8, 8, 3), 255, np.uint8)
+    r = len(result.xs)
+    tile = r * scale
+    ncols = max(m.shape[0] for m in result.maps)
+    out = np.full((len(result.maps) * (tile + gap) - gap, ncols * (tile + gap) - gap, 3), 255, np.uint8)
+    for row, maps in enumerate(result.maps):
+        for k, m in enumerate(maps):
+            lim = max(float(np.abs(m).max()), 1e-6)
+            if m.min() < 0:
+                rgb = colormaps[BOUNDARY_CMAP]((m / lim + 1) / 2)[..., :3]
+            else:
+                rgb = colormaps["Blues"](m / lim)[..., :3]
+            rgb = np.repeat(np.repeat(rgb[::-1], scale, 0), scale, 1)  # row 0 = top = largest y
+            y0, x0 = row * (tile + gap), k * (tile + gap)
+            out[y0:y0 + tile, x0:x0 + tile] = (rgb * 255).astype(np.uint8)
+    return out

@@ -7,6 +7,7 @@ the course does: previous × current + bias per layer.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +161,9 @@ def _walk(model) -> list:
     return out
 
 
+_PROBES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def neuron_maps(model: Any, x: Any, resolution: int = 50, *, margin: float = 0.1) -> NeuronMaps:
     """Every hidden Dense neuron's activation over the plane, as TensorFlow Playground shows.
 
@@ -179,7 +183,12 @@ def neuron_maps(model: Any, x: Any, resolution: int = 50, *, margin: float = 0.1
     r = len(xs)
     if not hidden:
         return NeuronMaps(xs, ys, (), ())
-    probe = keras.Model(model.inputs, [layer.output for layer in hidden])
+    probe = _PROBES.get(model)
+    if probe is None or probe[0] != tuple(id(layer) for layer in hidden):
+        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+        probe = (tuple(id(layer) for layer in hidden), keras.Model(inputs, [layer.output for layer in hidden]))
+        _PROBES[model] = probe  # built once per model, reused every epoch
+    probe = probe[1]
     outs = probe(grid, training=False)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
     maps = tuple(np.asarray(keras.ops.convert_to_numpy(o)).T.reshape(-1, r, r) for o in outs)
