@@ -73,8 +73,10 @@ class Guard:
             self.message = f"Epoch {p.epoch}: the loss or the weights became NaN/inf."
         elif big > 1e3:
             self.message = f"Epoch {p.epoch}: a weight reached {big:.3g} — the weights are overflowing."
-        elif loss > max(5 * self.first, 3.0):
-            self.message = f"Epoch {p.epoch}: the loss exploded from {self.first:.3f} to {loss:.3f}."
+        elif loss > 5 * min(self.first, np.log(2)):
+            # An untrained net guesses p ≈ 0.5 (loss ln 2 ≈ 0.69); a loss 5× that means confident, wrong outputs.
+            self.message = (f"Epoch {p.epoch}: the loss exploded to {loss:.3f} (guessing 0.5 everywhere "
+                            f"scores {np.log(2):.3f}).")
         return bool(self.message)
 
 
