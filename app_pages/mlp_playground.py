@@ -61,9 +61,10 @@ class Guard:
     NaN, so models.train's NaN check alone would draw garbage as if it trained.
     """
 
-    def __init__(self):
+    def __init__(self, model):
         self.first = None
         self.message = ""
+        self.good = model.get_weights()  # restored if the very first epoch explodes
 
     def on_epoch_end(self, p, model):
         loss = float(p.logs.get("loss", np.nan))
@@ -77,7 +78,11 @@ class Guard:
             # An untrained net guesses p ≈ 0.5 (loss ln 2 ≈ 0.69); a loss 5× that means confident, wrong outputs.
             self.message = (f"Epoch {p.epoch}: the loss exploded to {loss:.3f} (guessing 0.5 everywhere "
                             f"scores {np.log(2):.3f}).")
-        return bool(self.message)
+        if self.message:
+            model.set_weights(self.good)  # show the last sane weights, not the exploded ones
+            return True
+        self.good = model.get_weights()
+        return False
 
 
 # ------------------------------------------------------------------ playground
@@ -181,7 +186,7 @@ with tab_play:
     if go:
         from models.train import train
 
-        guard = Guard()
+        guard = Guard(entry.model)
         entry.extra.pop("guard", None)
         with stop_button(key="mlp_stop"):
             train(entry.model, xtr, ytr, epochs=int(epochs), batch_size=int(batch),
@@ -192,8 +197,8 @@ with tab_play:
             entry.extra["guard"] = guard.message
     draw(entry.model)  # always the last epoch
     if entry.extra.get("guard"):
-        st.error(f"The run diverged and was stopped. {entry.extra['guard']} The picture shows the weights of the "
-                 "last good epoch. Lower the learning rate (e.g. by 10×), then press Reset and Train.",
+        st.error(f"The run diverged and was stopped. {entry.extra['guard']} The picture shows the weights "
+                 "before the explosion. Lower the learning rate (e.g. by 10×), then press Reset and Train.",
                  icon=":material/warning:")
     elif len(entry.history):
         report(entry.history)
