@@ -119,6 +119,11 @@ with tab_play:
     n_test = 0 if yte is None else len(yte)
     st.caption(f"{note} {len(ytr)} training, {n_test} test points (test points have black rims). "
                f"Network 2-{'-'.join(map(str, hidden)) + '-' if hidden else ''}1, {act}.")
+    b = st.columns([1, 1, 4])
+    go = b[0].button("Train", type="primary", icon=":material/play_arrow:", key="mlp_train")
+    if b[1].button("Reset", icon=":material/restart_alt:", key="mlp_reset"):
+        del st.session_state["mlp_model"]
+        st.rerun()
     left, right = st.columns([1, 1])
     board_slot, neurons_slot = left.empty(), right.empty()
     numbers_slot = st.empty()
@@ -178,11 +183,6 @@ with tab_play:
         def on_train_end(self, history):
             self.bar.empty()
 
-    b = st.columns([1, 1, 4])
-    go = b[0].button("Train", type="primary", icon=":material/play_arrow:", key="mlp_train")
-    if b[1].button("Reset", icon=":material/restart_alt:", key="mlp_reset"):
-        del st.session_state["mlp_model"]
-        st.rerun()
     if go:
         from models.train import train
 
