@@ -238,7 +238,8 @@ with tab_bp:
         return tape_gradients(backprop_221((x0, x1), t, activation_name=act, **params))
 
     tape = cached_tape(x0, x1, t, bp_act, seed)
-    st.pyplot(plot_backprop(bp).figure)
+    diagram, _ = st.columns([3, 1])
+    diagram.pyplot(plot_backprop(bp).figure)
     rows = [
         ("∂E/∂y (output)", "y − t", bp.dE_dy_out, tape["dE_dy_out"]),
         ("∂E/∂z (output)", "∂E/∂y · f'(z)", bp.dE_dz_out, tape["grad_b_out"]),
@@ -261,7 +262,7 @@ with tab_ua:
                 "$f(x) = 5\\cos x + 7\\cos 2x + \\cos 4x$ on $[-\\pi, \\pi]$ with N tanh neurons: more neurons, "
                 "more bends, lower error. Then compare a wide net with a deeper one of the same parameter count.")
     c = st.columns(3)
-    ns = c[0].multiselect("Hidden neurons N", [1, 2, 4, 8, 16, 32, 64], key=url_setting("ua_n", [2, 8, 32],
+    ns = c[0].multiselect("Hidden neurons N", [1, 2, 4, 8, 16, 32, 64], key=url_setting("ua_n", [1, 2, 4, 8],
                                                                                      options=[1, 2, 4, 8, 16, 32, 64]))
     ua_epochs = c[1].select_slider("Epochs", [50, 100, 200, 400, 800], key=url_setting("ua_epochs", 200,
                                                                                   options=[50, 100, 200, 400, 800]))
@@ -290,6 +291,8 @@ with tab_ua:
             ax = plot_fits(fits, figure(6, 3.6).subplots())
             ax.set_title(title)
             col.pyplot(ax.figure)
+            col.caption("A wider net can always do at least as well, but only if training finds the weights: "
+                        "large N may need more epochs before its error drops below a smaller net's.")
             col.dataframe(pd.DataFrame({"hidden": ["-".join(map(str, f.hidden)) for f in fits],
                                         "parameters": [f.params for f in fits],
                                         "MSE": [f.mse for f in fits]}), hide_index=True)

@@ -101,3 +101,25 @@ def test_batch_comparison_counts_updates_and_sgd_is_noisier():
     best = LogisticRegression(C=1e4, max_iter=5000).fit(x, y)  # ~ the unregularised optimum
     floor = log_loss(y, best.predict_proba(x)[:, 1])
     assert floor - 1e-3 <= sgd.losses[-1] < full.losses[0]
+
+
+@pytest.mark.parametrize("params, depth", [(150, 1), (150, 2), (150, 3), (50, 2)])
+def test_width_for_params_matches_keras_count(params, depth):
+    from explainers.approximation import width_for_params
+    from models.mlp import build_mlp
+
+    w = width_for_params(params, depth)
+    count = build_mlp(1, (w,) * depth, output_activation=None).count_params()
+    assert abs(count - params) <= 2 * w + 2  # the nearest achievable count
+
+
+@pytest.mark.slow
+def test_universal_approximation_fit_improves_with_more_neurons():
+    from explainers.approximation import fit_curve, target
+
+    narrow = fit_curve((2,), epochs=150, learning_rate=0.02)
+    wide = fit_curve((16,), epochs=150, learning_rate=0.02)
+    np.testing.assert_allclose(narrow.y_true, 5 * np.cos(narrow.x) + 7 * np.cos(2 * narrow.x) + np.cos(4 * narrow.x))
+    np.testing.assert_allclose(target(0.0), 13.0)
+    assert wide.mse < 0.5 * narrow.mse
+    assert narrow.mse == pytest.approx(np.mean((narrow.y_pred - narrow.y_true) ** 2))
