@@ -60,7 +60,7 @@ with tab_stroke:
     ax.set_xlabel("z")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    st.pyplot(ax.figure, width="content")
+    st.columns([2, 1])[0].pyplot(ax.figure)
 
 # ------------------------------------------------------------------ activations
 with tab_act:
@@ -124,17 +124,22 @@ with tab_roc:
     entry = session_model("neuron_roc_model", (data_name,), build)
     st.caption(f"{len(ytr)} training and {len(yte)} test samples, {xtr.shape[1]} standardised features "
                f"({', '.join(feature_names[:4])}{', …' if len(feature_names) > 4 else ''}). Metrics on the test set.")
-    left, right = st.columns([3, 2])
-    roc_slot, curves_slot = left.empty(), right.empty()
+    b1, b2 = st.columns([1, 1, 4])[:2]
+    go = b1.button("Train", type="primary", icon=":material/play_arrow:", key="neuron_train")
+    if b2.button("Reset neuron", icon=":material/restart_alt:", key="neuron_reset"):
+        del st.session_state["neuron_roc_model"]
+        st.rerun()
+    roc_slot = st.empty()
     metrics_slot = st.empty()
+    curves_slot = st.columns([1, 1])[0].empty()
 
     def draw(model):
         import keras
 
         scores = np.asarray(keras.ops.convert_to_numpy(model(xte, training=False))).ravel()
         m = threshold_metrics(yte, scores, tau)
-        fig = figure(10, 3.4)
-        a1, a2, a3 = fig.subplots(1, 3, width_ratios=[1.1, 1, 1.2])
+        fig = figure(12, 3.6)
+        a1, a2, a3 = fig.subplots(1, 3, width_ratios=[1.1, 1, 1.3])
         plot_roc(roc(yte, scores), a1, point=m)
         plot_confusion(m, a2)
         plot_score_histogram(yte, scores, tau, a3)
@@ -149,11 +154,6 @@ with tab_roc:
             k[3].metric("precision", f"{m.precision:.3f}")
             k[4].metric("AUC (does not depend on τ)", f"{roc(yte, scores).auc:.3f}")
 
-    b1, b2 = st.columns([1, 1])
-    go = b1.button("Train", type="primary", icon=":material/play_arrow:", key="neuron_train")
-    if b2.button("Reset neuron", icon=":material/restart_alt:", key="neuron_reset"):
-        del st.session_state["neuron_roc_model"]
-        st.rerun()
     if go:
         from models.train import train
 
