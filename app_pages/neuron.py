@@ -44,10 +44,10 @@ with tab_stroke:
         terms = " + ".join(f"{wi:g}·{xi:g}" for wi, xi in zip(w, x[k]))
         values = " + ".join(f"{wi * xi:.2f}" for wi, xi in zip(w, x[k]))
         c1, c2, c3 = st.columns([4, 1, 1])
-        c1.markdown(f"**{name}**: z = {bias:g} + {terms}  \n= {bias:g} + {values} = **{z[k]:.2f}**")
+        c1.markdown(f"**{name}**: z = {bias:g} + {terms}  \n= {bias:g} + {values} = **{z[k]:.2f}**  \n"
+                    f"σ(z) = {p[k]:.3f} {'>' if p[k] > 0.5 else '≤'} 0.5 ⇒ **{'positive' if p[k] > 0.5 else 'negative'}**")
         c2.metric("z", f"{z[k]:.2f}")
-        c3.metric("σ(z) = P(stroke)", f"{p[k]:.3f}", delta="positive" if p[k] > 0.5 else "negative",
-                  delta_color="inverse" if p[k] > 0.5 else "normal")
+        c3.metric("σ(z) = P(stroke)", f"{p[k]:.3f}")
     st.caption("With the lecture's weights patient 1 gets z = 1.9, σ(z) = 0.870 and patient 2 z = −3.25, "
                "σ(z) = 0.037. The slide prints 0.71 and 0.04 and writes σ(z) = 1/(1 − e^−z): both slips — the "
                "sigmoid is 1/(1 + e^−z), and 1/(1 + e^−1.9) = 0.870.")
