@@ -15,7 +15,39 @@ import importlib
 from typing import Any
 
 # name -> module; each topic adds its public names here.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    # Basics (issue 3): neuron, thresholds/ROC, MLP playground, backprop, gradient descent
+    "threshold_metrics": "explainers.metrics",
+    "roc": "explainers.metrics",
+    "ThresholdMetrics": "explainers.metrics",
+    "RocCurve": "explainers.metrics",
+    "activation": "explainers.activations",
+    "activation_curves": "explainers.activations",
+    "decision_boundary": "explainers.boundary",
+    "neuron_maps": "explainers.boundary",
+    "parameter_table": "explainers.boundary",
+    "backprop_221": "explainers.backprop",
+    "tape_gradients": "explainers.backprop",
+    "optimizer_path": "explainers.optim",
+    "adam_written_out": "explainers.optim",
+    "line_descent": "explainers.optim",
+    "compare_batch_sizes": "explainers.optim",
+    "SURFACES": "explainers.optim",
+    "fit_curve": "explainers.approximation",
+    "plot_activations": "explainers.basics_plots",
+    "plot_confusion": "explainers.basics_plots",
+    "plot_roc": "explainers.basics_plots",
+    "plot_score_histogram": "explainers.basics_plots",
+    "plot_decision_boundary": "explainers.basics_plots",
+    "plot_neuron_maps": "explainers.basics_plots",
+    "plot_backprop": "explainers.basics_plots",
+    "plot_line_descent": "explainers.basics_plots",
+    "plot_line_fit": "explainers.basics_plots",
+    "plot_surface_paths": "explainers.basics_plots",
+    "plot_path_losses": "explainers.basics_plots",
+    "plot_batch_runs": "explainers.basics_plots",
+    "plot_fits": "explainers.basics_plots",
+}
 
 __all__ = sorted(_LAZY)
 

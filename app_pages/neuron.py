@@ -1,0 +1,168 @@
+"""The sigmoid neuron: the lecture's stroke example, activation functions, thresholds and ROC."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url
+from explainers.activations import ACTIVATIONS, activation_curves
+from explainers.basics_plots import plot_activations, plot_confusion, plot_roc, plot_score_histogram
+from explainers.metrics import roc, threshold_metrics
+from models.data import load_breast_cancer, make_stroke, sigmoid, stroke_patients, train_test_split_arrays
+
+st.title("The sigmoid neuron")
+st.markdown(
+    "One neuron is a weighted sum plus a bias, squashed into a probability: "
+    "$z = b + \\sum_i w_i x_i$, $\\hat y = \\sigma(z) = 1/(1 + e^{-z})$. Everything else in the course is built from it."
+)
+
+tab_stroke, tab_act, tab_roc = st.tabs(["Stroke neuron", "Activation functions", "Threshold and ROC"])
+patients = stroke_patients()
+
+# ------------------------------------------------------------------ stroke neuron
+with tab_stroke:
+    st.markdown("The lecture's toy example: predict a stroke from blood pressure, cholesterol, BMI and age. "
+                "Change the weights, the bias or a patient's values and follow the sum term by term.")
+    cols = st.columns(5)
+    bias = cols[0].number_input("bias b", -200.0, 200.0, step=0.1, format="%.2f",
+                                key=url_setting("neuron_b", patients.bias, bounds=(-200.0, 200.0)))
+    weights = []
+    for i, (name, col) in enumerate(zip(patients.feature_names, cols[1:])):
+        weights.append(col.number_input(f"w{i + 1} ({name.replace('_', ' ')})", -10.0, 10.0, step=0.1,
+                                        format="%.2f",
+                                        key=url_setting(f"neuron_w{i + 1}", patients.weights[i], bounds=(-10.0, 10.0))))
+    table = pd.DataFrame(patients.x, columns=[f"{n} ({u})" for n, u in zip(patients.feature_names, patients.units)],
+                         index=list(patients.names))
+    edited = st.data_editor(table, key="neuron_patients", width="stretch")
+    x = edited.to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        st.error("Every patient value must be a number: fill in the empty cells.")
+        x = np.nan_to_num(x)
+    w = np.array(weights, dtype=np.float64)
+    z = bias + x @ w
+    p = sigmoid(z)
+    for k, name in enumerate(patients.names):
+        terms = " + ".join(f"{wi:g}·{xi:g}" for wi, xi in zip(w, x[k]))
+        values = " + ".join(f"{wi * xi:.2f}" for wi, xi in zip(w, x[k]))
+        c1, c2, c3 = st.columns([4, 1, 1])
+        c1.markdown(f"**{name}**: z = {bias:g} + {terms}  \n= {bias:g} + {values} = **{z[k]:.2f}**  \n"
+                    f"σ(z) = {p[k]:.3f} {'>' if p[k] > 0.5 else '≤'} 0.5 ⇒ **{'positive' if p[k] > 0.5 else 'negative'}**")
+        c2.metric("z", f"{z[k]:.2f}")
+        c3.metric("σ(z) = P(stroke)", f"{p[k]:.3f}")
+    st.caption("With the lecture's weights patient 1 gets z = 1.9, σ(z) = 0.870 and patient 2 z = −3.25, "
+               "σ(z) = 0.037. The slide prints 0.71 and 0.04 and writes σ(z) = 1/(1 − e^−z): both slips — the "
+               "sigmoid is 1/(1 + e^−z), and 1/(1 + e^−1.9) = 0.870.")
+    ax = figure(6, 2.6).subplots()
+    zz = np.linspace(min(-8.0, z.min() - 1), max(8.0, z.max() + 1), 400)
+    ax.plot(zz, sigmoid(zz), color="k", lw=1.5, label="σ(z)")
+    ax.axhline(0.5, color="0.6", ls=":", lw=1)
+    for k, name in enumerate(patients.names):
+        ax.plot(z[k], p[k], "o", ms=9, label=f"{name}: σ({z[k]:.2f}) = {p[k]:.3f}")
+    ax.set_xlabel("z")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    st.columns([2, 1])[0].pyplot(ax.figure)
+
+# ------------------------------------------------------------------ activations
+with tab_act:
+    st.markdown("Hidden neurons use other squashing functions too. Where a derivative is ~0 (shaded), the "
+                "neuron's weights get almost no gradient: **sigmoid and tanh saturate and kill gradients**; "
+                "ReLU passes gradient 1 for z > 0 but 0 for z < 0 (a neuron stuck there is *dead*); leaky ReLU "
+                "keeps a small slope.")
+    chosen = st.multiselect("Activations", ACTIVATIONS, key=url_setting("neuron_act", list(ACTIVATIONS),
+                                                                       options=ACTIVATIONS))
+    zr = st.slider("z range", 2.0, 12.0, step=1.0, key=url_setting("neuron_zr", 6.0, bounds=(2.0, 12.0)))
+    if chosen:
+        curves = activation_curves(tuple(chosen), z_range=zr)
+        fig = figure(10, 3.3)
+        a1, a2 = fig.subplots(1, 2)
+        plot_activations(curves, a1)
+        plot_activations(curves, a2, derivative=True)
+        st.pyplot(fig)
+        at_edge = {n: float(curves.derivatives[i, -1]) for i, n in enumerate(curves.names)}
+        st.dataframe(pd.DataFrame({"activation": list(at_edge), f"g'({zr:g})": list(at_edge.values()),
+                                   "max g'": curves.derivatives.max(1)}), hide_index=True)
+    else:
+        st.info("Pick at least one activation.")
+
+# ------------------------------------------------------------------ threshold & ROC
+DATASETS = ("stroke cohort (synthetic)", "breast cancer")
+
+
+@st.cache_data(show_spinner=False)
+def roc_data(name: str):
+    """Standardised features and labels, split into train and test (shared read-only)."""
+    if name == DATASETS[0]:
+        x, y = make_stroke(600, seed=0)
+        names = list(stroke_patients().feature_names)
+    else:
+        x, y, names = load_breast_cancer(standardize=False)
+    x = np.asarray(x, dtype=np.float32)
+    xtr, xte, ytr, yte = train_test_split_arrays(x, y, 0.3, seed=0)
+    mean, std = xtr.mean(0), xtr.std(0) + 1e-8  # standardise with training statistics only
+    return ((xtr - mean) / std).astype(np.float32), ((xte - mean) / std).astype(np.float32), ytr, yte, names
+
+
+with tab_roc:
+    st.markdown("The neuron outputs a probability; a **threshold τ** turns it into a decision "
+                "(ŷ = 1 if σ(z) ≥ τ). *Will changing the threshold affect the model's performance?* Train the "
+                "neuron, then move τ: the confusion matrix, TPR and FPR change and the operating point slides "
+                "along the ROC curve — while the curve itself, and its AUC, stay the same.")
+    c1, c2, c3 = st.columns(3)
+    data_name = c1.selectbox("Data", DATASETS, key=url_setting("neuron_data", DATASETS[0], options=DATASETS))
+    epochs = c2.number_input("Epochs", 1, 200, key=url_setting("neuron_epochs", 30, bounds=(1, 200)))
+    lr = c3.select_slider("Learning rate", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+                          key=url_setting("neuron_lr", 0.03, options=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]))
+    tau = st.slider("Threshold τ", 0.0, 1.0, step=0.01, key=url_setting("neuron_tau", 0.5, bounds=(0.0, 1.0)))
+    write_url()
+    xtr, xte, ytr, yte, feature_names = roc_data(data_name)
+
+    def build():
+        from models.mlp import build_logistic_neuron
+
+        return build_logistic_neuron(xtr.shape[1])
+
+    entry = session_model("neuron_roc_model", (data_name,), build)
+    st.caption(f"{len(ytr)} training and {len(yte)} test samples, {xtr.shape[1]} standardised features "
+               f"({', '.join(feature_names[:4])}{', …' if len(feature_names) > 4 else ''}). Metrics on the test set.")
+    b1, b2 = st.columns([1, 1, 4])[:2]
+    go = b1.button("Train", type="primary", icon=":material/play_arrow:", key="neuron_train")
+    if b2.button("Reset neuron", icon=":material/restart_alt:", key="neuron_reset"):
+        del st.session_state["neuron_roc_model"]
+        st.rerun()
+    roc_slot = st.empty()
+    metrics_slot = st.empty()
+    curves_slot = st.columns([1, 1])[0].empty()
+
+    def draw(model):
+        import keras
+
+        scores = np.asarray(keras.ops.convert_to_numpy(model(xte, training=False))).ravel()
+        m = threshold_metrics(yte, scores, tau)
+        fig = figure(12, 3.6)
+        a1, a2, a3 = fig.subplots(1, 3, width_ratios=[1.1, 1, 1.3])
+        plot_roc(roc(yte, scores), a1, point=m)
+        plot_confusion(m, a2)
+        plot_score_histogram(yte, scores, tau, a3)
+        roc_slot.pyplot(fig)
+        if len(entry.history):
+            curves_slot.pyplot(plot_history(entry.history, ("loss", "val_loss"), figure(4.5, 3.2).subplots()).figure)
+        with metrics_slot.container():
+            k = st.columns(5)
+            k[0].metric("TPR (sensitivity)", f"{m.tpr:.3f}")
+            k[1].metric("FPR (1 − specificity)", f"{m.fpr:.3f}")
+            k[2].metric("accuracy", f"{m.accuracy:.3f}")
+            k[3].metric("precision", f"{m.precision:.3f}")
+            k[4].metric("AUC (does not depend on τ)", f"{roc(yte, scores).auc:.3f}")
+
+    if go:
+        from models.train import train
+
+        with stop_button(key="neuron_stop"):
+            train(entry.model, xtr, ytr, epochs=int(epochs), batch_size=32, validation_data=(xte, yte),
+                  learning_rate=float(lr), history=entry.history,
+                  observers=[LiveTraining(lambda progress, model: draw(model))])
+    draw(entry.model)
+    if len(entry.history):
+        report(entry.history)
+    else:
+        st.info("The neuron is untrained (random weights): press **Train**.")
