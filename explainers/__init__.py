@@ -15,7 +15,23 @@ import importlib
 from typing import Any
 
 # name -> module; each topic adds its public names here.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    # --- Convolutions (issue 4)
+    "PRESETS": "explainers.kernels",
+    "convolve2d": "explainers.kernels",
+    "conv_output_size": "explainers.kernels",
+    "padding_amounts": "explainers.kernels",
+    "explain_output_value": "explainers.kernels",
+    "conv_parameter_count": "explainers.kernels",
+    "dense_parameter_count": "explainers.kernels",
+    "compute_feature_maps": "explainers.kernels",
+    "filters": "explainers.kernels",
+    "compute_receptive_field": "explainers.receptive_field",
+    "stacked_receptive_field": "explainers.receptive_field",
+    "effective_receptive_field": "explainers.receptive_field",
+    "compute_transfer": "explainers.transfer",
+    # --- end Convolutions
+}
 
 __all__ = sorted(_LAZY)
 

@@ -89,6 +89,11 @@ def _inbound_inputs(sub: Any) -> Any:
     return tensors[0] if len(tensors) == 1 else list(tensors)
 
 
+def _single(tensors):
+    # One input as a tensor, not a list: keras warns when the structure differs from the call's.
+    return tensors[0] if len(tensors) == 1 else list(tensors)
+
+
 def output_model(model: Any, layers: Sequence[Any]) -> Any:
     """A callable ``x -> list of outputs`` of ``layers`` (nested models too)."""
     import keras
@@ -112,8 +117,8 @@ def output_model(model: Any, layers: Sequence[Any]) -> Any:
         chain = index[id(group[0])]
         prefixes = []
         for parent, sub in zip(chain[:-1], chain[1:]):
-            prefixes.append(keras.Model(parent.inputs, _inbound_inputs(sub)))
-        probe = keras.Model(chain[-1].inputs, [tensor(layer) for layer in group])
+            prefixes.append(keras.Model(_single(parent.inputs), _inbound_inputs(sub)))
+        probe = keras.Model(_single(chain[-1].inputs), [tensor(layer) for layer in group])
         plans.append((group, prefixes, probe))
 
     def run(x):
