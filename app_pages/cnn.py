@@ -119,27 +119,26 @@ if len(entry.history):
 # ------------------------------------------------------------ transfer learning
 st.subheader("Transfer learning with few images")
 st.markdown(
-    "Pretrain the same CNN on hand-written digits (a different image task), then fine-tune it on only a "
-    "few lesion images with the lecture's three strategies, against training from scratch."
+    "Pretrain the same CNN on a different image task (synthetic shapes, or hand-written digits), then "
+    "fine-tune it on only a few lesion images with the lecture's three strategies, against training from "
+    "scratch. Frozen layers keep their source weights; only the trainable parameters learn."
 )
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns(3)
+source = c3.selectbox("Source task", ["shapes", "digits"], key=url_setting("cnn_tl_source", "shapes",
+                                                                           options=["shapes", "digits"]))
 n_target = c1.select_slider("Labelled lesion images", [16, 32, 48, 96, 192],
                             key=url_setting("cnn_tl_n", 48, options=[16, 32, 48, 96, 192]))
 ft_epochs = c2.number_input("Fine-tuning epochs", 2, 20, key=url_setting("cnn_tl_epochs", 8, bounds=(2, 20)))
 write_url()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def cached_transfer(n: int, e: int):
-    """Curves and counts only (no model is kept): a pure, shareable result."""
+if st.button("Compare transfer strategies", icon=":material/compare_arrows:"):
     from explainers.transfer import compute_transfer
 
-    return compute_transfer(n, finetune_epochs=e)
-
-
-if st.button("Compare transfer strategies", icon=":material/compare_arrows:"):
-    with st.spinner("Pretraining on digits, then fine-tuning four ways…"):
-        st.session_state["cnn_tl_result"] = cached_transfer(int(n_target), int(ft_epochs))
+    # Five short runs (pretraining, then four fine-tunings); only curves and counts are kept.
+    with st.spinner(f"Pretraining on {source}, then fine-tuning four ways…"), stop_button(key="stop_tl"):
+        st.session_state["cnn_tl_result"] = compute_transfer(int(n_target), finetune_epochs=int(ft_epochs),
+                                                             source=source, observer=LiveTraining(None))
 result = st.session_state.get("cnn_tl_result")
 if result is not None:
     from explainers.transfer_plots import plot_transfer
@@ -150,5 +149,5 @@ if result is not None:
                   "trainable parameters": [result.trainable[s] for s in result.strategies],
                   "final val accuracy": [f"{result.val_accuracy[s][-1]:.2f}" for s in result.strategies]},
                  hide_index=True)
-    c2.caption(f"{result.total:,} parameters in all; fine-tuned on {result.n_target} images; the digit model "
+    c2.caption(f"{result.total:,} parameters in all; fine-tuned on {result.n_target} images; the {result.source} model "
                f"reached {result.source_accuracy:.0%} on its own training data.")

@@ -56,6 +56,12 @@ class ReceptiveField:
     stride_hw: tuple[int, int]
     padding_hw: tuple[float, float]
     layers: tuple[LayerField, ...]
+    misaligned: tuple[str, ...] = ()   # merges whose input fields are not centred alike
+
+    @property
+    def aligned(self) -> bool:
+        """True when every merge on the way combines fields centred on the same pixel."""
+        return not self.misaligned
 
     def box(self, row: int, col: int) -> tuple[float, float, float, float]:
         """Input rows/cols ``(top, left, bottom, right)`` (inclusive) seen by output unit (row, col)."""
@@ -142,9 +148,10 @@ def _is_spatial(tensor) -> bool:
     return len(tensor.shape) == 4
 
 
-def _propagate(model, seeds: dict, rows: list, stop_at: Any) -> dict:
+def _propagate(model, seeds: dict, rows: list, stop_at: Any, misaligned: list | None = None) -> dict:
     """States ``(r, j, p)`` (arrays over the two axes) of every tensor of ``model``'s graph."""
     f = _graph(model)
+    misaligned = [] if misaligned is None else misaligned
     states = dict(seeds)
     for depth in sorted(f._nodes_by_depth, reverse=True):
         for node in f._nodes_by_depth[depth]:
@@ -162,7 +169,7 @@ def _propagate(model, seeds: dict, rows: list, stop_at: Any) -> dict:
             if isinstance(layer, keras.Model):
                 inner = _graph(layer)
                 sub_seeds = {id(t): states[id(o)] for t, o in zip(inner.inputs, ins)}
-                inner_states = _propagate(layer, sub_seeds, rows, stop_at)
+                inner_states = _propagate(layer, sub_seeds, rows, stop_at, misaligned)
                 for t, o in zip(inner.outputs, outs):
                     if id(t) in inner_states:
                         states[id(o)] = inner_states[id(t)]
@@ -177,12 +184,13 @@ def _propagate(model, seeds: dict, rows: list, stop_at: Any) -> dict:
                 if not np.all(js == js[0]):
                     raise ValueError(f"layer {layer.name!r} ({kind}) merges inputs with different effective "
                                      f"strides {js[:, 0].tolist()}; their fields cannot be aligned")
+                # Union of the input fields (Araujo et al.): from the left-most start to the
+                # right-most end. Equal to the largest field when the paths are centred alike.
+                starts, ends = -ps, -ps + rs - 1
+                u, v = starts.min(axis=0), ends.max(axis=0)
+                state = (v - u + 1, js[0], -u)
                 if not np.allclose(centres, centres[0]):
-                    raise ValueError(f"layer {layer.name!r} ({kind}) merges inputs whose receptive fields are "
-                                     f"not centred alike (centres {centres[:, 0].tolist()}); its field is "
-                                     "not a single square (Araujo et al., 2019)")
-                r = rs.max(axis=0)
-                state = (r, js[0], (r - 1) / 2 - centres[0])
+                    misaligned.append(layer.name)
                 k = s = d = pad = (1, 1)
                 pad = (0, 0)
             else:
@@ -212,9 +220,15 @@ def compute_receptive_field(model: Any, layer_name: str | None = None) -> Recept
         :class:`ReceptiveField` with the field of unit (0, 0) starting at input
         pixel ``−padding``; VGG16's ``block5_pool`` gives size 212, stride 32, padding 90.
 
+    Merges (residual adds, concatenations) take the union of their inputs' fields
+    (the largest one when they are centred alike) and list misaligned merges in
+    ``misaligned``, e.g. a stride-2 "same" conv on an even-sized input next to a
+    1×1 stride-2 shortcut: TensorFlow pads only after, so the two fields' centres
+    differ by one pixel.
+
     Raises:
         ValueError: a layer it cannot handle (e.g. Conv2DTranspose) on the way, a
-            non-spatial target layer, or a merge of misaligned fields.
+            non-spatial target layer, or a merge of inputs with different strides.
     """
     _layers.check_model(model)
     if len(model.inputs) != 1 or not _is_spatial(model.inputs[0]):
@@ -242,7 +256,8 @@ def compute_receptive_field(model: Any, layer_name: str | None = None) -> Recept
     one = np.ones(2)
     seeds = {id(t): (one, one, np.zeros(2)) for t in _graph(graph).inputs}
     rows: list = []
-    states = _propagate(graph, seeds, rows, target)
+    misaligned: list = []
+    states = _propagate(graph, seeds, rows, target, misaligned)
     if id(target.output) not in states:
         raise ValueError(f"layer {target.name!r} has no spatial receptive field (its output is "
                          f"{tuple(target.output.shape)}); choose a conv or pooling layer")
@@ -250,8 +265,10 @@ def compute_receptive_field(model: Any, layer_name: str | None = None) -> Recept
     index = max(i for i, (layer, _) in enumerate(rows) if layer is target) if any(
         layer is target for layer, _ in rows) else -1
     table = tuple(row for _, row in rows[: index + 1])
+    names = {row.name for row in table}
     return ReceptiveField(target.name, int(r[0]), int(j[0]), float(p[0]), (int(r[0]), int(r[1])),
-                          (int(j[0]), int(j[1])), (float(p[0]), float(p[1])), table)
+                          (int(j[0]), int(j[1])), (float(p[0]), float(p[1])), table,
+                          tuple(n for n in misaligned if n in names))
 
 
 # ----------------------------------------------------- effective receptive field
