@@ -16,6 +16,12 @@ def _ax(ax, w=4.0, h=4.0):
     return ax
 
 
+def _text_colour(im, v: float) -> str:
+    # White on dark cells, black on light ones: readable whatever the colour map.
+    r, g, b, _ = im.cmap(im.norm(v))
+    return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
+
+
 def _fmt(v: float) -> str:
     return f"{v:.0f}" if float(v).is_integer() else f"{v:.2f}"
 
@@ -25,10 +31,11 @@ def plot_matrix(values: Any, ax=None, title: str = "", cmap: str = "RdBu_r", ann
     ax = _ax(ax)
     a = np.asarray(values, dtype=float)
     lim = max(float(np.abs(a).max()), 1e-9)
-    ax.imshow(a, cmap=cmap, vmin=-lim, vmax=lim)
+    im = ax.imshow(a, cmap=cmap, vmin=-lim, vmax=lim)
     if annotate and a.size <= 100:
         for (i, j), v in np.ndenumerate(a):
-            ax.text(j, i, _fmt(v), ha="center", va="center", fontsize=9 if a.size <= 49 else 7)
+            ax.text(j, i, _fmt(v), ha="center", va="center", fontsize=9 if a.size <= 49 else 7,
+                    color=_text_colour(im, v))
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title)
@@ -57,11 +64,12 @@ def plot_output_step(step: OutputStep, ax=None):
     """The window under the kernel with each product ``x·w`` written in, and the sum."""
     ax = _ax(ax, 4, 4)
     f = step.products.shape
-    ax.imshow(step.products, cmap="RdBu_r", vmin=-max(abs(step.products).max(), 1e-9),
-              vmax=max(abs(step.products).max(), 1e-9))
+    lim = max(float(np.abs(step.products).max()), 1e-9)
+    im = ax.imshow(step.products, cmap="RdBu_r", vmin=-lim, vmax=lim)
     for (i, j), p in np.ndenumerate(step.products):
-        ax.text(j, i, f"{_fmt(step.window[i, j])}·{_fmt(step.kernel[i, j])}\n= {_fmt(p)}", ha="center",
-                va="center", fontsize=8 if max(f) <= 4 else 6)
+        w = step.kernel[i, j]
+        ax.text(j, i, f"{_fmt(step.window[i, j])}·{'(' + _fmt(w) + ')' if w < 0 else _fmt(w)}\n= {_fmt(p)}",
+                ha="center", va="center", fontsize=9 if max(f) <= 4 else 6, color=_text_colour(im, p))
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(f"output[{step.row}, {step.col}] = {_fmt(step.total)} + bias {_fmt(step.bias)} = "
