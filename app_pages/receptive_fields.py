@@ -86,17 +86,24 @@ c1.metric("Receptive field R", f"{rf.size} × {rf.size_hw[1]}")
 c2.metric("Effective stride (jump)", rf.stride)
 c3.metric("Effective padding", f"{rf.padding:g}")
 
-left, right = st.columns([3, 2])
 from explainers.receptive_field_plots import plot_effective_field, plot_growth  # noqa: E402
 
+left, right = st.columns([3, 2])
 left.pyplot(plot_growth(rf, figure(7, 3.6).subplots()).figure)
-with right:
-    st.markdown("**R_k = 1 + Σ_j (F_j − 1) Π_{i<j} S_i** — each row adds (D·(F − 1))·jump.")
-    st.dataframe({"layer": [r.name for r in rf.layers], "type": [r.kind for r in rf.layers],
-                  "F": [r.kernel for r in rf.layers], "S": [r.stride for r in rf.layers],
-                  "D": [r.dilation for r in rf.layers], "R_k": [r.size for r in rf.layers],
-                  "jump": [r.jump for r in rf.layers], "padding": [r.padding for r in rf.layers]},
-                 hide_index=True, height=260)
+right.markdown(
+    "**R_k = 1 + Σ_j (F_j − 1) Π_{i<j} S_i**: each layer widens the field by D·(F − 1) times the jump "
+    "(the product of the strides before it), so layers after pooling add more. Merges (residual adds, "
+    "concatenations) take the union of their inputs' fields."
+)
+if rf.misaligned:
+    right.warning(f"{len(rf.misaligned)} merge(s) combine fields that are not centred alike (e.g. "
+                  f"{rf.misaligned[0]}): 'same' padding with stride 2 on an even input pads only after.")
+st.dataframe({"layer": [r.name for r in rf.layers], "type": [r.kind for r in rf.layers],
+              "F": [r.kernel for r in rf.layers], "S": [r.stride for r in rf.layers],
+              "D": [r.dilation for r in rf.layers], "pad": [r.pad for r in rf.layers],
+              "R_k": [r.size for r in rf.layers], "jump": [r.jump for r in rf.layers],
+              "effective padding": [r.padding for r in rf.layers]},
+             hide_index=True, height=240)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
