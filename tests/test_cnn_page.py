@@ -56,3 +56,25 @@ def test_transfer_strategies_train_the_right_parameters():
     assert r.trainable["head only"] == head
     assert r.trainable["freeze most"] == total - bn_moving - first_stage + 2 * 4  # conv1 + bn1 (gamma, beta) frozen
     assert all(len(r.val_accuracy[s]) == 1 for s in r.strategies)
+
+
+def _fake_medmnist(folder, n=24, size=28, classes=3):
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for split in ("train", "val", "test"):
+        arrays[f"{split}_images"] = rng.integers(0, 255, (n, size, size), dtype=np.uint8)
+        arrays[f"{split}_labels"] = rng.integers(0, classes, (n, 1))
+    np.savez(folder / "bloodmnist.npz", **arrays)
+
+
+@pytest.mark.slow
+def test_a_local_medmnist_file_is_offered_and_trains(tmp_path, monkeypatch):
+    _fake_medmnist(tmp_path)
+    monkeypatch.setenv("MEDMNIST_DIR", str(tmp_path))
+    at = _page(cnn_data="bloodmnist 28px", cnn_epochs="1", cnn_filters="8,16")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cnn_data").value == "bloodmnist 28px"
+    [b for b in at.button if b.label == "Train"][0].click().run()
+    assert not at.exception
+    assert at.session_state["cnn_model"].model.output_shape == (None, 3)  # three classes: softmax
+    assert any("first 16 test images" in c.value for c in at.caption)
