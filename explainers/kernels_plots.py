@@ -90,18 +90,26 @@ def plot_padding_stride(n: int, kernel_size: int, padding: str = "valid", stride
     total = n + before + after
     grid = np.zeros((total, total))
     grid[before: before + n, before: before + n] = 1
-    ax.imshow(grid, cmap="Greys", vmin=-0.5, vmax=2.5)
+    # Image pixels mid grey, padding zeros light; axis labels count input pixels (padding negative).
+    ax.imshow(grid, cmap="Greys", vmin=-0.5, vmax=2.5, extent=(-before - 0.5, n + after - 0.5, n + after - 0.5,
+                                                                -before - 0.5))
     colours = ("tab:red", "tab:blue", "tab:green", "tab:orange")
+    span = dilation * (kernel_size - 1) + 1
     for o in range(min(show, out)):
-        for m in range(kernel_size):
-            for k in range(kernel_size):
-                r, c = m * dilation, o * stride + k * dilation
-                ax.add_patch(Rectangle((c - 0.45 + o * 0.05, r - 0.45 + o * 0.05), 0.9, 0.9, fill=False,
-                                       ec=colours[o % len(colours)], lw=2))
-    ax.set_xticks(range(total))
-    ax.set_yticks(range(total))
-    ax.set_xticklabels([str(i - before) for i in range(total)], fontsize=7)
-    ax.set_yticklabels([str(i - before) for i in range(total)], fontsize=7)
+        colour, inset = colours[o % len(colours)], 0.08 * o
+        left, top = o * stride - before, -before  # in input pixels: padding is negative
+        # The window's outline, then a dot on each tap (dilation spreads them out).
+        ax.add_patch(Rectangle((left - 0.5 + inset, top - 0.5 + inset), span - 2 * inset, span - 2 * inset,
+                               fill=False, ec=colour, lw=2.5, label=f"output 0,{o}"))
+        taps = np.arange(kernel_size) * dilation
+        rr, cc = np.meshgrid(top + taps, left + taps, indexing="ij")
+        ax.scatter(cc.ravel() + 0.15 * (o - 1), rr.ravel(), s=25, color=colour, zorder=3)
+    ax.legend(loc="lower right", fontsize=7)
+    ax.set_xlim(-before - 0.7, n + after - 0.3)
+    ax.set_ylim(n + after - 0.3, -before - 0.7)
+    ax.set_xticks(range(-before, n + after))
+    ax.set_yticks(range(-before, n + after))
+    ax.tick_params(labelsize=7)
     ax.set_title(f"n={n}, F={kernel_size}, {padding}, S={stride}, D={dilation} → {out}×{out}\n"
                  f"padding {before}+{after}; windows of outputs 0..{min(show, out) - 1}", fontsize=9)
     return ax

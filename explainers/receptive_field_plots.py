@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib
+import matplotlib.cm
+import matplotlib.colors
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -46,8 +49,11 @@ def plot_effective_field(erf: EffectiveReceptiveField, ax=None, analytic: Recept
     if image is not None:
         ax.imshow(np.asarray(image)[..., 0] if np.ndim(image) == 3 else image, cmap="gray",
                   extent=(-0.5, heat.shape[1] - 0.5, heat.shape[0] - 0.5, -0.5))
-        masked = np.ma.masked_less(heat, 0.02)
-        im = ax.imshow(masked, cmap="inferno", alpha=0.6, vmin=0, vmax=1)
+        # Colour and opacity both follow the gradient: unimportant pixels leave the image visible.
+        rgba = matplotlib.colormaps["inferno"](heat)
+        rgba[..., 3] = np.clip(heat * 1.5, 0.0, 0.85)
+        ax.imshow(rgba)
+        im = matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, 1), "inferno")
     else:
         im = ax.imshow(heat, cmap="inferno", vmin=0, vmax=1)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, label="mean |gradient| (max 1)")
