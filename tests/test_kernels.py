@@ -197,3 +197,16 @@ def test_filters_found_by_name_or_type_are_the_layer_weights():
         K.filters(model, "nope")
     with pytest.raises(ValueError, match="expects"):
         K.compute_feature_maps(model, np.zeros((10, 10)))
+
+
+def test_plots_draw_the_numbers_they_explain():
+    from explainers import kernels_plots as KP
+
+    step = K.explain_output_value(K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, 1, 1)
+    ax = KP.plot_output_step(step)
+    assert "= 43" in ax.get_title()
+    assert {t.get_text() for t in ax.texts} >= {"4·0\n= 0", "8·3\n= 24"}
+    ax = KP.plot_padding_stride(6, 3, "same", 2, 1)
+    assert "→ 3×3" in ax.get_title() and len(ax.patches) == 3
+    fig = KP.plot_feature_maps(K.FeatureMaps(("a",), (np.ones((4, 4, 2)),), np.zeros((4, 4, 1))), max_maps=3)
+    assert len(fig.axes) == 4

@@ -156,3 +156,15 @@ def test_bad_arguments_raise_a_message_naming_them(call, match):
     model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(1, 3, name="c"), layers.Flatten(name="flat")])
     with pytest.raises((ValueError, TypeError), match=match):
         call(model)
+
+
+def test_plots_show_the_field_and_the_square():
+    from explainers.receptive_field_plots import plot_effective_field, plot_growth
+
+    model = _chain(CHAINS["two 3x3"], size=12)
+    rf = compute_receptive_field(model)
+    assert "R = 5" in plot_growth(rf).get_title()
+    erf = effective_receptive_field(model, n_samples=2)
+    ax = plot_effective_field(erf, analytic=rf, image=np.zeros((12, 12)))
+    square = [p for p in ax.patches if p.get_width() == 5]
+    assert square and square[0].get_xy() == (rf.box(*erf.unit)[1] - 0.5, rf.box(*erf.unit)[0] - 0.5)
