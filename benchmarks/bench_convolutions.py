@@ -30,7 +30,7 @@ def _feature_maps(model, image, quick):
 
     def naive():
         for c in convs:
-            np.asarray(keras.Model(model.inputs, c.output)(image[None], training=False))
+            np.asarray(keras.Model(model.inputs[0], c.output)(image[None], training=False))
 
     t_ours, t_naive = best_time(ours, repeats=2), best_time(naive, repeats=1)
     return Row("convolutions", f"InceptionV3 feature maps of {len(convs)} conv layers (one image {image.shape[0]}²)",
