@@ -35,6 +35,7 @@ def test_training_on_the_page_updates_history_and_shows_the_confusion_matrix():
     assert any("first 16 test images" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_transfer_strategies_train_the_right_parameters():
     from explainers.transfer import compute_transfer, shapes_task
 
