@@ -148,7 +148,7 @@ def _is_spatial(tensor) -> bool:
     return len(tensor.shape) == 4
 
 
-def _propagate(model, seeds: dict, rows: list, stop_at: Any, misaligned: list | None = None) -> dict:
+def _propagate(model, seeds: dict, rows: list, misaligned: list | None = None) -> dict:
     """States ``(r, j, p)`` (arrays over the two axes) of every tensor of ``model``'s graph."""
     f = _graph(model)
     misaligned = [] if misaligned is None else misaligned
@@ -169,7 +169,7 @@ def _propagate(model, seeds: dict, rows: list, stop_at: Any, misaligned: list | 
             if isinstance(layer, keras.Model):
                 inner = _graph(layer)
                 sub_seeds = {id(t): states[id(o)] for t, o in zip(inner.inputs, ins)}
-                inner_states = _propagate(layer, sub_seeds, rows, stop_at, misaligned)
+                inner_states = _propagate(layer, sub_seeds, rows, misaligned)
                 for t, o in zip(inner.outputs, outs):
                     if id(t) in inner_states:
                         states[id(o)] = inner_states[id(t)]
@@ -257,7 +257,7 @@ def compute_receptive_field(model: Any, layer_name: str | None = None) -> Recept
     seeds = {id(t): (one, one, np.zeros(2)) for t in _graph(graph).inputs}
     rows: list = []
     misaligned: list = []
-    states = _propagate(graph, seeds, rows, target, misaligned)
+    states = _propagate(graph, seeds, rows, misaligned)
     if id(target.output) not in states:
         raise ValueError(f"layer {target.name!r} has no spatial receptive field (its output is "
                          f"{tuple(target.output.shape)}); choose a conv or pooling layer")

@@ -42,7 +42,7 @@ def test_absurd_stride_and_dilation_give_an_error_not_a_crash():
     assert any("does not fit" in e.value for e in at.error)
 
 
-def test_an_unreadable_upload_is_reported_with_st_error(monkeypatch):
+def test_an_unreadable_upload_is_reported_with_st_error():
     # AppTest cannot upload files; call the page's loader path the way the page does.
     from models.data import load_image_bytes
 
