@@ -30,4 +30,16 @@ PAGES: list[PageInfo] = [
              "full-batch vs mini-batch vs SGD."),
     PageInfo("Basics", "train_any.py", "Train a course model", ":material/model_training:", "train",
              "Train any of the course's models on its built-in data, live, and see which device trained it."),
+    # --- Convolutions (issue 4)
+    PageInfo("Convolutions", "kernels.py", "Kernels and convolution", ":material/grid_on:", "kernels",
+             "Slide the lecture's kernels over CT, MR and retina images; one output value step by step; "
+             "padding, stride, dilation; why conv layers need so few parameters."),
+    PageInfo("Convolutions", "cnn.py", "A CNN learns its filters", ":material/filter_center_focus:", "cnn",
+             "Train a CNN on lesion images and watch its filters and feature maps change every epoch; "
+             "predictions, confusion matrix, transfer learning."),
+    PageInfo("Convolutions", "receptive_fields.py", "Receptive fields", ":material/center_focus_strong:",
+             "receptive-fields",
+             "How far one unit sees: the analytic receptive field of any conv net and its effective, "
+             "gradient-based field."),
+    # --- end Convolutions
 ]

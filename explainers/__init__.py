@@ -47,6 +47,21 @@ _LAZY: dict[str, str] = {
     "plot_path_losses": "explainers.basics_plots",
     "plot_batch_runs": "explainers.basics_plots",
     "plot_fits": "explainers.basics_plots",
+    # --- Convolutions (issue 4)
+    "PRESETS": "explainers.kernels",
+    "convolve2d": "explainers.kernels",
+    "conv_output_size": "explainers.kernels",
+    "padding_amounts": "explainers.kernels",
+    "explain_output_value": "explainers.kernels",
+    "conv_parameter_count": "explainers.kernels",
+    "dense_parameter_count": "explainers.kernels",
+    "compute_feature_maps": "explainers.kernels",
+    "filters": "explainers.kernels",
+    "compute_receptive_field": "explainers.receptive_field",
+    "stacked_receptive_field": "explainers.receptive_field",
+    "effective_receptive_field": "explainers.receptive_field",
+    "compute_transfer": "explainers.transfer",
+    # --- end Convolutions
 }
 
 __all__ = sorted(_LAZY)

@@ -1,0 +1,177 @@
+"""A CNN learns its filters (lectures 001-003): live filters, feature maps, predictions, transfer."""
+import numpy as np
+import streamlit as st
+
+from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url
+from models.data import load_medmnist, make_lesions, medmnist_available
+
+st.title("A CNN learns its filters")
+st.markdown(
+    "A small CNN (conv → batch norm → ReLU → pooling, twice, then global max pooling) learns to spot a "
+    "nodule on chest-X-ray-like images. Watch its first-layer kernels turn into edge and blob detectors "
+    "and its feature maps light up on the nodule, epoch by epoch."
+)
+
+def data_sources() -> list[str]:
+    """The lesion images, plus each MedMNIST file found locally (a cheap glob; never downloads)."""
+    return ["lesions"] + [f"{flag} {size}px" for flag, size, _ in medmnist_available() if size <= 64]
+
+
+SOURCES = data_sources()
+c0, c1, c2, c3, c4 = st.columns(5)
+data_name = c0.selectbox("Data", SOURCES, key=url_setting("cnn_data", "lesions", options=SOURCES))
+epochs = c1.number_input("Epochs", 1, 30, key=url_setting("cnn_epochs", 6, bounds=(1, 30)))
+lr = c2.number_input("Learning rate", 1e-4, 1e-1, format="%.4f", key=url_setting("cnn_lr", 3e-3, bounds=(1e-4, 1e-1)))
+n_filters = c3.selectbox("Filters per stage", ["8,16", "16,32", "32,64"],
+                         key=url_setting("cnn_filters", "16,32", options=["8,16", "16,32", "32,64"]))
+index = c4.number_input("Test image to inspect", 0, 255, key=url_setting("cnn_image", 1, bounds=(0, 255)))
+write_url()
+
+
+@st.cache_data(show_spinner=False)
+def cached_data(name: str):
+    """Training and test images with class names (shared, read-only)."""
+    if name == "lesions":
+        x, y, _, _ = make_lesions(512, 64, seed=0)
+        return (x[:384], y[:384]), (x[384:], y[384:]), ("clear", "nodule")
+    flag, size = name.split()[0], int(name.split()[1][:-2])
+    x, y = load_medmnist(flag, "train", size)
+    xt, yt = load_medmnist(flag, "test", size)
+    if y.ndim != 1:
+        raise ValueError(f"{flag} is multi-label; pick a single-label data set")
+    n_classes = int(max(y.max(), yt.max())) + 1
+    # A few thousand images keep a live epoch short on a CPU.
+    return (x[:2000], y[:2000]), (xt[:256], yt[:256]), tuple(f"class {i}" for i in range(n_classes))
+
+
+try:
+    (x, y), (xt, yt), class_names = cached_data(data_name)
+except (ValueError, FileNotFoundError) as err:
+    st.error(f"Could not load {data_name}: {err}. Pick the lesion images instead.")
+    st.stop()
+index = min(int(index), len(xt) - 1)
+filters_tuple = tuple(int(v) for v in n_filters.split(","))
+
+
+def build():
+    from models import build_cnn
+
+    return build_cnn(x.shape[1:], len(class_names), filters=filters_tuple)
+
+
+entry = session_model("cnn_model", (filters_tuple, data_name), build)
+st.caption(f"{entry.model.count_params():,} parameters · {len(y)} training and {len(yt)} test images · "
+           f"test image {index} is {class_names[int(yt[index])]}")
+
+curves_col, filt_col = st.columns([2, 3])
+curves = curves_col.empty()
+filt_slot = filt_col.empty()
+maps_slot = st.empty()
+
+
+def probabilities(model, images) -> np.ndarray:
+    """(n, classes) class probabilities; a single sigmoid unit gives [1 − p, p]."""
+    p = np.asarray(model.predict(images, verbose=0) if len(images) > 1 else model(images, training=False))
+    return np.concatenate([1 - p, p], axis=1) if p.shape[1] == 1 else p
+
+
+def redraw(progress, model):
+    from explainers.kernels import compute_feature_maps, filters
+    from explainers.kernels_plots import plot_feature_maps, plot_filters
+
+    if len(entry.history):
+        ax = plot_history(entry.history, keys=("accuracy", "val_accuracy"), ax=figure(5, 3).subplots(),
+                          title="Accuracy")
+        curves.pyplot(ax.figure, clear_figure=False)
+    filt_slot.pyplot(plot_filters(filters(model, "cnn_conv1")), clear_figure=False)
+    maps = compute_feature_maps(model, xt[index])
+    prob = probabilities(model, xt[index][None])[0]
+    fig = plot_feature_maps(maps, fig=figure(11, 1.6 * len(maps.maps) + 0.4), max_maps=8)
+    fig.suptitle(f"Feature maps of test image {index} · predicted {class_names[int(prob.argmax())]} "
+                 f"({prob.max():.0%})", fontsize=9)
+    maps_slot.pyplot(fig, clear_figure=False)
+
+
+left, right = st.columns([1, 1])
+go = left.button("Train", type="primary", icon=":material/play_arrow:")
+if right.button("Reset model", icon=":material/restart_alt:"):
+    del st.session_state["cnn_model"]
+    st.rerun()
+if go:
+    from models.train import train
+
+    with stop_button():
+        train(entry.model, x, y, epochs=int(epochs), batch_size=32, validation_data=(xt, yt),
+              learning_rate=float(lr), history=entry.history, observers=[LiveTraining(redraw)])
+redraw(None, entry.model)
+report(entry.history)
+
+
+if len(entry.history):
+    from sklearn.metrics import confusion_matrix
+
+    st.subheader("Predictions on the test split")
+    prob = probabilities(entry.model, xt)
+    guess = prob.argmax(axis=1)
+    n_classes = len(class_names)
+    cm = confusion_matrix(yt, guess, labels=list(range(n_classes)))
+    acc = float(np.trace(cm) / cm.sum())
+    c1, c2 = st.columns([3, 2])
+    fig = figure(8, 2.4)
+    axes = fig.subplots(2, 8)
+    for i, ax in enumerate(axes.flat):
+        ax.imshow(xt[i, :, :, 0] if xt.shape[-1] == 1 else xt[i], cmap="gray")
+        ax.set_title(f"{class_names[guess[i]]} {prob[i, guess[i]]:.0%}", fontsize=7,
+                     color="green" if guess[i] == yt[i] else "red")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    c1.pyplot(fig)
+    c1.caption("Prediction and its confidence for the first 16 test images (green: right, red: wrong).")
+    fig = figure(3.2 + 0.2 * n_classes, 3 + 0.2 * n_classes)
+    ax = fig.subplots()
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=12 if n_classes <= 4 else 7,
+                color="white" if v > cm.max() / 2 else "black")
+    ax.set_xticks(range(n_classes), class_names, rotation=45 if n_classes > 2 else 0)
+    ax.set_yticks(range(n_classes), class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"Confusion matrix · accuracy {acc:.1%}", fontsize=9)
+    c2.pyplot(fig)
+
+# ------------------------------------------------------------ transfer learning
+st.subheader("Transfer learning with few images")
+st.markdown(
+    "Pretrain the same CNN on a different image task (synthetic shapes, or hand-written digits), then "
+    "fine-tune it on only a few lesion images with the lecture's three strategies, against training from "
+    "scratch. Frozen layers keep their source weights; only the trainable parameters learn."
+)
+c1, c2, c3 = st.columns(3)
+source = c3.selectbox("Source task", ["shapes", "digits"], key=url_setting("cnn_tl_source", "shapes",
+                                                                           options=["shapes", "digits"]))
+n_target = c1.select_slider("Labelled lesion images", [16, 32, 48, 96, 192],
+                            key=url_setting("cnn_tl_n", 48, options=[16, 32, 48, 96, 192]))
+ft_epochs = c2.number_input("Fine-tuning epochs", 2, 20, key=url_setting("cnn_tl_epochs", 8, bounds=(2, 20)))
+write_url()
+
+
+if st.button("Compare transfer strategies", icon=":material/compare_arrows:"):
+    from explainers.transfer import compute_transfer
+
+    # Five short runs (pretraining, then four fine-tunings); only curves and counts are kept.
+    with st.spinner(f"Pretraining on {source}, then fine-tuning four ways…"), stop_button(key="stop_tl"):
+        st.session_state["cnn_tl_result"] = compute_transfer(int(n_target), finetune_epochs=int(ft_epochs),
+                                                             source=source, observer=LiveTraining(None))
+result = st.session_state.get("cnn_tl_result")
+if result is not None:
+    from explainers.transfer_plots import plot_transfer
+
+    c1, c2 = st.columns([3, 2])
+    c1.pyplot(plot_transfer(result, figure(6, 3.2).subplots()).figure)
+    c2.dataframe({"strategy": list(result.strategies),
+                  "trainable parameters": [result.trainable[s] for s in result.strategies],
+                  "final val accuracy": [f"{result.val_accuracy[s][-1]:.2f}" for s in result.strategies]},
+                 hide_index=True)
+    c2.caption(f"{result.total:,} parameters in all; fine-tuned on {result.n_target} images; the {result.source} model "
+               f"reached {result.source_accuracy:.0%} on its own training data.")

@@ -1,0 +1,169 @@
+"""Kernels and convolution (lectures 000, 002, 003): slide a kernel, count parameters."""
+import numpy as np
+import streamlit as st
+
+from app_pages.ui import figure, url_setting, write_url
+from explainers import kernels as K
+from explainers import kernels_plots as KP
+from models.data import IMAGE_NAMES, load_image, load_image_bytes
+
+st.title("Kernels and convolution")
+st.markdown(
+    "A convolution slides one small kernel over the image; every output value is the sum of a "
+    "window times the kernel, plus a bias. The same few weights work everywhere, which is why CNNs "
+    "need so few parameters."
+)
+
+# ------------------------------------------------------------ worked examples
+st.subheader("The lecture's worked examples")
+EXAMPLES = {
+    "3×3 input ⋆ 2×2 kernel (lecture 000)": (K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL),
+    "6×6 input ⋆ vertical edge (lecture 003)": (K.LECTURE_6X6_INPUT, K.LECTURE_EDGE_KERNEL),
+}
+names = list(EXAMPLES)
+c1, c2, c3 = st.columns([2, 1, 1])
+example = c1.selectbox("Example", names, key=url_setting("kern_example", names[1], options=names))
+x_ex, k_ex = EXAMPLES[example]
+z_ex = K.convolve2d(x_ex, k_ex)
+row = c2.number_input("Output row", 0, z_ex.shape[0] - 1, key=url_setting("kern_row", 0, bounds=(0, 5)))
+col = c3.number_input("Output column", 0, z_ex.shape[1] - 1, key=url_setting("kern_col", 0, bounds=(0, 5)))
+row, col = min(int(row), z_ex.shape[0] - 1), min(int(col), z_ex.shape[1] - 1)
+step = K.explain_output_value(x_ex, k_ex, row, col)
+fig = figure(11, 3.2)
+axes = fig.subplots(1, 4)
+KP.plot_matrix(x_ex, axes[0], "input x", cmap="Greys")
+top, left = int(step.input_rows[0]), int(step.input_cols[0])
+from matplotlib.patches import Rectangle  # noqa: E402
+
+axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), k_ex.shape[1], k_ex.shape[0], fill=False, ec="red", lw=2.5))
+KP.plot_kernel(k_ex, axes[1], "kernel W")
+KP.plot_output_step(step, axes[2])
+KP.plot_matrix(z_ex, axes[3], "output z = W ⋆ x")
+axes[3].add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
+st.pyplot(fig)
+terms = " + ".join(f"{w:g}·({k:g})" if k < 0 else f"{w:g}·{k:g}" for w, k in zip(step.window.ravel(), step.kernel.ravel()))
+st.markdown(f"z[{row}, {col}] = {terms} = **{step.total:g}** (bias 0)")
+st.code(np.array2string(z_ex.astype(int)), language=None)
+
+# ------------------------------------------------------------ a real image
+st.subheader("A kernel on a medical image")
+PRESET_NAMES = list(K.PRESETS) + ["custom"]
+c1, c2, c3 = st.columns([1, 1, 2])
+source = c1.selectbox("Image", list(IMAGE_NAMES) + ["upload"], key=url_setting("kern_image", "ct",
+                                                                                  options=list(IMAGE_NAMES) + ["upload"]))
+preset = c2.selectbox("Kernel", PRESET_NAMES, key=url_setting("kern_preset", "sobel left-to-right",
+                                                              options=PRESET_NAMES))
+custom = c3.text_input("Custom kernel (rows separated by ';', 3×3 to 7×7)",
+                       key=url_setting("kern_custom", "-1 0 1; -2 0 2; -1 0 1"))
+c1, c2, c3, c4 = st.columns(4)
+padding = c1.selectbox("Padding", list(K.PADDINGS), key=url_setting("kern_padding", "same", options=list(K.PADDINGS)))
+stride = c2.number_input("Stride S", 1, 8, key=url_setting("kern_stride", 1, bounds=(1, 8)))
+dilation = c3.number_input("Dilation D", 1, 8, key=url_setting("kern_dilation", 1, bounds=(1, 8)))
+bias = c4.number_input("Bias b", -10.0, 10.0, key=url_setting("kern_bias", 0.0, bounds=(-10.0, 10.0)))
+upload = st.file_uploader("PNG, JPEG or DICOM", type=["png", "jpg", "jpeg", "dcm", "tif", "tiff", "bmp"]) \
+    if source == "upload" else None
+write_url()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_image(name: str):
+    """A built-in image at most 256 px on a side (shared, read-only)."""
+    return load_image(name, max_side=256)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_upload(data: bytes, filename: str):
+    return load_image_bytes(data, filename, max_side=256)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_convolve(image, kernel, padding, stride, dilation, bias):
+    return K.convolve2d(image, kernel, padding, stride, dilation, bias)
+
+
+def parse_kernel(text: str) -> np.ndarray:
+    """'a b c; d e f; g h i' -> a square float array of side 3 to 7."""
+    rows = [r.replace(",", " ").split() for r in text.strip().split(";") if r.strip()]
+    if not rows or len({len(r) for r in rows}) != 1 or len(rows) != len(rows[0]) or not 3 <= len(rows) <= 7:
+        raise ValueError(f"the custom kernel must be square, 3×3 to 7×7, with the same number of values in "
+                         f"each row; got rows of lengths {[len(r) for r in rows]}")
+    try:
+        k = np.array([[float(v) for v in r] for r in rows], dtype="float32")
+    except ValueError as err:
+        raise ValueError(f"the custom kernel has a value that is not a number ({err})") from None
+    if k.ndim != 2 or k.shape[0] != k.shape[1] or not 3 <= k.shape[0] <= 7:
+        raise ValueError(f"the custom kernel must be square, 3×3 to 7×7, with the same number of values in "
+                         f"each row; got rows of lengths {[len(r) for r in rows]}")
+    return k
+
+
+image = None
+if source == "upload":
+    if upload is None:
+        st.info("Upload an image to convolve it, or pick a built-in one.")
+    else:
+        try:
+            image = cached_upload(upload.getvalue(), upload.name)
+        except ValueError as err:
+            st.error(f"Could not read {upload.name!r}: {err}")
+else:
+    image = cached_image(source)
+try:
+    kernel = parse_kernel(custom) if preset == "custom" else K.PRESETS[preset]
+except ValueError as err:
+    st.error(f"{err}. Example: -1 0 1; -2 0 2; -1 0 1")
+    kernel = None
+
+if image is not None and kernel is not None:
+    f = kernel.shape[0]
+    try:
+        out = cached_convolve(image, kernel, padding, int(stride), int(dilation), float(bias))
+    except ValueError as err:
+        st.error(f"{err}.")
+    else:
+        fig = figure(11, 4)
+        axes = fig.subplots(1, 3, width_ratios=[1, 0.45, 1])
+        KP.plot_images(image, out, [axes[0], axes[2]])
+        KP.plot_kernel(kernel, axes[1], f"{preset}")
+        st.pyplot(fig)
+        h, w = image.shape
+        span = int(dilation) * (f - 1) + 1
+        pb, pa = K.padding_amounts(h, f, padding, int(stride), int(dilation))
+        st.markdown(
+            f"Output size: ⌊(n + P − D·(F − 1) − 1) / S⌋ + 1 = ⌊({h} + {pb + pa} − {span - 1} − 1) / {int(stride)}⌋ "
+            f"+ 1 = **{out.shape[0]}** rows × **{out.shape[1]}** columns · output range "
+            f"[{out.min():.2f}, {out.max():.2f}]"
+        )
+
+# ------------------------------------------------------------ what moves
+st.subheader("Padding, stride and dilation: what moves")
+c1, c2 = st.columns([2, 3])
+with c1:
+    n_small = st.slider("Input side n", 3, 9, key=url_setting("kern_n", 6, bounds=(3, 9)))
+    f_small = st.slider("Kernel side F", 1, 5, key=url_setting("kern_f", 3, bounds=(1, 5)))
+    try:
+        size = K.conv_output_size(int(n_small), int(f_small), padding, int(stride), int(dilation))
+        st.metric("Output side", size)
+    except ValueError as err:
+        size = None
+        st.error(f"{err}.")
+if size is not None:
+    fig = figure(5, 5)
+    KP.plot_padding_stride(int(n_small), int(f_small), padding, int(stride), int(dilation), fig.subplots())
+    c2.pyplot(fig)
+
+# ------------------------------------------------------------ parameters
+st.subheader("Why convolution: parameters")
+c1, c2, c3, c4 = st.columns(4)
+side = c1.number_input("Image side", 8, 1024, key=url_setting("kern_side", 256, bounds=(8, 1024)))
+channels = c2.number_input("Channels C", 1, 4, key=url_setting("kern_c", 3, bounds=(1, 4)))
+hidden = c3.number_input("Dense hidden units", 1, 4096, key=url_setting("kern_hidden", 1000, bounds=(1, 4096)))
+k_filters = c4.number_input("Conv filters K", 1, 512, key=url_setting("kern_k", 64, bounds=(1, 512)))
+write_url()
+dense = K.dense_parameter_count([int(side) ** 2 * int(channels), int(hidden), 1])
+conv = K.conv_parameter_count(3, int(channels), int(k_filters))
+c1, c2 = st.columns(2)
+c1.metric(f"Dense {int(side)}·{int(side)}·{int(channels)} → {int(hidden)} → 1", f"{dense:,}")
+c2.metric(f"Conv 3×3, C={int(channels)}, K={int(k_filters)}: (F·F·C + 1)·K", f"{conv:,}")
+st.caption(f"The conv layer needs {dense / conv:,.0f}× fewer weights, and its count does not grow with the "
+           "image: the same kernel is reused at every position.")

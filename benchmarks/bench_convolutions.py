@@ -1,0 +1,92 @@
+"""Convolution explainers on a large multi-path net: keras.applications.InceptionV3(weights=None).
+
+Each row times ours against a naive way of getting the same numbers, side by side in one run:
+- feature maps of every conv layer for one image: one probe model, one forward pass, vs one
+  model and one forward pass per layer;
+- the analytic receptive-field table of every conv layer: one pass over the graph vs one
+  call per layer;
+- the effective receptive field from 64 random 64×64 inputs: batched gradients vs one input
+  at a time (the course CNN, and VGG16 at block4_conv3).
+"""
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from benchmarks.common import Row, best_time
+
+
+def _feature_maps(model, image, quick):
+    from explainers import _layers
+    from explainers.kernels import compute_feature_maps
+
+    convs = _layers.conv_layers(model)
+    if quick:
+        convs = convs[:12]
+    names = [c.name for c in convs]
+
+    def ours():
+        compute_feature_maps(model, image, names)
+
+    def naive():
+        for c in convs:
+            np.asarray(keras.Model(model.inputs[0], c.output)(image[None], training=False))
+
+    t_ours, t_naive = best_time(ours, repeats=2), best_time(naive, repeats=1)
+    return Row("convolutions", f"InceptionV3 feature maps of {len(convs)} conv layers (one image {image.shape[0]}²)",
+               t_ours, t_naive, "s", t_naive / t_ours, "faster than one model per layer", t_ours < t_naive)
+
+
+def _analytic(model, quick):
+    from explainers import _layers
+    from explainers.receptive_field import compute_receptive_field
+
+    convs = _layers.conv_layers(model)
+    if quick:
+        convs = convs[:20]
+    last = convs[-1].name
+
+    def ours():
+        rf = compute_receptive_field(model, last)
+        assert len({r.name for r in rf.layers} & {c.name for c in convs}) == len(convs)
+
+    def naive():
+        for c in convs:
+            compute_receptive_field(model, c.name)
+
+    t_ours, t_naive = best_time(ours, repeats=2), best_time(naive, repeats=1, warmup=0)
+    rf = compute_receptive_field(model, "mixed10")
+    return Row("convolutions", f"InceptionV3 analytic receptive-field table, {len(convs)} conv layers",
+               t_ours, t_naive, "s", t_naive / t_ours, "one graph pass beats a call per layer", t_ours < t_naive,
+               f"mixed10: size {rf.size}, stride {rf.stride}, padding {rf.padding:g} (published 1311, 32, 618)")
+
+
+def _erf(name, model, layer, n):
+    from explainers.receptive_field import effective_receptive_field
+
+    def ours():
+        return effective_receptive_field(model, layer, n, input_size=64, batch_size=n)
+
+    def naive():
+        return effective_receptive_field(model, layer, n, input_size=64, batch_size=1)
+
+    a, b = ours(), naive()
+    assert np.allclose(a.heatmap, b.heatmap, atol=1e-4)
+    t_ours, t_naive = best_time(ours, repeats=2), best_time(naive, repeats=1, warmup=0)
+    return Row("convolutions", f"{name} effective receptive field, {n} inputs 64×64: batched vs one at a time",
+               t_ours, t_naive, "s", t_naive / t_ours, "batched gradients faster", t_ours < t_naive,
+               f"non-zero extent {a.extent}")
+
+
+def run(quick: bool = False) -> list[Row]:
+    from models import build_cnn
+
+    keras.utils.set_random_seed(0)
+    inception = keras.applications.InceptionV3(weights=None, include_top=False)
+    image = np.random.default_rng(0).random((160 if quick else 299,) * 2 + (3,)).astype("float32")
+    n = 16 if quick else 64
+    rows = [_feature_maps(inception, image, quick), _analytic(inception, quick),
+            _erf("course CNN", build_cnn(), "cnn_conv2", n)]
+    if not quick:
+        rows.append(_erf("VGG16", keras.applications.VGG16(weights=None, include_top=False), "block4_conv3", n))
+    return rows

@@ -1,0 +1,159 @@
+"""Find layers of any Keras model (Sequential, functional, nested) and read their outputs.
+
+Shared by the convolution explainers: layers are found by name or by type,
+never by position, and nested models are searched depth first.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+CONV_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
+
+
+def check_model(model: Any, argument: str = "model") -> None:
+    """Raise a TypeError/ValueError unless ``model`` is a built Keras model with inputs."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"{argument} must be a keras.Model, got {type(model).__name__}")
+    try:
+        model.inputs  # noqa: B018 (an unbuilt Sequential raises here)
+    except (AttributeError, ValueError) as err:
+        raise ValueError(f"{argument} {model.name!r} has no defined input; build it with "
+                         "keras.Input(shape) as its first layer") from err
+    if not model.inputs:
+        raise ValueError(f"{argument} {model.name!r} has no defined input; build it with keras.Input(shape)")
+
+
+def walk(model: Any, chain: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Yield ``(chain of enclosing models, layer)`` for every layer, depth first."""
+    import keras
+
+    chain = chain + (model,)
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from walk(layer, chain)
+        else:
+            yield chain, layer
+
+
+def is_conv(layer: Any) -> bool:
+    """A 2-D convolution layer (plain, depthwise, separable or transposed)."""
+    return any(c.__name__ in CONV_TYPES for c in type(layer).__mro__)
+
+
+def find(model: Any, name_or_type: str | type | None, *, default: str = "first_conv",
+         argument: str = "layer_name") -> tuple[tuple, Any]:
+    """Find one layer by name, by class (``keras.layers.Conv2D``) or class name.
+
+    ``None`` gives the first conv layer (``default="first_conv"``).
+    """
+    found = list(walk(model))
+    if name_or_type is None:
+        for chain, layer in found:
+            if is_conv(layer):
+                return chain, layer
+        raise ValueError(f"model {model.name!r} has no Conv2D-like layer; pass {argument}= explicitly")
+    if isinstance(name_or_type, type):
+        for chain, layer in found:
+            if isinstance(layer, name_or_type):
+                return chain, layer
+        raise ValueError(f"{argument}={name_or_type.__name__} matches no layer of model {model.name!r}")
+    if not isinstance(name_or_type, str):
+        raise TypeError(f"{argument} must be a layer name, a layer class or None, got {name_or_type!r}")
+    for chain, layer in found:
+        if layer.name == name_or_type:
+            return chain, layer
+    for chain, layer in found:
+        if type(layer).__name__ == name_or_type:
+            return chain, layer
+    names = [layer.name for _, layer in found]
+    raise ValueError(f"{argument}={name_or_type!r} is not a layer of model {model.name!r}; "
+                     f"its layers are {names}")
+
+
+def conv_layers(model: Any) -> list[Any]:
+    """Every conv layer of the model (nested ones too), in graph order."""
+    return [layer for _, layer in walk(model) if is_conv(layer)]
+
+
+def _inbound_inputs(sub: Any) -> Any:
+    # The tensors a nested model was called on in its parent graph.
+    nodes = getattr(sub, "_inbound_nodes", [])
+    if not nodes:
+        raise ValueError(f"nested model {sub.name!r} is not connected to its parent's graph")
+    tensors = nodes[0].input_tensors
+    return tensors[0] if len(tensors) == 1 else list(tensors)
+
+
+def _single(tensors):
+    # One input as a tensor, not a list: keras warns when the structure differs from the call's.
+    return tensors[0] if len(tensors) == 1 else list(tensors)
+
+
+def output_model(model: Any, layers: Sequence[Any]) -> Any:
+    """A callable ``x -> list of outputs`` of ``layers`` (nested models too)."""
+    import keras
+
+    check_model(model)
+    wanted = {id(layer) for layer in layers}
+    index = {id(layer): chain for chain, layer in walk(model) if id(layer) in wanted}
+    for layer in layers:
+        if id(layer) not in index:
+            raise ValueError(f"layer {layer.name!r} is not part of model {model.name!r}")
+
+    def tensor(layer):
+        return layer.output
+
+    # Group layers by the chain of models that encloses them.
+    groups: dict[tuple, list] = {}
+    for layer in layers:
+        groups.setdefault(tuple(id(m) for m in index[id(layer)]), []).append(layer)
+    plans = []
+    for key, group in groups.items():
+        chain = index[id(group[0])]
+        prefixes = []
+        for parent, sub in zip(chain[:-1], chain[1:]):
+            prefixes.append(keras.Model(_single(parent.inputs), _inbound_inputs(sub)))
+        probe = keras.Model(_single(chain[-1].inputs), [tensor(layer) for layer in group])
+        plans.append((group, prefixes, probe))
+
+    def run(x):
+        out = {}
+        for group, prefixes, probe in plans:
+            h = x
+            for prefix in prefixes:
+                h = prefix(h, training=False)
+            values = probe(h, training=False)
+            if not isinstance(values, (list, tuple)):
+                values = [values]
+            for layer, v in zip(group, values):
+                out[id(layer)] = v
+        return [out[id(layer)] for layer in layers]
+
+    return run
+
+
+def as_batch(model: Any, image: Any, argument: str = "image") -> np.ndarray:
+    """One image (H, W), (H, W, C) or (1, H, W, C) as a float32 batch fitting the model."""
+    a = np.asarray(image, dtype="float32")
+    shape = tuple(model.inputs[0].shape[1:])
+    if a.ndim == 2:
+        a = a[..., None]
+    if a.ndim == 3:
+        a = a[None]
+    if a.ndim != 4 or a.shape[0] != 1:
+        raise ValueError(f"{argument} must be one image (H, W), (H, W, C) or (1, H, W, C), got shape "
+                         f"{np.shape(image)}")
+    if a.shape[-1] == 1 and shape[-1] not in (None, 1):
+        a = np.repeat(a, shape[-1], axis=-1)
+    for got, want in zip(a.shape[1:], shape):
+        if want is not None and got != want:
+            raise ValueError(f"{argument} has shape {a.shape[1:]} but model {model.name!r} expects "
+                             f"{shape}; resize the image (models.data.load_image(..., size=))")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{argument} contains NaN or infinite values")
+    return a

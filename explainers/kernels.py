@@ -1,0 +1,307 @@
+"""Convolution by hand and inside a CNN: kernels, output sizes, feature maps, filters.
+
+What this shows: a convolution layer slides one small kernel over the whole
+image (lectures 000, 002, 003); each output value is a weighted sum of one
+window plus a bias. Learned kernels look like the lecture's hand-made ones.
+
+Compute only (NumPy + Keras); drawing lives in :mod:`explainers.kernels_plots`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from explainers import _layers
+
+# The lecture's kernels (003). The lecture's box blur lists ones; dividing by 9
+# makes it the average it describes, so the image keeps its brightness.
+PRESETS: dict[str, np.ndarray] = {
+    "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype="float32"),
+    "box blur": np.ones((3, 3), dtype="float32") / 9.0,
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype="float32"),
+    "outline": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype="float32"),
+    "sobel left-to-right": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype="float32"),
+    "sobel top-to-bottom": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype="float32"),
+}
+for _k in PRESETS.values():
+    _k.flags.writeable = False
+
+PADDINGS = ("valid", "same", "full")
+
+# The lecture's worked examples (000 and 003), kept here so tests and pages share them.
+LECTURE_SMALL_INPUT = np.arange(9, dtype="float32").reshape(3, 3)
+LECTURE_SMALL_KERNEL = np.array([[0, 1], [2, 3]], dtype="float32")
+LECTURE_6X6_INPUT = np.array([
+    [3, 1, 0, 2, 5, 6], [4, 2, 1, 1, 4, 7], [5, 4, 0, 0, 1, 2],
+    [1, 2, 2, 1, 3, 4], [6, 3, 1, 0, 5, 2], [3, 1, 0, 1, 3, 3]], dtype="float32")
+LECTURE_EDGE_KERNEL = np.array([[-1, 0, 1]] * 3, dtype="float32")
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _check_padding(padding: Any) -> str:
+    if not isinstance(padding, str) or padding.lower() not in PADDINGS:
+        raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
+    return padding.lower()
+
+
+def padding_amounts(n: int, kernel_size: int, padding: str, stride: int = 1, dilation: int = 1
+                    ) -> tuple[int, int]:
+    """Zeros added (before, after) along one axis, as Keras/TensorFlow pad.
+
+    ``"same"`` pads ``max((out - 1)·S + D·(F - 1) + 1 - n, 0)`` in total, the
+    smaller half first (TensorFlow's rule); ``"full"`` pads ``D·(F - 1)`` on each side.
+    """
+    n, f = _positive_int("n", n), _positive_int("kernel_size", kernel_size)
+    s, d = _positive_int("stride", stride), _positive_int("dilation", dilation)
+    padding = _check_padding(padding)
+    span = d * (f - 1) + 1
+    if padding == "valid":
+        return 0, 0
+    if padding == "full":
+        return span - 1, span - 1
+    out = -(-n // s)
+    total = max((out - 1) * s + span - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv_output_size(n: int, kernel_size: int, padding: str = "valid", stride: int = 1,
+                     dilation: int = 1) -> int:
+    """Output length of a convolution along one axis: ``⌊(n + P − D·(F − 1) − 1) / S⌋ + 1``.
+
+    What this shows: the lecture's formula ``(n + 2p − F)/S + 1``, with
+    dilation widening the kernel to ``D·(F − 1) + 1``.
+
+    Args:
+        n: input length (pixels).
+        kernel_size: kernel side F.
+        padding: ``"valid"`` (none), ``"same"`` (output ``⌈n/S⌉``) or ``"full"``.
+        stride: step S between windows.
+        dilation: gap D between kernel taps.
+
+    Raises:
+        ValueError: the kernel does not fit (valid padding with a wider kernel).
+    """
+    before, after = padding_amounts(n, kernel_size, padding, stride, dilation)
+    span = dilation * (kernel_size - 1) + 1
+    size = (n + before + after - span) // stride + 1
+    if n + before + after < span:
+        raise ValueError(f"a kernel spanning {span} pixels (kernel_size={kernel_size}, dilation="
+                         f"{dilation}) does not fit an input of {n} with padding={padding!r}; use a "
+                         "smaller kernel or padding='same'")
+    return int(size)
+
+
+def _check_image(image: Any) -> np.ndarray:
+    a = np.asarray(image, dtype="float64")
+    if a.ndim not in (2, 3) or 0 in a.shape:
+        raise ValueError(f"image must be a non-empty (H, W) or (H, W, C) array, got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError("image contains NaN or infinite values")
+    return a
+
+
+def _check_kernel(kernel: Any, channels: int | None) -> np.ndarray:
+    k = np.asarray(kernel, dtype="float64")
+    if k.ndim not in (2, 3, 4) or 0 in k.shape:
+        raise ValueError(f"kernel must be (F, F), (F, F, C) or (F, F, C, K), got shape {k.shape}")
+    if not np.all(np.isfinite(k)):
+        raise ValueError("kernel contains NaN or infinite values")
+    if k.ndim >= 3 and channels is not None and k.shape[2] != channels:
+        raise ValueError(f"kernel has {k.shape[2]} input channels but the image has {channels}")
+    return k
+
+
+def convolve2d(image: Any, kernel: Any, padding: str = "valid", stride: int | Sequence[int] = 1,
+               dilation: int | Sequence[int] = 1, bias: Any = 0.0) -> np.ndarray:
+    """Cross-correlate an image with a kernel, as a CNN layer does (NumPy reference).
+
+    What this shows: each output value is ``Σ W[m, n]·x[i·S + m·D, j·S + n·D] + b``
+    — the kernel is *not* flipped, exactly as in keras ``Conv2D`` and
+    ``scipy.signal.correlate2d``.
+
+    Args:
+        image: ``(H, W)`` or ``(H, W, C)``.
+        kernel: ``(F, F)`` (applied to a 2-D image, or to every channel summed),
+            ``(F, F, C)`` or ``(F, F, C, K)`` like a Keras kernel.
+        padding: ``"valid"``, ``"same"`` (TensorFlow's rule) or ``"full"``.
+        stride, dilation: an int or ``(rows, cols)``.
+        bias: added to every output (a scalar or one per output channel K).
+
+    Returns:
+        ``(H', W')`` for a 2-D/3-D kernel, ``(H', W', K)`` for a 4-D one (float64).
+    """
+    a = _check_image(image)
+    padding = _check_padding(padding)
+    k = _check_kernel(kernel, a.shape[2] if a.ndim == 3 else None)
+    if a.ndim == 2:
+        a = a[..., None]
+    if k.ndim == 2:
+        k = np.repeat(k[:, :, None], a.shape[2], axis=2)
+    if k.shape[2] != a.shape[2]:
+        raise ValueError(f"kernel has {k.shape[2]} input channels but the image has {a.shape[2]}")
+    four = k.ndim == 4
+    if not four:
+        k = k[..., None]
+    strides = (stride, stride) if np.isscalar(stride) else tuple(stride)
+    dilations = (dilation, dilation) if np.isscalar(dilation) else tuple(dilation)
+    if len(strides) != 2 or len(dilations) != 2:
+        raise ValueError(f"stride and dilation must be an int or a pair, got {stride!r}, {dilation!r}")
+    sh, sw = (_positive_int("stride", s) for s in strides)
+    dh, dw = (_positive_int("dilation", d) for d in dilations)
+    fh, fw = k.shape[:2]
+    oh = conv_output_size(a.shape[0], fh, padding, sh, dh)
+    ow = conv_output_size(a.shape[1], fw, padding, sw, dw)
+    ph = padding_amounts(a.shape[0], fh, padding, sh, dh)
+    pw = padding_amounts(a.shape[1], fw, padding, sw, dw)
+    padded = np.pad(a, (ph, pw, (0, 0)))
+    out = np.zeros((oh, ow, k.shape[3]))
+    # One shifted, strided view of the image per kernel tap: F·F matrix products, no Python loop per pixel.
+    for m in range(fh):
+        for n in range(fw):
+            window = padded[m * dh: m * dh + (oh - 1) * sh + 1: sh, n * dw: n * dw + (ow - 1) * sw + 1: sw]
+            out += window @ k[m, n]
+    out = out + np.asarray(bias, dtype="float64")
+    return out if four else out[..., 0]
+
+
+@dataclass(frozen=True)
+class OutputStep:
+    """How one output value is made: window × kernel, summed, plus the bias."""
+
+    row: int                 # output position
+    col: int
+    window: np.ndarray       # (F, F) input values under the kernel (padding zeros included)
+    kernel: np.ndarray       # (F, F)
+    products: np.ndarray     # window * kernel
+    total: float             # products.sum()
+    bias: float
+    value: float             # total + bias
+    input_rows: np.ndarray   # (F,) input row of each tap (negative or >= H: padding)
+    input_cols: np.ndarray   # (F,)
+
+
+def explain_output_value(image: Any, kernel: Any, row: int, col: int, padding: str = "valid",
+                         stride: int = 1, dilation: int = 1, bias: float = 0.0) -> OutputStep:
+    """The window, the products, the sum and the bias behind output ``[row, col]``.
+
+    What this shows: the lecture's by-hand step, e.g. the top-left 19 of
+    ``[[0,1,2],[3,4,5],[6,7,8]] ⋆ [[0,1],[2,3]]`` is ``0·0 + 1·1 + 3·2 + 4·3``.
+    """
+    a = _check_image(image)
+    if a.ndim != 2:
+        raise ValueError(f"image must be 2-D (H, W) for a step-by-step view, got shape {a.shape}")
+    k = _check_kernel(kernel, None)
+    if k.ndim != 2:
+        raise ValueError(f"kernel must be 2-D (F, F) for a step-by-step view, got shape {k.shape}")
+    stride, dilation = _positive_int("stride", stride), _positive_int("dilation", dilation)
+    oh = conv_output_size(a.shape[0], k.shape[0], padding, stride, dilation)
+    ow = conv_output_size(a.shape[1], k.shape[1], padding, stride, dilation)
+    for name, value, size in (("row", row, oh), ("col", col, ow)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < size:
+            raise ValueError(f"{name} must be an output index in [0, {size - 1}], got {value!r}")
+    top = padding_amounts(a.shape[0], k.shape[0], padding, stride, dilation)[0]
+    left = padding_amounts(a.shape[1], k.shape[1], padding, stride, dilation)[0]
+    rows = row * stride - top + dilation * np.arange(k.shape[0])
+    cols = col * stride - left + dilation * np.arange(k.shape[1])
+    inside = (rows[:, None] >= 0) & (rows[:, None] < a.shape[0]) & (cols[None] >= 0) & (cols[None] < a.shape[1])
+    window = np.where(inside, a[np.clip(rows, 0, a.shape[0] - 1)][:, np.clip(cols, 0, a.shape[1] - 1)], 0.0)
+    products = window * k
+    total = float(products.sum())
+    return OutputStep(int(row), int(col), window, k, products, total, float(bias), total + float(bias),
+                      rows, cols)
+
+
+# ------------------------------------------------------------- parameter counts
+def conv_parameter_count(kernel_size: int, in_channels: int, filters: int, bias: bool = True) -> int:
+    """Parameters of a conv layer: ``(F·F·C + 1)·K`` (lecture 002); independent of the image size."""
+    f, c, k = (_positive_int(n, v) for n, v in (("kernel_size", kernel_size), ("in_channels", in_channels),
+                                                ("filters", filters)))
+    return (f * f * c + int(bool(bias))) * k
+
+
+def dense_parameter_count(layer_sizes: Sequence[int]) -> int:
+    """Parameters of a fully connected net with these layer widths: ``Σ (n_in + 1)·n_out``.
+
+    What this shows: the lecture's 256·256·3 → 1000 → 1 net already has 196,610,001.
+    """
+    sizes = [_positive_int("layer_sizes", v) for v in layer_sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes needs an input and at least one layer, got {list(layer_sizes)}")
+    return int(sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])))
+
+
+# ------------------------------------------------------- inside a Keras CNN
+@dataclass(frozen=True)
+class FeatureMaps:
+    """Outputs of conv layers for one image: ``maps[i]`` is ``(H_i, W_i, K_i)``."""
+
+    layer_names: tuple[str, ...]
+    maps: tuple[np.ndarray, ...]
+    image: np.ndarray        # the (H, W, C) input
+
+
+def compute_feature_maps(model: Any, image: Any, layer_names: Sequence[str] | None = None) -> FeatureMaps:
+    """The feature maps a model computes for one image at the chosen layers.
+
+    What this shows: early conv layers respond to edges, later ones to larger
+    shapes (the lesion), at a coarser resolution.
+
+    Args:
+        model: any built Keras model (Sequential, functional, nested).
+        image: ``(H, W)``, ``(H, W, C)`` or ``(1, H, W, C)`` matching the input.
+        layer_names: names (or class names) of layers; ``None``: every conv layer.
+    """
+    _layers.check_model(model)
+    batch = _layers.as_batch(model, image)
+    if layer_names is None:
+        chosen = _layers.conv_layers(model)
+        if not chosen:
+            raise ValueError(f"model {model.name!r} has no conv layer; pass layer_names=")
+    else:
+        if isinstance(layer_names, str):
+            layer_names = [layer_names]
+        chosen = [_layers.find(model, name, argument="layer_names")[1] for name in layer_names]
+    outputs = _layers.output_model(model, chosen)(batch)
+    maps = []
+    for layer, out in zip(chosen, outputs):
+        a = np.asarray(out)[0]
+        if a.ndim != 3:
+            raise ValueError(f"layer {layer.name!r} outputs shape {a.shape}, not a (H, W, K) feature map; "
+                             "choose a conv or pooling layer")
+        maps.append(a)
+    return FeatureMaps(tuple(layer.name for layer in chosen), tuple(maps), batch[0])
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A conv layer's learned kernels ``(F, F, C, K)`` and biases ``(K,)`` (zeros if none)."""
+
+    layer_name: str
+    kernels: np.ndarray
+    bias: np.ndarray
+
+
+def filters(model: Any, layer_name: str | type | None = None) -> Filters:
+    """The kernels of a conv layer, found by name or type (``None``: the first conv layer).
+
+    What this shows: after training, first-layer kernels look like the
+    lecture's edge and blob detectors.
+    """
+    _, layer = _layers.find(model, layer_name)
+    if not _layers.is_conv(layer):
+        raise ValueError(f"layer {layer.name!r} is a {type(layer).__name__}, not a conv layer; "
+                         f"pick one of {[c.name for c in _layers.conv_layers(model)]}")
+    kernel = getattr(layer, "depthwise_kernel", None)
+    if kernel is None:
+        kernel = layer.kernel
+    k = np.asarray(kernel)
+    b = np.asarray(layer.bias) if getattr(layer, "bias", None) is not None else np.zeros(k.shape[-1], "float32")
+    return Filters(layer.name, k, b)

@@ -1,0 +1,87 @@
+"""Drawing for :mod:`explainers.receptive_field`: growth curve, analytic square, effective heatmap."""
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib
+import matplotlib.cm
+import matplotlib.colors
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from explainers.receptive_field import EffectiveReceptiveField, ReceptiveField
+
+
+def _ax(ax, w=5.0, h=3.5):
+    if ax is None:
+        ax = Figure(figsize=(w, h), layout="constrained").subplots()
+    return ax
+
+
+def plot_growth(result: ReceptiveField, ax=None, max_labels: int = 30):
+    """R_k and the jump Π S_i after each layer (log scale when they span decades)."""
+    ax = _ax(ax)
+    rows = [r for r in result.layers if r.kernel > 1 or r.stride > 1 or r.kind in ("Add", "Concatenate")] \
+        or list(result.layers)
+    x = np.arange(1, len(rows) + 1)
+    ax.step(x, [r.size for r in rows], where="post", marker="o", ms=3, label="receptive field R_k")
+    ax.step(x, [r.jump for r in rows], where="post", marker="s", ms=3, label="jump Π S_i")
+    if rows and rows[-1].size > 50:
+        ax.set_yscale("log")
+    if len(rows) <= max_labels:
+        ax.set_xticks(x)
+        ax.set_xticklabels([r.name for r in rows], rotation=70, fontsize=7)
+    else:
+        ax.set_xlabel("layer (conv, pooling, merge) in graph order")
+    ax.set_ylabel("input pixels")
+    ax.set_title(f"{result.layer_name}: R = {result.size}, stride {result.stride}, padding {result.padding:g}")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_effective_field(erf: EffectiveReceptiveField, ax=None, analytic: ReceptiveField | None = None,
+                         image: Any = None):
+    """The effective field as a heatmap (over ``image`` if given) with the analytic square drawn on top."""
+    ax = _ax(ax, 4.5, 4.5)
+    heat = erf.heatmap
+    if image is not None:
+        ax.imshow(np.asarray(image)[..., 0] if np.ndim(image) == 3 else image, cmap="gray",
+                  extent=(-0.5, heat.shape[1] - 0.5, heat.shape[0] - 0.5, -0.5))
+        # Colour and opacity both follow the gradient: unimportant pixels leave the image visible.
+        rgba = matplotlib.colormaps["inferno"](heat)
+        rgba[..., 3] = np.clip(heat * 1.5, 0.0, 0.85)
+        ax.imshow(rgba)
+        im = matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, 1), "inferno")
+    else:
+        im = ax.imshow(heat, cmap="inferno", vmin=0, vmax=1)
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, label="mean |gradient| (max 1)")
+    if analytic is not None:
+        top, left, bottom, right = analytic.box(*erf.unit)
+        ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left + 1, bottom - top + 1, fill=False,
+                               ec="cyan", lw=2, ls="--", label=f"analytic {analytic.size}×{analytic.size}"))
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlim(-0.5, heat.shape[1] - 0.5)
+    ax.set_ylim(heat.shape[0] - 0.5, -0.5)
+    ax.set_title(f"effective field of {erf.layer_name}[{erf.unit[0]}, {erf.unit[1]}]\n"
+                 f"non-zero extent {erf.extent[0]}×{erf.extent[1]} from {erf.n_samples} inputs", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def plot_erf_profile(erf: EffectiveReceptiveField, ax=None, analytic: ReceptiveField | None = None):
+    """The heatmap's row through the centre unit: a peaked, Gaussian-like profile."""
+    ax = _ax(ax, 5, 3)
+    top, left, bottom, right = erf.box
+    centre_row = (top + bottom) // 2
+    ax.plot(erf.heatmap[centre_row], marker=".", label="effective (mean |grad|)")
+    if analytic is not None:
+        a_top, a_left, a_bottom, a_right = analytic.box(*erf.unit)
+        ax.axvspan(a_left, a_right, color="cyan", alpha=0.2, label="analytic field")
+    ax.set_xlabel("input column")
+    ax.set_title("profile through the centre")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax

@@ -1,0 +1,26 @@
+"""Drawing for :mod:`explainers.transfer`: validation curves per fine-tuning strategy."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from explainers.transfer import TransferResult
+
+
+def plot_transfer(result: TransferResult, ax=None, metric: str = "accuracy"):
+    """Validation accuracy (or loss) per epoch for scratch and the three transfer strategies."""
+    if ax is None:
+        ax = Figure(figsize=(6, 3.5), layout="constrained").subplots()
+    curves = result.val_accuracy if metric == "accuracy" else result.val_loss
+    styles = {"scratch": ("k", "--")}
+    for s in result.strategies:
+        c = curves[s]
+        colour, ls = styles.get(s, (None, "-"))
+        ax.plot(np.arange(1, len(c) + 1), c, ls=ls, color=colour, marker="o", ms=3,
+                label=f"{s} ({result.trainable[s]:,} trainable)")
+    ax.set_xlabel("fine-tuning epoch")
+    ax.set_ylabel(f"validation {metric}")
+    ax.set_title(f"{result.n_target} labelled lesion images")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax

@@ -1,0 +1,81 @@
+"""AppTest drives the CNN page: live training, filters, feature maps, predictions, transfer learning."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _page(**params):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300).run()
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.switch_page("app_pages/cnn.py").run()
+
+
+def test_cnn_page_renders_untrained_filters_and_feature_maps():
+    at = _page(cnn_filters="8,16", cnn_image="3")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cnn_filters").value == "8,16"
+    assert "test image 3" in at.caption[0].value
+    assert at.session_state["cnn_model"].model.get_layer("cnn_conv1").filters == 8
+
+
+@pytest.mark.slow
+def test_training_on_the_page_updates_history_and_shows_the_confusion_matrix():
+    at = _page(cnn_epochs="2", cnn_filters="8,16")
+    [b for b in at.button if b.label == "Train"][0].click().run()
+    assert not at.exception
+    assert any("Trained 2 epoch(s)" in s.value for s in at.success)
+    entry = at.session_state["cnn_model"]
+    assert len(entry.history) == 2
+    assert any("first 16 test images" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_transfer_strategies_train_the_right_parameters():
+    from explainers.transfer import compute_transfer, shapes_task
+
+    x, y = shapes_task(40, 64, seed=1)
+    assert x.shape == (40, 64, 64, 1) and set(np.unique(y)) <= {0, 1, 2, 3}
+    r = compute_transfer(8, pretrain_epochs=1, finetune_epochs=1, n_source=32, n_val=8, filters=(4, 8))
+    import keras
+
+    from models import build_cnn
+
+    model = build_cnn((64, 64, 1), 2, filters=(4, 8))
+    total = model.count_params()
+    head = sum(model.get_layer(n).count_params() for n in ("cnn_dense", "cnn_output"))
+    first_stage = sum(model.get_layer(n).count_params() for n in ("cnn_conv1", "cnn_bn1"))
+    bn_moving = sum(int(np.prod(w.shape)) for layer in model.layers
+                    if isinstance(layer, keras.layers.BatchNormalization) for w in layer.non_trainable_weights)
+    assert r.total == total
+    assert r.trainable["scratch"] == r.trainable["fine-tune all"] == total - bn_moving
+    assert r.trainable["head only"] == head
+    assert r.trainable["freeze most"] == total - bn_moving - first_stage + 2 * 4  # conv1 + bn1 (gamma, beta) frozen
+    assert all(len(r.val_accuracy[s]) == 1 for s in r.strategies)
+
+
+def _fake_medmnist(folder, n=24, size=28, classes=3):
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for split in ("train", "val", "test"):
+        arrays[f"{split}_images"] = rng.integers(0, 255, (n, size, size), dtype=np.uint8)
+        arrays[f"{split}_labels"] = rng.integers(0, classes, (n, 1))
+    np.savez(folder / "bloodmnist.npz", **arrays)
+
+
+@pytest.mark.slow
+def test_a_local_medmnist_file_is_offered_and_trains(tmp_path, monkeypatch):
+    _fake_medmnist(tmp_path)
+    monkeypatch.setenv("MEDMNIST_DIR", str(tmp_path))
+    at = _page(cnn_data="bloodmnist 28px", cnn_epochs="1", cnn_filters="8,16")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cnn_data").value == "bloodmnist 28px"
+    [b for b in at.button if b.label == "Train"][0].click().run()
+    assert not at.exception
+    assert at.session_state["cnn_model"].model.output_shape == (None, 3)  # three classes: softmax
+    assert any("first 16 test images" in c.value for c in at.caption)

@@ -1,0 +1,212 @@
+"""explainers.kernels: the NumPy convolution against the lecture, keras Conv2D and SciPy."""
+import keras
+import numpy as np
+import pytest
+import scipy.signal
+
+from explainers import kernels as K
+
+
+@pytest.mark.parametrize("x, w, expected", [
+    (K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, [[19, 25], [37, 43]]),
+    (K.LECTURE_6X6_INPUT, K.LECTURE_EDGE_KERNEL,
+     [[-11, -4, 9, 12], [-7, -6, 5, 11], [-9, -8, 6, 7], [-7, -4, 8, 7]]),
+])
+def test_lecture_worked_examples_reproduce_exactly(x, w, expected):
+    np.testing.assert_array_equal(K.convolve2d(x, w), np.array(expected, dtype=float))
+
+
+def test_the_lecture_6x6_input_is_the_one_printed_in_lecture_003():
+    from pathlib import Path
+
+    text = next(Path(__file__).resolve().parents[2].glob("shared/course/003_*.txt"), None) or \
+        next(Path("/work/shared/course").glob("003_*.txt"), None)
+    if text is None:
+        pytest.skip("course text not available")
+    s = text.read_text()
+    row = " & ".join(str(int(v)) for v in K.LECTURE_6X6_INPUT[0])
+    assert row in s and "-11 & -4 & 9 & 12" in s
+
+
+def test_one_output_value_step_by_step_shows_products_sum_and_bias():
+    step = K.explain_output_value(K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, 0, 0, bias=0.5)
+    np.testing.assert_array_equal(step.window, [[0, 1], [3, 4]])
+    np.testing.assert_array_equal(step.products, [[0, 1], [6, 12]])
+    assert step.total == 19 and step.value == 19.5
+
+
+@pytest.mark.parametrize("padding, stride, dilation", [
+    ("valid", 1, 1), ("same", 1, 1), ("full", 1, 1), ("valid", 2, 1), ("same", 2, 1),
+    ("same", 3, 1), ("valid", 1, 2), ("same", 1, 2), ("full", 2, 2),
+])
+def test_each_explained_value_equals_the_convolution_output(padding, stride, dilation):
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((9, 8)), rng.standard_normal((3, 3))
+    out = K.convolve2d(x, w, padding, stride, dilation, bias=0.25)
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            step = K.explain_output_value(x, w, r, c, padding, stride, dilation, bias=0.25)
+            assert step.value == pytest.approx(out[r, c])
+
+
+@pytest.mark.parametrize("padding, stride, dilation, f", [
+    ("valid", 1, 1, 3), ("same", 1, 1, 3), ("valid", 2, 1, 3), ("same", 2, 1, 3), ("same", 2, 1, 4),
+    ("valid", 3, 1, 5), ("same", 3, 1, 2), ("valid", 1, 2, 3), ("same", 1, 3, 3), ("same", (2, 1), 1, 3),
+])
+def test_convolve2d_equals_keras_conv2d(padding, stride, dilation, f):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((11, 13, 3)).astype("float32")
+    w = rng.standard_normal((f, f, 3, 4)).astype("float32")
+    b = rng.standard_normal(4).astype("float32")
+    layer = keras.layers.Conv2D(4, f, strides=stride, padding=padding, dilation_rate=dilation)
+    layer.build((None, 11, 13, 3))
+    layer.set_weights([w, b])
+    expected = np.asarray(layer(x[None]))[0]
+    ours = K.convolve2d(x, w, padding, stride, dilation, bias=b)
+    assert ours.shape == expected.shape
+    np.testing.assert_allclose(ours, expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("mode, shape", [("valid", (3, 3)), ("full", (3, 3)), ("same", (3, 3)),
+                                         ("valid", (2, 4)), ("full", (5, 2)), ("same", (5, 5))])
+def test_convolve2d_equals_scipy_correlate2d(mode, shape):
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((10, 9)), rng.standard_normal(shape)
+    np.testing.assert_allclose(K.convolve2d(x, w, mode), scipy.signal.correlate2d(x, w, mode), atol=1e-12)
+
+
+@pytest.mark.parametrize("n, f, padding, stride, dilation", [
+    (6, 3, "valid", 1, 1), (6, 3, "same", 1, 1), (6, 3, "full", 1, 1), (7, 3, "valid", 2, 1),
+    (7, 3, "same", 2, 1), (64, 5, "same", 4, 1), (10, 3, "valid", 1, 3), (10, 2, "full", 3, 2),
+])
+def test_conv_output_size_matches_the_formula_and_the_computed_output(n, f, padding, stride, dilation):
+    size = K.conv_output_size(n, f, padding, stride, dilation)
+    p = {"valid": 0, "full": 2 * dilation * (f - 1)}.get(padding)
+    if p is not None:  # lecture: (n + 2p − F_eff) / S + 1
+        assert size == (n + p - dilation * (f - 1) - 1) // stride + 1
+    else:
+        assert size == -(-n // stride)
+    assert K.convolve2d(np.ones((n, n)), np.ones((f, f)), padding, stride, dilation).shape == (size, size)
+
+
+def test_lecture_dense_net_on_a_256x256x3_image_has_196610001_parameters():
+    assert K.dense_parameter_count([256 * 256 * 3, 1000, 1]) == 196_610_001
+
+
+@pytest.mark.parametrize("sizes", [[12, 7, 1], [48, 20, 3], [2, 4, 1], [2, 10, 1], [2, 4, 2, 1]])
+def test_dense_parameter_count_equals_keras(sizes):
+    model = keras.Sequential([keras.Input((sizes[0],))] + [keras.layers.Dense(n) for n in sizes[1:]])
+    assert K.dense_parameter_count(sizes) == model.count_params()
+
+
+@pytest.mark.parametrize("f, c, k", [(3, 1, 16), (3, 3, 64), (5, 16, 32), (1, 64, 128), (7, 3, 8)])
+def test_conv_parameter_count_is_f_f_c_plus_1_times_k_as_in_keras(f, c, k):
+    layer = keras.layers.Conv2D(k, f)
+    layer.build((None, 32, 32, c))
+    assert K.conv_parameter_count(f, c, k) == (f * f * c + 1) * k == layer.count_params()
+
+
+def test_presets_do_what_the_lecture_says():
+    x = np.zeros((8, 8))
+    x[:, 4:] = 1.0  # a vertical step edge
+    np.testing.assert_allclose(K.convolve2d(x, K.PRESETS["identity"], "same"), x)
+    np.testing.assert_allclose(K.convolve2d(np.full((6, 6), 2.0), K.PRESETS["box blur"]), 2.0)
+    lr = K.convolve2d(x, K.PRESETS["sobel left-to-right"])
+    tb = K.convolve2d(x, K.PRESETS["sobel top-to-bottom"])
+    assert np.abs(lr).max() == 4 and np.all(tb == 0)
+    assert set(np.nonzero(lr)[1]) == {2, 3}  # only the windows across the edge respond
+    assert np.all(K.convolve2d(np.ones((5, 5)), K.PRESETS["outline"]) == 0)
+    assert set(K.PRESETS) == {"identity", "box blur", "sharpen", "outline", "sobel left-to-right",
+                              "sobel top-to-bottom"}
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: K.convolve2d(np.ones((5, 5)), np.ones((3, 3)), padding="reflect"), "padding"),
+    (lambda: K.convolve2d(np.ones((5, 5)), np.ones((3, 3)), stride=0), "stride"),
+    (lambda: K.convolve2d(np.ones((5, 5)), np.full((3, 3), np.nan)), "kernel"),
+    (lambda: K.convolve2d(np.ones((2, 2)), np.ones((3, 3))), "does not fit"),
+    (lambda: K.convolve2d(np.ones((5, 5, 2)), np.ones((3, 3, 3))), "channels"),
+    (lambda: K.explain_output_value(np.ones((4, 4)), np.ones((3, 3)), 2, 0), "row"),
+    (lambda: K.dense_parameter_count([10]), "layer_sizes"),
+])
+def test_bad_arguments_raise_a_message_naming_them(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# ------------------------------------------------------------- inside a model
+def _sequential():
+    return keras.Sequential([keras.Input((12, 12, 1)), keras.layers.Conv2D(4, 3, name="c1"),
+                             keras.layers.ReLU(name="r1"), keras.layers.Conv2D(2, 3, strides=2, padding="same",
+                                                                            name="c2")], name="seq")
+
+
+def _functional():
+    i = keras.Input((12, 12, 1))
+    a = keras.layers.Conv2D(4, 3, name="c1")(i)
+    b = keras.layers.Conv2D(4, 1, name="side")(a)
+    x = keras.layers.Add(name="add")([a, b])
+    x = keras.layers.Conv2D(2, 3, strides=2, padding="same", name="c2")(x)
+    return keras.Model(i, keras.layers.GlobalMaxPooling2D()(x), name="func")
+
+
+def _nested():
+    inner = _sequential()
+    i = keras.Input((12, 12, 1))
+    x = keras.layers.Rescaling(2.0, name="scale")(i)
+    return keras.Model(i, keras.layers.Flatten()(inner(x)), name="outer"), 2.0
+
+
+@pytest.mark.parametrize("build", ["sequential", "functional", "nested"])
+def test_feature_maps_of_first_conv_equal_the_numpy_convolution(build):
+    scale = 1.0
+    if build == "sequential":
+        model = _sequential()
+    elif build == "functional":
+        model = _functional()
+    else:
+        model, scale = _nested()
+    image = np.random.default_rng(4).random((12, 12)).astype("float32")
+    maps = K.compute_feature_maps(model, image, ["c1", "c2"])
+    assert maps.layer_names == ("c1", "c2")
+    f = K.filters(model, "c1")
+    expected = K.convolve2d(image[..., None] * scale, f.kernels, bias=f.bias)
+    np.testing.assert_allclose(maps.maps[0], expected, atol=1e-4)
+    assert maps.maps[1].shape == (5, 5, 2)
+
+
+def test_feature_maps_default_to_every_conv_layer_of_the_course_cnn():
+    from models import build_cnn
+
+    maps = K.compute_feature_maps(build_cnn(), np.zeros((64, 64)))
+    assert maps.layer_names == ("cnn_conv1", "cnn_conv2")
+    assert [m.shape for m in maps.maps] == [(64, 64, 16), (32, 32, 32)]
+
+
+def test_filters_found_by_name_or_type_are_the_layer_weights():
+    model = _functional()
+    by_type = K.filters(model, keras.layers.Conv2D)
+    by_default = K.filters(model)
+    by_name = K.filters(model, "c1")
+    for f in (by_type, by_default, by_name):
+        assert f.layer_name == "c1"
+        np.testing.assert_array_equal(f.kernels, np.asarray(model.get_layer("c1").kernel))
+    with pytest.raises(ValueError, match="not a conv layer"):
+        K.filters(model, "add")
+    with pytest.raises(ValueError, match="nope.*c1"):
+        K.filters(model, "nope")
+    with pytest.raises(ValueError, match="expects"):
+        K.compute_feature_maps(model, np.zeros((10, 10)))
+
+
+def test_plots_draw_the_numbers_they_explain():
+    from explainers import kernels_plots as KP
+
+    step = K.explain_output_value(K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, 1, 1)
+    ax = KP.plot_output_step(step)
+    assert "= 43" in ax.get_title()
+    assert {t.get_text() for t in ax.texts} >= {"4·0\n= 0", "8·3\n= 24"}
+    ax = KP.plot_padding_stride(6, 3, "same", 2, 1)
+    assert "→ 3×3" in ax.get_title() and len(ax.patches) == 3
+    fig = KP.plot_feature_maps(K.FeatureMaps(("a",), (np.ones((4, 4, 2)),), np.zeros((4, 4, 1))), max_maps=3)
+    assert len(fig.axes) == 4
