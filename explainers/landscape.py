@@ -543,13 +543,14 @@ def flatten_weights(model_or_weights: Any) -> np.ndarray:
 
 def unflatten_weights(vector: np.ndarray, like: keras.Model) -> Direction:
     """Split a flat vector into arrays shaped like ``like.trainable_variables``."""
+    total = sum(int(np.prod(v.shape)) for v in like.trainable_variables)
+    if len(vector) != total:
+        raise ValueError(f"vector has {len(vector)} values but {like.name!r} has {total} trainable weights")
     out, i = [], 0
     for v in like.trainable_variables:
         size = int(np.prod(v.shape))
         out.append(np.asarray(vector[i:i + size], np.float32).reshape(tuple(v.shape)))
         i += size
-    if i != len(vector):
-        raise ValueError(f"vector has {len(vector)} values but {like.name!r} has {i} trainable weights")
     return out
 
 
