@@ -235,9 +235,11 @@ def _accuracy(kind: str, y, pred):
         hit = ops.cast(ops.cast(pred > 0.5, "float32") == ops.cast(y, "float32"), "float32")
         return ops.mean(hit, axis=(-2, -1))
     if kind == "sparse":
-        return ops.mean(ops.cast(ops.argmax(pred, axis=-1) == ops.cast(y, "int64"), "float32"), axis=-1)
+        hit = ops.cast(ops.argmax(pred, axis=-1), "int32") == ops.cast(y, "int32")
+        return ops.mean(ops.cast(hit, "float32"), axis=-1)
     if kind == "onehot":
-        return ops.mean(ops.cast(ops.argmax(pred, axis=-1) == ops.argmax(y, axis=-1), "float32"), axis=-1)
+        hit = ops.cast(ops.argmax(pred, axis=-1), "int32") == ops.cast(ops.argmax(y, axis=-1), "int32")
+        return ops.mean(ops.cast(hit, "float32"), axis=-1)
     return ops.zeros(ops.shape(pred)[:-2])
 
 

@@ -92,6 +92,24 @@ def test_centre_equals_evaluate_and_weights_are_unchanged(kind):
     assert np.ptp(land.losses) > 1e-3
 
 
+@pytest.mark.parametrize("kind", ["softmax-mlp", "softmax-resnet-no-bn"])
+def test_softmax_models_centre_equals_evaluate(kind):
+    from models.data import load_digits
+
+    x, y = load_digits()
+    x, y = x[:96], y[:96]
+    if kind == "softmax-mlp":
+        x = x.reshape(len(x), -1)
+        model = build_mlp(64, (16,), "relu", n_outputs=10, output_activation="softmax")
+    else:
+        model = build_resnet((8, 8, 1), 10, blocks=(2,), base_filters=4, batch_norm=False)
+    train(model, x, y, epochs=1, learning_rate=0.01)
+    land = compute_landscape(model, x, y, random_directions(model, n=2), steps=3, n_samples=None)
+    ev = model.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=True)
+    assert abs(land.center_loss - ev["loss"]) < 1e-5
+    assert abs(land.accuracies[1, 1] - ev["accuracy"]) < 1e-6
+
+
 def test_off_centre_point_matches_evaluate_with_moved_weights():
     model, x, y = _lesion_cnn()
     dirs = random_directions(model, n=2, seed=5)
@@ -249,3 +267,20 @@ def test_compute_landscape_rejects_foreign_directions_and_data():
         compute_landscape(model, np.zeros((4, 5)), np.zeros(4), random_directions(model))
     with pytest.raises(TypeError, match="keras.Model"):
         random_directions("model")
+
+
+def test_example_script_saves_its_figures(tmp_path):
+    import runpy
+    import sys
+
+    sys_argv = sys.argv
+    sys.argv = ["loss_landscape.py", "--out", str(tmp_path)]
+    try:
+        runpy.run_path(str(__import__("pathlib").Path(__file__).resolve().parents[1] / "examples" / "loss_landscape.py"),
+                       run_name="__main__")
+    finally:
+        sys.argv = sys_argv
+    names = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert names == ["loss_landscape_interpolation.png", "loss_landscape_logistic.png", "loss_landscape_mlp.png",
+                     "loss_landscape_trajectory.png"]
+    assert all(p.stat().st_size > 10_000 for p in tmp_path.glob("*.png"))
