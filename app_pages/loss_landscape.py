@@ -19,8 +19,8 @@ MODELS = {"logistic": "Logistic regression (stroke table)", "mlp": "MLP 2-8-8-1 
 c1, c2, c3, c4 = st.columns(4)
 name = c1.selectbox("Model", list(MODELS), format_func=MODELS.get,
                     key=url_setting("land_model", "mlp", options=list(MODELS)))
-epochs = c2.number_input("Epochs", 1, 30, key=url_setting("land_epochs", 6, bounds=(1, 30)))
-lr = c3.number_input("Learning rate", 1e-4, 1.0, format="%.4f", key=url_setting("land_lr", 0.03, bounds=(1e-4, 1.0)))
+epochs = c2.number_input("Epochs", 1, 30, key=url_setting("land_epochs", 10, bounds=(1, 30)))
+lr = c3.number_input("Learning rate", 1e-4, 1.0, format="%.4f", key=url_setting("land_lr", 0.05, bounds=(1e-4, 1.0)))
 steps = c4.select_slider("Resolution (after training)", [11, 21, 31, 41, 51],
                          key=url_setting("land_steps", 31, options=[11, 21, 31, 41, 51]))
 d1, d2, d3 = st.columns(3)
