@@ -90,7 +90,8 @@ trained = all(len(e.history) for e in nets.values())
 if trained:
     redraw()
     for entry in nets.values():
-        report(entry.history)
+        if entry.history.status != "finished":  # each call trains one epoch: report only what went wrong
+            report(entry.history)
     final = {k: e.history.epochs[-1] for k, e in nets.items()}
     st.markdown(" · ".join(f"**{k}** training error {100 * (1 - v['accuracy']):.1f}% (loss {v['loss']:.3f})"
                            for k, v in final.items()))
@@ -118,8 +119,11 @@ if trained:
         col.pyplot(ax.figure, clear_figure=False)
     g_res, g_plain = results["residual"][0], results["plain"][0]
     ok = np.isfinite(g_res.identity_error)
+    dead = int((g_plain.grad_in == 0).sum())
     st.markdown(
-        f"At the first block the gradient is **{g_plain.grad_in[0]:.2e}** in the plain net and "
+        (f"In {dead} of the plain net's {len(g_plain.grad_in)} blocks the gradient is exactly zero: its ReLUs "
+         "are silent for every image, so nothing flows back and those layers cannot learn. " if dead else "")
+        + f"At the first block the gradient is **{g_plain.grad_in[0]:.2e}** in the plain net and "
         f"**{g_res.grad_in[0]:.2e}** in the residual net. Measured in the residual net: "
         f"∂E/∂x = ∂E/∂y + ∂E/∂y·F′(x) holds to a relative error of "
         f"**{np.nanmax(g_res.identity_error) if ok.any() else float('nan'):.1e}** "
