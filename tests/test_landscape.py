@@ -284,3 +284,39 @@ def test_example_script_saves_its_figures(tmp_path):
     assert names == ["loss_landscape_interpolation.png", "loss_landscape_logistic.png", "loss_landscape_mlp.png",
                      "loss_landscape_trajectory.png"]
     assert all(p.stat().st_size > 10_000 for p in tmp_path.glob("*.png"))
+
+
+@pytest.mark.slow
+def test_landscape_runs_under_the_jax_backend():
+    """Both paths (linear-first-layer and jax.lax.map over stateless_call) under KERAS_BACKEND=jax."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("jax")
+    root = Path(__file__).resolve().parents[1]
+    code = """
+import keras, numpy as np
+assert keras.backend.backend() == "jax"
+from explainers.landscape import compute_landscape, random_directions, compute_gradient_norms
+from models import build_mlp, build_cnn
+from models.data import make_points, make_lesions
+for kind in ("mlp", "cnn"):
+    if kind == "mlp":
+        x, y = make_points("circle", 64, 0.1, 0); m = build_mlp(2, (8,), "tanh")
+    else:
+        x, y = make_lesions(32, 16, 0)[:2]; m = build_cnn((16, 16, 1), 2, filters=(4,), dense_units=4)
+    m.compile(loss="binary_crossentropy", metrics=["accuracy"])
+    m.fit(x, y, epochs=1, verbose=0)
+    land = compute_landscape(m, x, y, random_directions(m), steps=3, n_samples=None)
+    ev = m.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=True)
+    assert abs(land.center_loss - ev["loss"]) < 1e-5, (kind, land.center_loss, ev)
+    assert np.ptp(land.losses) > 1e-3 and compute_gradient_norms(m, x, y).norms.min() > 0
+    print(kind, land.method)
+"""
+    env = dict(os.environ, KERAS_BACKEND="jax", PYTHONPATH=str(root), CUDA_VISIBLE_DEVICES="")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["mlp", "linear-first-layer", "cnn", "stateless_call"]
