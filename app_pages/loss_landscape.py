@@ -123,6 +123,18 @@ if len(entry.history):
                                      n_samples=N_LAND[name])
         entry.extra["rand_key"], entry.extra["rand"] = key, (land, line)
     land, line = entry.extra["rand"]
+    if entry.extra.get("path_key") != key:
+        import keras
+
+        from explainers.landscape import interpolate, unflatten_weights
+
+        start = keras.models.clone_model(model)  # fresh BN statistics = the initial ones
+        for v, w in zip(start.trainable_variables, unflatten_weights(recorder.weights[0], model)):
+            v.assign(w)
+        entry.extra["path_key"] = key
+        entry.extra["path"] = interpolate(start, model, x, y, steps=31, loss=model.loss, margin=0.25,
+                                          n_samples=N_LAND[name])
+    path = entry.extra["path"]
 
     st.subheader("Filter-normalised random directions")
     cols = st.columns(2)
@@ -133,6 +145,9 @@ if len(entry.history):
     cols = st.columns(2)
     ax = plot_1d(line, ax=figure(5, 3).subplots(), title="1-D slice along δ")
     cols[0].pyplot(ax.figure, clear_figure=False)
+    ax = plot_1d(path, ax=figure(5, 3).subplots(), title="Straight line from the initial to the trained weights")
+    cols[1].pyplot(ax.figure, clear_figure=False)
+    cols = st.columns(2)
     z = land.losses
     cols[1].markdown(
         f"**Centre loss** {land.center_loss:.4f} (the trained model, same subset)  \n"

@@ -269,6 +269,7 @@ def test_compute_landscape_rejects_foreign_directions_and_data():
         random_directions("model")
 
 
+@pytest.mark.slow
 def test_example_script_saves_its_figures(tmp_path):
     import runpy
     import sys

@@ -31,6 +31,8 @@ def test_loss_landscape_page_trains_and_draws_trajectory_and_surface():
     assert f"{land.center_loss:.4f}" in text and "PCA plane" in text
     # the logistic-regression bowl: the centre region is lower than the rim
     assert land.losses[5, 5] < land.losses[[0, -1]].min()
+    path = entry.extra["path"]  # initial -> trained weights: ends at the trained model's loss
+    assert abs(path.losses[np.argmin(np.abs(path.alphas - 1))] - land.center_loss) < 1e-5
     # a bad URL value is ignored, not a crash
     at2 = _app()
     at2.query_params["land_steps"] = "7"
@@ -41,7 +43,7 @@ def test_loss_landscape_page_trains_and_draws_trajectory_and_surface():
 @pytest.mark.slow
 def test_residual_page_trains_both_nets_and_reports_gradients():
     at = _app()
-    at.query_params.update({"res_blocks": "4", "res_epochs": "2", "res_steps": "11"})
+    at.query_params.update({"res_blocks": "2", "res_epochs": "2", "res_steps": "11"})
     at.switch_page("app_pages/residual.py").run()
     assert not at.exception
     at.button[0].click().run()
