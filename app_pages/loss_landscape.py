@@ -30,7 +30,7 @@ elev = d2.slider("3-D elevation", 0, 90, key=url_setting("land_elev", 35, bounds
 azim = d3.slider("3-D azimuth", -180, 180, step=5, key=url_setting("land_azim", -60, bounds=(-180, 180)))
 write_url()
 
-SIZES = {"logistic": None, "mlp": None, "cnn": 256, "resnet": 256}
+SIZES = {"logistic": None, "mlp": None, "cnn": None, "resnet": 256}
 N_LAND = {"logistic": 256, "mlp": 256, "cnn": 64, "resnet": 48}
 
 

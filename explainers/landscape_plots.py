@@ -57,6 +57,7 @@ def plot_surface(result, ax=None, elev: float = 35.0, azim: float = -60.0, log: 
     z = np.log10(np.maximum(result.losses, 1e-12)) if log else result.losses
     ax.plot_surface(aa, bb, z, cmap="viridis", linewidth=0, antialiased=True, rcount=80, ccount=80)
     ax.view_init(elev=elev, azim=azim)
+    ax.locator_params(nbins=5)  # fewer ticks: the 3-D axes are small
     ax.set_xlabel("α")
     ax.set_ylabel("β")
     ax.set_zlabel("log10 loss" if log else "loss")
