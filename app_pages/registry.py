@@ -42,4 +42,10 @@ PAGES: list[PageInfo] = [
              "How far one unit sees: the analytic receptive field of any conv net and its effective, "
              "gradient-based field."),
     # --- end Convolutions
+    # -- issue 5: loss landscapes and residual connections
+    PageInfo("Optimisation", "loss_landscape.py", "Loss landscapes", ":material/landscape:", "loss_landscape",
+             "The loss around trained weights in 1-D, 2-D and 3-D, and the optimiser's path across it."),
+    PageInfo("Optimisation", "residual.py", "Residual connections", ":material/alt_route:", "residual",
+             "Plain vs residual nets of the same depth: degradation, vanishing gradients, smoother landscapes."),
+    # -- end issue 5
 ]

@@ -62,6 +62,25 @@ _LAZY: dict[str, str] = {
     "effective_receptive_field": "explainers.receptive_field",
     "compute_transfer": "explainers.transfer",
     # --- end Convolutions
+    # -- issue 5: loss landscapes, trajectories, residual gradients
+    "Landscape": "explainers.landscape",
+    "Trajectory": "explainers.landscape",
+    "GradientNorms": "explainers.landscape",
+    "TrajectoryRecorder": "explainers.landscape",
+    "random_directions": "explainers.landscape",
+    "compute_landscape": "explainers.landscape",
+    "interpolate": "explainers.landscape",
+    "project_trajectory": "explainers.landscape",
+    "compute_gradient_norms": "explainers.landscape",
+    "plot_contour": "explainers.landscape_plots",
+    "plot_surface": "explainers.landscape_plots",
+    "plot_1d": "explainers.landscape_plots",
+    "plot_trajectory": "explainers.landscape_plots",
+    "plot_gradient_norms": "explainers.landscape_plots",
+    "plot_block_gradients": "explainers.landscape_plots",
+    "BlockGradients": "explainers.residual",
+    "compute_block_gradients": "explainers.residual",
+    # -- end issue 5
 }
 
 __all__ = sorted(_LAZY)

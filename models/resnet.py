@@ -9,19 +9,26 @@ from keras import layers
 from models._checks import check_image_shape, head
 
 
-def _block(x, filters: int, stride: int, residual: bool, name: str):
-    """conv-BN-ReLU-conv-BN, plus the input when ``residual`` (y = F(x) + x)."""
+def _block(x, filters: int, stride: int, residual: bool, name: str, batch_norm: bool = True):
+    """conv-BN-ReLU-conv-BN, plus the input when ``residual`` (y = F(x) + x).
+
+    Without ``batch_norm`` the convolutions get biases instead of the BN layers.
+    """
     shortcut = x
-    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn1")(y)
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=not batch_norm, name=f"{name}_conv1")(x)
+    if batch_norm:
+        y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn1")(y)
     y = layers.Activation("relu", name=f"{name}_relu1")(y)
-    y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn2")(y)
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm, name=f"{name}_conv2")(y)
+    if batch_norm:
+        y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn2")(y)
     if residual:
         if stride != 1 or shortcut.shape[-1] != filters:
             # Projection shortcut (He et al. option B) where the shape changes.
-            shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_proj")(shortcut)
-            shortcut = layers.BatchNormalization(momentum=0.9, name=f"{name}_proj_bn")(shortcut)
+            shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=not batch_norm,
+                                     name=f"{name}_proj")(shortcut)
+            if batch_norm:
+                shortcut = layers.BatchNormalization(momentum=0.9, name=f"{name}_proj_bn")(shortcut)
         y = layers.Add(name=f"{name}_add")([y, shortcut])
     return layers.Activation("relu", name=f"{name}_out")(y)
 
@@ -33,6 +40,7 @@ def build_resnet(
     residual: bool = True,
     *,
     base_filters: int = 16,
+    batch_norm: bool = True,
     name: str | None = None,
 ) -> keras.Model:
     """A small ResNet; ``residual=False`` gives the same depth without skips.
@@ -48,6 +56,9 @@ def build_resnet(
             the resolution and doubles the filters.
         residual: add the identity (or projection) shortcut in every block.
         base_filters: filters of the stem and the first stage.
+        batch_norm: BatchNormalization after every conv (default). Without
+            it (convs get biases) a deep *plain* net shows the degradation
+            problem much more clearly, and inference equals training mode.
         name: layer prefix; "resnet" or "plainnet" by default.
     """
     name = name or ("resnet" if residual else "plainnet")
@@ -56,14 +67,15 @@ def build_resnet(
         raise ValueError(f"blocks must be positive integers per stage, got {blocks!r}")
     check_image_shape(input_shape, min_side=2 ** (len(blocks) - 1))
     inputs = keras.Input(input_shape, name=f"{name}_input")
-    x = layers.Conv2D(base_filters, 3, padding="same", use_bias=False, name=f"{name}_stem_conv")(inputs)
-    x = layers.BatchNormalization(momentum=0.9, name=f"{name}_stem_bn")(x)
+    x = layers.Conv2D(base_filters, 3, padding="same", use_bias=not batch_norm, name=f"{name}_stem_conv")(inputs)
+    if batch_norm:
+        x = layers.BatchNormalization(momentum=0.9, name=f"{name}_stem_bn")(x)
     x = layers.Activation("relu", name=f"{name}_stem_relu")(x)
     for s, n_blocks in enumerate(blocks, start=1):
         filters = base_filters * 2 ** (s - 1)
         for b in range(1, n_blocks + 1):
             stride = 2 if (s > 1 and b == 1) else 1
-            x = _block(x, filters, stride, residual, f"{name}_stage{s}_block{b}")
+            x = _block(x, filters, stride, residual, f"{name}_stage{s}_block{b}", batch_norm)
     x = layers.GlobalAveragePooling2D(name=f"{name}_gap")(x)
     outputs = head(x, n_classes, name)
     return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,160 @@
+"""Loss landscapes and the optimiser's trajectory across them (lecture 003; Li et al. 2018)."""
+import numpy as np
+import streamlit as st
+
+from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url
+from models.zoo import build_model, demo_data
+
+st.title("Loss landscapes")
+st.markdown(
+    "A network has thousands of weights, so its loss surface cannot be drawn directly. We cut it along "
+    "two directions through the trained weights θ*: the loss at θ* + αδ + βη. With the **PCA directions "
+    "of the training run** the optimiser's path lies in the picture; with **filter-normalised random "
+    "directions** (Li et al., 2018) surfaces of different nets become comparable. Logistic regression "
+    "is convex (a bowl); a deep net is not."
+)
+
+MODELS = {"logistic": "Logistic regression (stroke table)", "mlp": "MLP 2-8-8-1 (circle points)",
+          "cnn": "CNN (lesion images)", "resnet": "ResNet (lesion images)"}
+c1, c2, c3, c4 = st.columns(4)
+name = c1.selectbox("Model", list(MODELS), format_func=MODELS.get,
+                    key=url_setting("land_model", "mlp", options=list(MODELS)))
+epochs = c2.number_input("Epochs", 1, 30, key=url_setting("land_epochs", 10, bounds=(1, 30)))
+lr = c3.number_input("Learning rate", 1e-4, 1.0, format="%.4f", key=url_setting("land_lr", 0.05, bounds=(1e-4, 1.0)))
+steps = c4.select_slider("Resolution (after training)", [11, 21, 31, 41, 51],
+                         key=url_setting("land_steps", 31, options=[11, 21, 31, 41, 51]))
+d1, d2, d3 = st.columns(3)
+span = d1.slider("Span of the random-direction view (±)", 0.1, 3.0, step=0.1,
+                 key=url_setting("land_span", 1.0, bounds=(0.1, 3.0)))
+elev = d2.slider("3-D elevation", 0, 90, key=url_setting("land_elev", 35, bounds=(0, 90)))
+azim = d3.slider("3-D azimuth", -180, 180, step=5, key=url_setting("land_azim", -60, bounds=(-180, 180)))
+write_url()
+
+SIZES = {"logistic": None, "mlp": None, "cnn": None, "resnet": 256}
+N_LAND = {"logistic": 256, "mlp": 256, "cnn": 64, "resnet": 48}
+
+
+@st.cache_data(show_spinner=False)
+def cached_data(model_name: str):
+    """Built-in data, made once per process and shared read-only."""
+    (x, y), _, _ = demo_data(model_name, n=SIZES[model_name], seed=0)
+    return x, y
+
+
+def build():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    if name == "resnet":
+        return build_model("resnet", blocks=(1, 1), base_filters=8)
+    if name == "cnn":
+        return build_model("cnn", filters=(8, 16), dense_units=16)
+    return build_model(name)
+
+
+x, y = cached_data(name)
+entry = session_model("land_model_entry", (name,), build)
+model = entry.model
+st.caption(f"{model.count_params():,} parameters · {len(y)} training samples · landscapes on a fixed subset "
+           f"of {min(N_LAND[name], len(y))} samples, weights evaluated in inference mode")
+
+if "recorder" not in entry.extra:
+    from explainers.landscape import TrajectoryRecorder
+
+    entry.extra["recorder"] = TrajectoryRecorder(model, every_n_batches=4)
+recorder = entry.extra["recorder"]
+
+top = st.columns([3, 2])
+traj_slot, curve_slot = top[0].empty(), top[1].empty()
+
+
+def trajectory_landscape(n_steps: int):
+    """The PCA plane of the run so far, with the loss on it (cached per snapshot count and resolution)."""
+    from explainers.landscape import compute_landscape, project_trajectory
+
+    key = ("traj", len(recorder), n_steps)
+    if entry.extra.get("traj_key") != key:
+        traj = project_trajectory(recorder)
+        reach = float(np.abs(traj.coords).max()) * 1.25 or 1.0
+        land = compute_landscape(model, x, y, traj.directions, steps=n_steps, span=reach, n_samples=N_LAND[name])
+        entry.extra["traj_key"], entry.extra["traj"] = key, (traj, land)
+    return entry.extra["traj"]
+
+
+def redraw(progress, model_now, n_steps: int = 11):
+    from explainers.landscape_plots import plot_trajectory
+
+    if len(recorder) >= 3:
+        traj, land = trajectory_landscape(n_steps)
+        ax = plot_trajectory(traj, land, ax=figure(5.5, 4.2).subplots(),
+                             title=f"Trajectory on the PCA plane ({n_steps}×{n_steps} grid)")
+        traj_slot.pyplot(ax.figure, clear_figure=False)
+    ax = plot_history(entry.history, keys=("loss", "accuracy"), ax=figure(4, 3).subplots())
+    curve_slot.pyplot(ax.figure, clear_figure=False)
+
+
+left, right = st.columns(2)
+go = left.button("Train", type="primary", icon=":material/play_arrow:")
+if right.button("Reset model", icon=":material/restart_alt:"):
+    del st.session_state["land_model_entry"]
+    st.rerun()
+if go:
+    from models.train import train
+
+    with stop_button():
+        # coarse 11×11 landscapes while training; the fine one below once it is done
+        train(model, x, y, epochs=int(epochs), batch_size=32, learning_rate=float(lr), history=entry.history,
+              observers=[recorder, LiveTraining(redraw)])
+
+if len(entry.history):
+    redraw(None, model, n_steps=int(steps))
+    report(entry.history)
+    traj, land_t = entry.extra["traj"] if len(recorder) >= 3 else (None, None)
+
+    from explainers.landscape import compute_landscape, random_directions
+    from explainers.landscape_plots import plot_1d, plot_contour, plot_surface
+
+    key = ("rand", len(recorder), int(steps), float(span))
+    if entry.extra.get("rand_key") != key:
+        with st.spinner(f"Evaluating {int(steps)}×{int(steps)} = {int(steps) ** 2} grid points…"):
+            dirs = random_directions(model, n=2, seed=0)
+            land = compute_landscape(model, x, y, dirs, steps=int(steps), span=float(span), n_samples=N_LAND[name])
+            line = compute_landscape(model, x, y, dirs[:1], steps=4 * int(steps) + 1, span=float(span),
+                                     n_samples=N_LAND[name])
+        entry.extra["rand_key"], entry.extra["rand"] = key, (land, line)
+    land, line = entry.extra["rand"]
+    if entry.extra.get("path_key") != key:
+        import keras
+
+        from explainers.landscape import interpolate, unflatten_weights
+
+        start = keras.models.clone_model(model)  # fresh BN statistics = the initial ones
+        for v, w in zip(start.trainable_variables, unflatten_weights(recorder.weights[0], model)):
+            v.assign(w)
+        entry.extra["path_key"] = key
+        entry.extra["path"] = interpolate(start, model, x, y, steps=31, loss=model.loss, margin=0.25,
+                                          n_samples=N_LAND[name])
+    path = entry.extra["path"]
+
+    st.subheader("Filter-normalised random directions")
+    cols = st.columns(2)
+    ax = plot_surface(land, ax=figure(5, 4.2).add_subplot(projection="3d"), elev=elev, azim=azim)
+    cols[0].pyplot(ax.figure, clear_figure=False)
+    ax = plot_contour(land, ax=figure(5, 4.2).subplots())
+    cols[1].pyplot(ax.figure, clear_figure=False)
+    cols = st.columns(2)
+    ax = plot_1d(line, ax=figure(5, 3).subplots(), title="1-D slice along δ")
+    cols[0].pyplot(ax.figure, clear_figure=False)
+    ax = plot_1d(path, ax=figure(5, 3).subplots(), title="Straight line from the initial to the trained weights")
+    cols[1].pyplot(ax.figure, clear_figure=False)
+    cols = st.columns(2)
+    z = land.losses
+    cols[1].markdown(
+        f"**Centre loss** {land.center_loss:.4f} (the trained model, same subset)  \n"
+        f"**Lowest on the grid** {z.min():.4f}, **highest** {z.max():.4f}  \n"
+        f"**Grid** {len(land.alphas)}×{len(land.betas)}, span ±{span}, method `{land.method}`"
+        + (f"  \n**PCA plane** holds {traj.explained_variance.sum():.0%} of the path's variance "
+           f"({traj.explained_variance[0]:.0%} + {traj.explained_variance[1]:.0%})" if traj is not None else "")
+    )
+else:
+    st.info("Press **Train**: the path of the weights appears on the loss surface after a few steps.")
