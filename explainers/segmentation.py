@@ -342,7 +342,8 @@ def compute_upsampling(method: str, grid=None, kernel=None, *, stride: int = 2, 
 
     Args:
         method: "transposed", "upsample_conv" or "dilated".
-        grid: (h, w) input (default: a 4×4 with a bright 2×2 centre).
+        grid: (h, w) input (default: a 4×4 with a bright 2×2 centre; for
+            "dilated" a 7×7 with one bright pixel).
         kernel: (k, k) weights (default: 3×3 of ones, so outputs are plain sums).
         stride: upsampling factor of "transposed" and "upsample_conv".
         dilation: spacing of the taps of "dilated".
@@ -357,8 +358,13 @@ def compute_upsampling(method: str, grid=None, kernel=None, *, stride: int = 2, 
     if method not in UPSAMPLING_METHODS:
         raise ValueError(f"method must be one of {UPSAMPLING_METHODS}, got {method!r}")
     if grid is None:
-        grid = np.zeros((4, 4), np.float32)
-        grid[1:3, 1:3] = 1.0
+        # a bright 2×2 square to grow; for "dilated" one bright pixel, whose
+        # output shows where the kernel's taps land (its impulse response)
+        grid = np.zeros((7, 7) if method == "dilated" else (4, 4), np.float32)
+        if method == "dilated":
+            grid[3, 3] = 1.0
+        else:
+            grid[1:3, 1:3] = 1.0
     g = _check_grid(grid)
     k = np.ones((3, 3), np.float32) if kernel is None else np.asarray(kernel, dtype=np.float32)
     if k.ndim != 2 or k.shape[0] != k.shape[1] or not 1 <= k.shape[0] <= 7 or not np.all(np.isfinite(k)):
@@ -373,7 +379,7 @@ def compute_upsampling(method: str, grid=None, kernel=None, *, stride: int = 2, 
         """The method's layers as a small functional model with c_i → c_o channels."""
         inp = keras.Input((None, None, c_i))
         if method == "transposed":
-            out = layers.Conv2DTranspose(c_o, ks, strides=stride, padding="valid", use_bias=True,
+            out = layers.Conv2DTranspose(c_o, ks, strides=stride, padding="same", use_bias=True,
                                          name="demo_transposed")(inp)
         elif method == "upsample_conv":
             up = layers.UpSampling2D(stride, interpolation="nearest", name="demo_upsample")(inp)
@@ -460,7 +466,7 @@ def compute_feature_maps(model, image, *, pattern: str = STAGE_PATTERN, max_chan
     want = tuple(model.input_shape[1:])
     if x.ndim != 3 or any(w is not None and w != s for w, s in zip(want, x.shape)):
         raise ValueError(f"image has shape {np.shape(image)} but the model expects {want}")
-    probe = keras.Model(model.inputs, [lay.output for lay in found])
+    probe = keras.Model(model.input, [lay.output for lay in found])
     outs = probe(x[None], training=False)
     outs = [np.asarray(o)[0] for o in (outs if isinstance(outs, (list, tuple)) else [outs])]
     maps, chans = [], []
