@@ -142,7 +142,9 @@ def plot_upsampling(demo: UpsamplingDemo, axes=None):
               (demo.output, f"output {demo.output.shape[0]}×{demo.output.shape[1]}"),
               (demo.overlap, "taps per output pixel"))
     for ax, (a, title) in zip(axes, panels):
-        ax.imshow(a, cmap="viridis", interpolation="nearest")
+        flat = float(a.max()) == float(a.min())  # a constant panel (e.g. all-ones kernel): mid colour
+        ax.imshow(a, cmap="viridis", interpolation="nearest",
+                  vmin=float(a.min()) - 1 if flat else None, vmax=float(a.max()) + 1 if flat else None)
         if a.size <= 100:
             lo, hi = float(a.min()), float(a.max())
             for (r, c), v in np.ndenumerate(a):
