@@ -99,3 +99,18 @@ def test_example_script_saves_its_figures(tmp_path, monkeypatch):
     runpy.run_path(str(ROOT / "examples" / "segmentation.py"), run_name="__main__")
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert {"dice_table.png", "upsampling.png", "imbalance.png", "panels.png"} <= set(names)
+
+
+@pytest.mark.slow
+def test_without_skip_connections_the_unet_scores_lower_and_its_edges_blur():
+    from dataclasses import replace
+
+    from explainers.segmentation import DEFAULT_RECIPE, boundary_sharpness, compare_skip_connections
+
+    quick = replace(DEFAULT_RECIPE, epochs=3, n_train=128, learning_rate=0.01)
+    comp = compare_skip_connections(quick)
+    assert comp.names == ("with skips", "without skips")
+    assert comp.dice[0] > comp.dice[1] + 0.1
+    assert comp.sharpness[0] > comp.sharpness[1]
+    assert comp.params[1] < comp.params[0]  # the decoder convs see fewer channels without the concatenation
+    assert boundary_sharpness(comp.probs[0], comp.mask) > boundary_sharpness(comp.probs[1], comp.mask)
