@@ -553,7 +553,7 @@ class SegmentationRecipe:
     depth: int = 2
     base_filters: int = 8
     loss: str = "bce_dice"  # "bce", "dice" or "bce_dice"
-    learning_rate: float = 0.01
+    learning_rate: float = 0.005
     epochs: int = 5
     batch_size: int = 16
     n_train: int = 256
@@ -601,8 +601,9 @@ def train_recipe(recipe: SegmentationRecipe = DEFAULT_RECIPE, *, model=None, obs
                  data=None, history=None):
     """Train the recipe's U-Net (or ``model``) and return ``(model, history, monitor)``.
 
-    The default recipe (depth 2, 8 base filters, BCE + Dice, Adam 0.01, batch 16,
-    5 epochs on 256 images) reaches a validation Dice ≥ 0.9 in about 20 s of CPU.
+    The default recipe (depth 2, 8 base filters, BCE + Dice, Adam 0.005, batch 16,
+    5 epochs on 256 images of 64×64) reaches a validation Dice of 0.94-0.95 for
+    seeds 0-3 (≥ 0.9 from epoch 4 or 5) in about 25 s of CPU time.
     """
     from models.losses import dice_coefficient
     from models.train import train
