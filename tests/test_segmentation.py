@@ -269,6 +269,7 @@ def test_feature_maps_follow_the_unet_and_reproduce_its_output():
         compute_feature_maps(model, np.zeros((16, 16)))
 
 
+@pytest.mark.slow
 def test_monitor_records_the_dice_of_each_epoch_and_fixed_validation_images():
     from models import build_unet
     from models.data import make_segmentation
