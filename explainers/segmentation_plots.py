@@ -94,10 +94,11 @@ def plot_scores(epochs, dice, iou, ax=None, train_dice=None):
     ax.plot(epochs, dice, marker="o", ms=3, label="val Dice")
     ax.plot(epochs, iou, marker="s", ms=3, label="val IoU")
     if train_dice is not None and len(train_dice):
-        ax.plot(epochs[:len(train_dice)], train_dice, ls="--", label="train soft Dice")
+        ax.plot(epochs[:len(train_dice)], train_dice, ls="--", label="train soft Dice (epoch mean)")
     ax.axhline(0.9, color="grey", lw=0.8, ls=":")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("epoch")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title("Overlap with the true masks")
     ax.grid(alpha=0.3)
     if len(epochs):
@@ -158,18 +159,18 @@ def plot_upsampling(demo: UpsamplingDemo, axes=None):
 
 def plot_feature_maps(fm: FeatureMaps, axes=None):
     """One row per U-Net stage (encoder → bottleneck → decoder), its most active channels."""
-    n, k = len(fm.maps), fm.maps[0].shape[-1]
+    n = len(fm.maps)
     k = max(m.shape[-1] for m in fm.maps)
     axes = _axes_grid(axes, n, k + 1, 1.45 * (k + 1), 1.5 * n)
     for r, (name, m, shape) in enumerate(zip(fm.names, fm.maps, fm.shapes)):
-        _image(axes[r, 0], fm.image if r == 0 else np.zeros((2, 2)), None, vmax=1.0)
-        axes[r, 0].set_axis_off()
-        if r == 0:
-            axes[r, 0].set_axis_on()
-            axes[r, 0].set_title("input", fontsize=8)
-        axes[r, 0].text(0.5, -0.08 if r == 0 else 0.5, f"{name}\n{shape[0]}×{shape[1]}×{shape[2]}",
-                        transform=axes[r, 0].transAxes, ha="center", va="top" if r == 0 else "center",
-                        fontsize=7)
+        label = f"{name}\n{shape[0]}×{shape[1]}×{shape[2]}"
+        if r == 0:  # the input, with the first stage's name under it
+            _image(axes[r, 0], fm.image, "input", vmin=float(fm.image.min()), vmax=float(fm.image.max()))
+            axes[r, 0].set_xlabel(label, fontsize=7)
+        else:
+            axes[r, 0].set_axis_off()
+            axes[r, 0].text(0.5, 0.5, label, transform=axes[r, 0].transAxes, ha="center", va="center",
+                            fontsize=8)
         for c in range(k):
             ax = axes[r, c + 1]
             if c < m.shape[-1]:
