@@ -187,7 +187,8 @@ with tab_decoder:
         d = cached_upsampling(m_, int(ksize))
         rows.append({"layer": METHOD_LABELS[m_], "output size": f"{d.output.shape[0]}×{d.output.shape[1]} "
                      f"from {d.grid.shape[0]}×{d.grid.shape[1]}",
-                     "parameters (1→1 channel)": d.params_demo, **d.params_at,
+                     "parameters (1→1 channel)": d.params_demo,
+                     **{f"parameters ({k})": v for k, v in d.params_at.items()},
                      "input patch seen": f"{d.receptive_field}×{d.receptive_field}"})
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     st.caption("Upsampling itself has no weights; the parameters are the convolution's (k·k·in·out + out). "

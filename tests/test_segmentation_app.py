@@ -54,9 +54,8 @@ def test_page_trains_live_shows_dice_and_the_lecture_table():
 
 @pytest.mark.slow
 def test_editing_a_cell_of_the_dice_table_changes_the_numbers():
-    from streamlit.testing.v1 import AppTest  # noqa: F401  (AppTest has no data_editor API: edit via state)
-
     at = _page()
+    # AppTest has no data_editor API: set the editor's edit state as the browser would
     at.session_state["seg_table_pred"] = {"edited_rows": {3: {"c0": 0.2}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception, at.exception
@@ -66,7 +65,7 @@ def test_editing_a_cell_of_the_dice_table_changes_the_numbers():
 
 
 @pytest.mark.parametrize("mask_shape, message", [((40, 32), "mask is 40×32"), ((48, 48), None)])
-def test_uploaded_pairs_are_checked_with_a_clear_error(mask_shape, message, monkeypatch):
+def test_uploaded_pairs_are_checked_with_a_clear_error(mask_shape, message):
     from explainers.segmentation import validate_pair
     from models.data import load_image_bytes
 
