@@ -611,9 +611,12 @@ def train_recipe(recipe: SegmentationRecipe = DEFAULT_RECIPE, *, model=None, obs
     (x, y), (xv, yv) = data if data is not None else recipe_data(recipe)
     model = build_recipe_model(recipe) if model is None else model
     monitor = SegmentationMonitor(xv, yv)
+    # a compiled model keeps its optimizer state and traced step: continue it, don't recompile
+    compiled = getattr(model, "compiled", False)
     history = train(model, x, y, epochs=recipe.epochs, batch_size=recipe.batch_size, validation_data=(xv, yv),
-                    learning_rate=recipe.learning_rate, loss=loss_function(recipe.loss),
-                    metrics=[dice_coefficient], observers=[monitor, *observers], history=history)
+                    learning_rate=recipe.learning_rate, loss=None if compiled else loss_function(recipe.loss),
+                    metrics=None if compiled else [dice_coefficient], observers=[monitor, *observers],
+                    history=history)
     return model, history, monitor
 
 
