@@ -185,7 +185,7 @@ def plot_skip_comparison(result: SkipComparison, axes=None):
     axes = _axes_grid(axes, 1, 3, 8.0, 2.9)[0]
     plot_overlay(result.image, result.mask, ax=axes[0], title="image + true outline")
     for ax, name, p, d, s in zip(axes[1:], result.names, result.probs, result.dice, result.sharpness):
-        _image(ax, p, f"{name}\nDice {d:.3f} · edge |∇p| {s:.3f} (blue: truth)", cmap="magma")
+        _image(ax, p, f"{name} (blue: truth)\nDice {d:.3f} · edge |∇p| {s:.3f}", cmap="magma")
         t = np.asarray(result.mask, dtype=float)
         if t.any():
             ax.contour(t, levels=[0.5], colors="#7fdfff", linewidths=1.0)  # light: visible on magma
