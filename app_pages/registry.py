@@ -48,4 +48,8 @@ PAGES: list[PageInfo] = [
     PageInfo("Optimisation", "residual.py", "Residual connections", ":material/alt_route:", "residual",
              "Plain vs residual nets of the same depth: degradation, vanishing gradients, smoother landscapes."),
     # -- end issue 5
+    # --- Segmentation (issue 6)
+    PageInfo("Segmentation", "segmentation.py", "U-Net segmentation", ":material/blur_on:", "segmentation",
+             "Train a U-Net live; Dice against cross-entropy and the class-imbalance trap; the lecture's Dice "
+             "table; transposed, upsampling and dilated convolutions; skip connections; feature maps."),
 ]

@@ -81,6 +81,27 @@ _LAZY: dict[str, str] = {
     "BlockGradients": "explainers.residual",
     "compute_block_gradients": "explainers.residual",
     # -- end issue 5
+    # --- segmentation (issue 6)
+    "dice_score": "explainers.segmentation",
+    "iou_score": "explainers.segmentation",
+    "segmentation_scores": "explainers.segmentation",
+    "boundary_sharpness": "explainers.segmentation",
+    "compute_dice_table": "explainers.segmentation",
+    "compute_imbalance_trap": "explainers.segmentation",
+    "compute_upsampling": "explainers.segmentation",
+    "compute_feature_maps": "explainers.segmentation",
+    "SegmentationMonitor": "explainers.segmentation",
+    "train_recipe": "explainers.segmentation",
+    "compare_skip_connections": "explainers.segmentation",
+    "validate_pair": "explainers.segmentation",
+    "plot_overlay": "explainers.segmentation_plots",
+    "plot_segmentation_panels": "explainers.segmentation_plots",
+    "plot_scores": "explainers.segmentation_plots",
+    "plot_dice_table": "explainers.segmentation_plots",
+    "plot_imbalance": "explainers.segmentation_plots",
+    "plot_upsampling": "explainers.segmentation_plots",
+    "plot_feature_maps": "explainers.segmentation_plots",
+    "plot_skip_comparison": "explainers.segmentation_plots",
 }
 
 __all__ = sorted(_LAZY)

@@ -1,0 +1,115 @@
+"""AppTest drives the segmentation page; the default recipe must really segment; the example runs."""
+from __future__ import annotations
+
+import io
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "app_pages/segmentation.py"
+
+
+def _page(params: dict[str, str] | None = None, timeout: int = 180):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout).run()  # switch_page works only after a first run
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    return at.switch_page(PAGE).run()
+
+
+def _png(a: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.slow
+def test_page_trains_live_shows_dice_and_the_lecture_table():
+    # a tiny U-Net for 2 epochs keeps the test short; the numbers are still real
+    at = _page({"seg_filters": "4", "seg_depth": "1", "seg_epochs": "2"})
+    assert not at.exception, at.exception
+    assert at.query_params["seg_loss"] == "bce_dice"  # settings written back to the URL
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["|A∩B| = Σ A·B"] == "7.41" and metrics["|A| = Σ A"] == "7.82"
+    assert metrics["|B| = Σ B"] == "8.00" and metrics["Dice"] == "0.9368"
+    assert metrics["Dice, squared denominators"] == "0.9938"
+    assert any("Dice is **0**" in m.value for m in at.markdown)  # the imbalance trap, in words
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception, at.exception
+    entry = at.session_state["seg_model"]
+    monitor = entry.extra["monitor"]
+    assert len(entry.history) == 2 and monitor.epochs == [1, 2]
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["val Dice"]) == pytest.approx(monitor.dice[-1], abs=1e-3)
+    assert any("Trained 2 epoch(s)" in s.value for s in at.success)
+
+
+@pytest.mark.slow
+def test_editing_a_cell_of_the_dice_table_changes_the_numbers():
+    at = _page()
+    # AppTest has no data_editor API: set the editor's edit state as the browser would
+    at.session_state["seg_table_pred"] = {"edited_rows": {3: {"c0": 0.2}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["|A∩B| = Σ A·B"] == f"{7.41 - 0.79:.2f}"
+    assert float(metrics["Dice"]) == pytest.approx(2 * 6.62 / (7.82 - 0.79 + 8), abs=1e-4)
+
+
+@pytest.mark.parametrize("mask_shape, message", [((40, 32), "mask is 40×32"), ((48, 48), None)])
+def test_uploaded_pairs_are_checked_with_a_clear_error(mask_shape, message):
+    from explainers.segmentation import validate_pair
+    from models.data import load_image_bytes
+
+    img = np.random.default_rng(0).random((48, 48))
+    mask = np.zeros(mask_shape)
+    mask[10:20, 10:20] = 1
+    a, b = load_image_bytes(_png(img), "img.png"), load_image_bytes(_png(mask), "mask.png")
+    if message is None:
+        x, y = validate_pair(a, b, size=64)
+        assert x.shape == y.shape == (64, 64, 1) and y.max() == 1.0
+    else:
+        with pytest.raises(ValueError, match=message):
+            validate_pair(a, b, size=64)
+
+
+@pytest.mark.slow
+def test_default_recipe_reaches_dice_above_0_9_on_the_validation_set():
+    from explainers.segmentation import DEFAULT_RECIPE, recipe_data, segmentation_scores, train_recipe
+
+    model, history, monitor = train_recipe(DEFAULT_RECIPE)
+    (_, _), (xv, yv) = recipe_data(DEFAULT_RECIPE)
+    dice, _ = segmentation_scores(yv, model.predict(xv, verbose=0))
+    assert history.status == "finished" and len(history) == DEFAULT_RECIPE.epochs
+    assert dice.mean() == pytest.approx(monitor.dice[-1])
+    assert dice.mean() >= 0.9, f"validation Dice {dice.mean():.3f} after {DEFAULT_RECIPE.epochs} epochs"
+
+
+def test_example_script_saves_its_figures(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["segmentation.py", "--out", str(tmp_path), "--quick"])
+    runpy.run_path(str(ROOT / "examples" / "segmentation.py"), run_name="__main__")
+    names = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert {"dice_table.png", "upsampling.png", "imbalance.png", "panels.png"} <= set(names)
+
+
+@pytest.mark.slow
+def test_without_skip_connections_the_unet_scores_lower_and_its_edges_blur():
+    from dataclasses import replace
+
+    from explainers.segmentation import DEFAULT_RECIPE, boundary_sharpness, compare_skip_connections
+
+    quick = replace(DEFAULT_RECIPE, epochs=3, n_train=128, learning_rate=0.01)
+    comp = compare_skip_connections(quick)
+    assert comp.names == ("with skips", "without skips")
+    assert comp.dice[0] > comp.dice[1] + 0.1
+    assert comp.sharpness[0] > comp.sharpness[1]
+    assert comp.params[1] < comp.params[0]  # the decoder convs see fewer channels without the concatenation
+    assert boundary_sharpness(comp.probs[0], comp.mask) > boundary_sharpness(comp.probs[1], comp.mask)
