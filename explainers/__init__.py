@@ -15,7 +15,24 @@ import importlib
 from typing import Any
 
 # name -> module; each topic adds its public names here.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    # --- attention and saliency (issue 7)
+    "compute_worked_attention": "explainers.attention",
+    "compute_attention": "explainers.attention",
+    "AttentionRecorder": "explainers.attention",
+    "key_word_hit_rate": "explainers.attention",
+    "plot_token_attention": "explainers.attention_plots",
+    "plot_attention_matrix": "explainers.attention_plots",
+    "plot_patch_attention": "explainers.attention_plots",
+    "plot_attention_sharpening": "explainers.attention_plots",
+    "plot_worked_vectors": "explainers.attention_plots",
+    "compute_gradcam": "explainers.saliency",
+    "compute_saliency": "explainers.saliency",
+    "nodule_hit_rate": "explainers.saliency",
+    "plot_heatmap": "explainers.saliency_plots",
+    "plot_hit_rate": "explainers.saliency_plots",
+    # --- end attention and saliency
+}
 
 __all__ = sorted(_LAZY)
 

@@ -275,6 +275,8 @@ class AttentionRecorder:
         inputs: the examples to watch (with batch axis).
         layer_name: the attention layer (default: the last one).
         on_record: optional ``callback(epoch, weights)`` (e.g. a page's redraw).
+        history: optional :class:`models.train.TrainingHistory`; when given, epochs are
+            counted over all runs (its length), so repeated Train clicks continue the count.
         epochs, weights: what was recorded; ``weights[i]`` has shape (batch, keys)
             (first head, first query), recorded after epoch ``epochs[i]`` (0 = before training).
     """
@@ -282,6 +284,7 @@ class AttentionRecorder:
     inputs: Any
     layer_name: str | None = None
     on_record: Any = None
+    history: Any = None
     epochs: list = field(default_factory=list)
     weights: list = field(default_factory=list)
     _probe: Any = field(default=None, repr=False)
@@ -298,7 +301,7 @@ class AttentionRecorder:
         return w
 
     def on_epoch_end(self, progress, model):
-        self.record(model, progress.epoch)
+        self.record(model, len(self.history) if self.history is not None else progress.epoch)
 
 
 def key_word_hit_rate(weights: np.ndarray, key_positions: np.ndarray) -> float:
