@@ -110,8 +110,9 @@ def notes_training():
     key = int(test_notes.key_positions[note])
     st.caption(f"Note {note}: *{test_notes.texts[note]}* (class **{test_notes.class_names[test_notes.labels[note]]}**, "
                f"symptom word outlined)")
-    strip, grid = st.empty(), st.empty()
-    stats = st.empty()
+    plots, side = st.columns([3, 2])
+    strip, grid = plots.empty(), plots.empty()
+    stats = side.empty()
 
     def redraw(progress=None, model=None):
         w = recorder.weights[-1][note, : len(words)]
@@ -174,7 +175,8 @@ def patches_part():
         entry.extra["recorder"] = AttentionRecorder(xv[pos], history=entry.history)
         entry.extra["recorder"].record(entry.model, 0)
     recorder = entry.extra["recorder"]
-    pics = st.empty()
+    pics, _ = st.columns([4, 1])
+    pics = pics.empty()
 
     def redraw(progress=None, model=None):
         fig = figure(10, 2.9)

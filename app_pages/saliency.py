@@ -32,7 +32,8 @@ from models import build_cnn  # noqa: E402
 entry = session_model("sal_cnn", ("cnn", 64), lambda: build_cnn((64, 64, 1)))
 st.caption(f"CNN (conv→BN→ReLU→pool ×2, global max pooling, sigmoid) · {entry.model.count_params():,} parameters · "
            f"{len(y)} training and {len(yv)} test images (half with a nodule)")
-curves = st.empty()
+plot_col, _ = st.columns([3, 2])
+curves = plot_col.empty()
 
 
 def redraw(progress=None, model=None):
