@@ -24,6 +24,10 @@ def worked(sentence: str, query: str, temperature: float, sqrt_d: bool):
     return compute_worked_attention(sentence, query, temperature=temperature, scale_by_sqrt_d=sqrt_d)
 
 
+def _vec(v) -> str:
+    return "(" + ", ".join(f"{a:.2f}" for a in v) + ")"
+
+
 def words_part():
     st.header("The lecture's example")
     c1, c2 = st.columns([3, 1])
@@ -45,7 +49,7 @@ def words_part():
     import pandas as pd
 
     table = pd.DataFrame({
-        "word": r.words, "key kᵢ": [np.array2string(k, precision=2, separator=", ") for k in r.keys],
+        "word": r.words, "key kᵢ": [_vec(k) for k in r.keys],
         "q·kᵢ": r.dots, "|q||kᵢ|cos θᵢ": r.query_norm * r.key_norms * r.cosines, "cos θᵢ": r.cosines,
         "score": r.scores, "αᵢ": r.weights,
     })
@@ -54,9 +58,9 @@ def words_part():
     right.pyplot(plot_worked_vectors(r, ax=figure(4.5, 3.8).subplots()).figure)
     top = r.words[int(r.weights.argmax())]
     right.markdown(
-        f"Query **{r.query}** q = {np.array2string(r.query_vector, precision=2, separator=', ')}; "
+        f"Query **{r.query}** q = {_vec(r.query_vector)}; "
         f"scores divided by **{r.scale:.2f}**.  \n"
-        f"Context vector c = Σ αᵢ vᵢ = **{np.array2string(r.context, precision=2, separator=', ')}** "
+        f"Context vector c = Σ αᵢ vᵢ = **{_vec(r.context)}** "
         f"(dimensions: {', '.join(r.dimensions)}), mostly **{top}** (α = {r.weights.max():.2f})."
     )
     if not r.known.all():

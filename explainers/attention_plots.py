@@ -74,7 +74,7 @@ def plot_worked_vectors(result: WorkedAttention, ax: Axes | None = None) -> Axes
     ax.scatter([c[0]], [c[1]], marker="*", s=250, color="gold", edgecolor="k", zorder=4, label="context c = Σ αᵢvᵢ")
     ax.set_xlabel(result.dimensions[0])
     ax.set_ylabel(result.dimensions[1])
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     return ax
 
