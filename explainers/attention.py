@@ -318,3 +318,31 @@ def key_word_hit_rate(weights: np.ndarray, key_positions: np.ndarray) -> float:
     if w.ndim != 2 or kp.shape != (w.shape[0],):
         raise ValueError(f"weights must be (n, keys) and key_positions (n,), got {w.shape} and {kp.shape}")
     return float(np.mean(w.argmax(axis=1) == kp))
+
+
+def patch_hit_rate(weights: np.ndarray, centres: np.ndarray, radii: np.ndarray, image_size: int,
+                   patch_size: int) -> float:
+    """Share of images whose most-attended patch overlaps the nodule.
+
+    A patch counts as a hit when the nodule's circle (centre, radius) reaches
+    into the patch's square.
+
+    Args:
+        weights: (n, patches) or (n, heads, queries, patches) attention over a
+            square grid of patches in row-major order.
+        centres: (n, 2) nodule centres (row, col) in pixels; radii: (n,) in pixels.
+        image_size: side of the (square) image; patch_size: side of a patch.
+    """
+    w = np.asarray(weights)
+    if w.ndim == 4:
+        w = w[:, 0, 0, :]
+    side = image_size // patch_size
+    if w.ndim != 2 or w.shape[1] != side * side:
+        raise ValueError(f"weights must be (n, {side * side}) for {image_size}-pixel images and "
+                         f"{patch_size}-pixel patches, got {w.shape}")
+    rows, cols = np.divmod(w.argmax(axis=1), side)
+    centres, radii = np.asarray(centres, dtype=float), np.asarray(radii, dtype=float)
+    # distance from the nodule centre to the nearest point of the patch square
+    near_r = np.clip(centres[:, 0], rows * patch_size, (rows + 1) * patch_size - 1)
+    near_c = np.clip(centres[:, 1], cols * patch_size, (cols + 1) * patch_size - 1)
+    return float(np.mean(np.hypot(centres[:, 0] - near_r, centres[:, 1] - near_c) <= radii))

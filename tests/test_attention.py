@@ -144,3 +144,34 @@ def test_key_word_hit_rate_counts_argmax_on_the_key_position():
     assert key_word_hit_rate(w, np.array([1, 1, 2])) == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="key_positions"):
         key_word_hit_rate(w, np.array([1, 2]))
+
+
+@pytest.mark.parametrize("argmax_patch, expected", [(5, 1.0), (6, 1.0), (0, 0.0), (9, 0.0)])
+def test_patch_hit_rate_counts_patches_the_nodule_circle_reaches(argmax_patch, expected):
+    from explainers.attention import patch_hit_rate
+
+    # 32-pixel image, 8-pixel patches (4x4 grid); nodule at (12, 13), radius 3 reaches patches 5 and 6 only
+    w = np.full((1, 16), 0.01)
+    w[0, argmax_patch] = 0.9
+    assert patch_hit_rate(w, np.array([[12.0, 13.0]]), np.array([3.0]), 32, 8) == expected
+    with pytest.raises(ValueError, match="weights must be"):
+        patch_hit_rate(w[:, :15], np.array([[12.0, 12.0]]), np.array([3.0]), 32, 8)
+
+
+@pytest.mark.slow
+def test_patch_attention_moves_onto_the_nodule_as_it_trains():
+    from explainers.attention import patch_hit_rate
+    from models import build_patch_attention
+    from models.data import make_lesions
+    from models.train import train
+
+    x, y, _, _ = make_lesions(384, seed=0)
+    xv, yv, cv, rv = make_lesions(64, seed=1)
+    pos = np.flatnonzero(yv == 1)
+    model = build_patch_attention((64, 64, 1), 8, 2, 32, batch_norm=True)
+    recorder = AttentionRecorder(xv[pos])
+    recorder.record(model, 0)
+    train(model, x, y, epochs=12, learning_rate=3e-3, observers=[recorder])
+    before, after = (patch_hit_rate(w, cv[pos], rv[pos], 64, 8) for w in (recorder.weights[0], recorder.weights[-1]))
+    assert after >= 0.7 and after > before + 0.3, (before, after)
+    assert recorder.weights[-1].max(axis=1).mean() > 5 / 64  # no longer flat
