@@ -21,6 +21,7 @@ _LAZY: dict[str, str] = {
     "compute_attention": "explainers.attention",
     "AttentionRecorder": "explainers.attention",
     "key_word_hit_rate": "explainers.attention",
+    "patch_hit_rate": "explainers.attention",
     "plot_token_attention": "explainers.attention_plots",
     "plot_attention_matrix": "explainers.attention_plots",
     "plot_patch_attention": "explainers.attention_plots",
@@ -29,6 +30,8 @@ _LAZY: dict[str, str] = {
     "compute_gradcam": "explainers.saliency",
     "compute_saliency": "explainers.saliency",
     "nodule_hit_rate": "explainers.saliency",
+    "gradcam_maps": "explainers.saliency",
+    "find_gradcam_layer": "explainers.saliency",
     "plot_heatmap": "explainers.saliency_plots",
     "plot_hit_rate": "explainers.saliency_plots",
     # --- end attention and saliency
