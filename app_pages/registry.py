@@ -52,4 +52,12 @@ PAGES: list[PageInfo] = [
     PageInfo("Segmentation", "segmentation.py", "U-Net segmentation", ":material/blur_on:", "segmentation",
              "Train a U-Net live; Dice against cross-entropy and the class-imbalance trap; the lecture's Dice "
              "table; transposed, upsampling and dilated convolutions; skip connections; feature maps."),
+    # --- Attention (issue 7)
+    PageInfo("Attention", "attention.py", "Attention over words and patches", ":material/visibility:", "attention",
+             "Query, keys, softmax weights and context vector of the lecture's note; a classifier's attention "
+             "sharpening onto the symptom word, and onto the nodule among image patches, live."),
+    PageInfo("Attention", "saliency.py", "Where did the model look?", ":material/center_focus_strong:", "saliency",
+             "Grad-CAM and saliency maps over a lesion classifier's input: test images or your upload, and how "
+             "often the heatmap's peak falls inside the nodule."),
+    # --- end Attention
 ]

@@ -102,6 +102,25 @@ _LAZY: dict[str, str] = {
     "plot_upsampling": "explainers.segmentation_plots",
     "plot_feature_maps": "explainers.segmentation_plots",
     "plot_skip_comparison": "explainers.segmentation_plots",
+    # --- attention and saliency (issue 7)
+    "compute_worked_attention": "explainers.attention",
+    "compute_attention": "explainers.attention",
+    "AttentionRecorder": "explainers.attention",
+    "key_word_hit_rate": "explainers.attention",
+    "patch_hit_rate": "explainers.attention",
+    "plot_token_attention": "explainers.attention_plots",
+    "plot_attention_matrix": "explainers.attention_plots",
+    "plot_patch_attention": "explainers.attention_plots",
+    "plot_attention_sharpening": "explainers.attention_plots",
+    "plot_worked_vectors": "explainers.attention_plots",
+    "compute_gradcam": "explainers.saliency",
+    "compute_saliency": "explainers.saliency",
+    "nodule_hit_rate": "explainers.saliency",
+    "gradcam_maps": "explainers.saliency",
+    "find_gradcam_layer": "explainers.saliency",
+    "plot_heatmap": "explainers.saliency_plots",
+    "plot_hit_rate": "explainers.saliency_plots",
+    # --- end attention and saliency
 }
 
 __all__ = sorted(_LAZY)

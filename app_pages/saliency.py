@@ -1,0 +1,129 @@
+"""Where did the model look? Grad-CAM and saliency over a lesion classifier (lecture 002)."""
+import numpy as np
+import streamlit as st
+
+from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url
+
+st.title("Where did the model look?")
+st.markdown(
+    "A classifier that says *nodule* should say it because of the nodule. **Grad-CAM** weights the last conv "
+    "layer's feature maps by how much they raise the score (α_k = mean ∂y/∂A_k, map = ReLU(Σ α_k A_k)), like "
+    "CheXNet's heatmaps; a **saliency map** shows |∂y/∂x|, the pixels that would change the score most."
+)
+
+c1, c2, c3 = st.columns(3)
+epochs = c1.number_input("Epochs", 1, 30, key=url_setting("sal_epochs", 6, bounds=(1, 30)))
+lr = c2.select_slider("Learning rate", [1e-3, 3e-3, 1e-2], key=url_setting("sal_lr", 3e-3, options=[1e-3, 3e-3, 1e-2]))
+smooth = c3.select_slider("SmoothGrad copies (0 = plain gradient)", [0, 8, 16, 32],
+                          key=url_setting("sal_smooth", 16, options=[0, 8, 16, 32]))
+write_url()
+
+
+@st.cache_data(show_spinner=False)
+def lesion_data():
+    from models.data import make_lesions
+
+    return make_lesions(384, seed=0), make_lesions(96, seed=1)
+
+
+(x, y, _, _), (xv, yv, cv, rv) = lesion_data()
+from models import build_cnn  # noqa: E402
+
+entry = session_model("sal_cnn", ("cnn", 64), lambda: build_cnn((64, 64, 1)))
+st.caption(f"CNN (conv→BN→ReLU→pool ×2, global max pooling, sigmoid) · {entry.model.count_params():,} parameters · "
+           f"{len(y)} training and {len(yv)} test images (half with a nodule)")
+plot_col, _ = st.columns([3, 2])
+curves = plot_col.empty()
+
+
+def redraw(progress=None, model=None):
+    curves.pyplot(plot_history(entry.history, ("accuracy", "val_accuracy"), ax=figure(6, 2.4).subplots(),
+                               title="Accuracy").figure)
+
+
+left, right = st.columns(2)
+go = left.button("Train", type="primary", icon=":material/play_arrow:", key="sal_train")
+if right.button("Reset model", icon=":material/restart_alt:", key="sal_reset"):
+    del st.session_state["sal_cnn"]
+    st.rerun()
+if go:
+    from models.train import train
+
+    with stop_button():
+        train(entry.model, x, y, epochs=int(epochs), batch_size=32, learning_rate=float(lr),
+              validation_data=(xv, yv), history=entry.history, observers=[LiveTraining(redraw)])
+if len(entry.history):
+    redraw()
+    report(entry.history)
+else:
+    st.info("The model is untrained: its heatmaps are noise. Click **Train** (about 20 s), then look again.")
+
+# ------------------------------------------------------------ pick an image
+st.header("Explain one image")
+SOURCES = ["Test image", "Upload"]
+source = st.segmented_control("Image", SOURCES, key=url_setting("sal_source", "Test image", options=SOURCES))
+image, centre, radius, label = None, None, None, None
+if source == "Upload":
+    up = st.file_uploader("A PNG, JPEG, TIFF, BMP or DICOM image; it is turned grey and resized to 64×64",
+                          type=["png", "jpg", "jpeg", "tif", "tiff", "bmp", "dcm"])
+    if up is not None:
+        from models.data import load_image_bytes
+
+        try:
+            image = load_image_bytes(up.getvalue(), up.name, size=(64, 64))[..., None].astype(np.float32)
+        except (ValueError, TypeError) as err:
+            st.error(f"Could not use {up.name!r}: {err}. Upload a PNG, JPEG, TIFF, BMP or DICOM image.")
+else:
+    index = st.slider("Test image", 0, len(yv) - 1, key=url_setting("sal_index", int(np.flatnonzero(yv == 1)[0]),
+                                                                      bounds=(0, len(yv) - 1)))
+    image, centre, radius, label = xv[index], cv[index], rv[index], int(yv[index])
+write_url()
+
+if image is not None:
+    from explainers.saliency import compute_gradcam, compute_saliency
+    from explainers.saliency_plots import plot_heatmap
+
+    cam = compute_gradcam(entry.model, image)
+    sal = compute_saliency(entry.model, image, smoothgrad=int(smooth))
+    p = cam.score
+    truth = "" if label is None else f" · truth: **{'nodule' if label else 'no nodule'}**"
+    st.markdown(f"Prediction: **{'nodule' if p >= 0.5 else 'no nodule'}** (p = {p:.2f}){truth} · "
+                f"Grad-CAM layer `{cam.layer_name}` ({cam.cam.shape[0]}×{cam.cam.shape[1]}, upsampled).")
+    fig = figure(10, 3.5)
+    a0, a1, a2 = fig.subplots(1, 3)
+    a0.imshow(image[..., 0], cmap="gray")
+    a0.set_title("image" + ("" if label is None else f" (label {label})"), fontsize=9)
+    a0.set_axis_off()
+    plot_heatmap(cam, image, ax=a1, centre=centre, radius=radius)
+    plot_heatmap(sal, image, ax=a2, centre=centre, radius=radius)
+    st.pyplot(fig)
+    if centre is not None and label == 1:
+        r, c = np.unravel_index(cam.heatmap.argmax(), cam.heatmap.shape)
+        inside = np.hypot(r - centre[0], c - centre[1]) <= radius
+        st.markdown(f"Grad-CAM's peak (+) is **{'inside' if inside else 'outside'}** the nodule (green circle).")
+
+# ------------------------------------------------------------ hit rate
+st.header("How often does Grad-CAM find the nodule?")
+
+
+def hit_rate_section():
+    from explainers.saliency import gradcam_maps, nodule_hit_rate
+    from explainers.saliency_plots import plot_hit_rate
+
+    cached = entry.extra.get("hits")
+    if cached is None or cached[0] != len(entry.history):  # once per trained state, not every rerun
+        entry.extra["hits"] = (len(entry.history), nodule_hit_rate(entry.model, xv, yv, cv, rv))
+    hits = entry.extra["hits"][1]
+    if hits.true_positives == 0:
+        st.warning("No true positives yet (the model finds no nodule in the test images): train it first.")
+        return
+    st.metric("Grad-CAM peak inside the nodule, on true positives", f"{hits.rate:.0%}",
+              help=f"{hits.hits} of {hits.true_positives} test images with a nodule that the model called positive")
+    heat = gradcam_maps(entry.model, xv[hits.indices[:8]], class_index=1)[0]
+    st.pyplot(plot_hit_rate(hits, xv, cv, rv, heatmaps=heat, n=8, fig=figure(10, 1.9)))
+
+
+if len(entry.history):
+    hit_rate_section()
+else:
+    st.caption("Appears once the model is trained.")

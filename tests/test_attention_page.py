@@ -1,0 +1,79 @@
+"""AppTest drives the attention page: the lecture's table, edits, live training."""
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _page(params=None):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    return at.switch_page("app_pages/attention.py").run()
+
+
+def _weights(at):
+    df = at.dataframe[0].value
+    df = getattr(df, "data", df)  # a Styler keeps its frame in .data
+    return dict(zip(df["word"], df["αᵢ"].round(2)))
+
+
+def test_page_shows_the_lecture_table_and_reacts_to_the_query():
+    at = _page()
+    assert not at.exception
+    w = _weights(at)
+    assert w["headache"] == 0.75 and w["a"] == 0.01 and w["patient"] == 0.05
+    assert any("constructed" in c.value for c in at.caption)
+    at.text_input(key="attn_query").set_value("medication").run()
+    assert not at.exception
+    w = _weights(at)
+    assert max(w, key=w.get) == "ibuprofen"
+    assert at.query_params["attn_query"] == "medication"
+
+
+def test_page_reads_temperature_from_the_url_and_refuses_an_empty_note():
+    at = _page({"attn_temp": "3.0", "attn_sqrtd": "true"})
+    assert not at.exception
+    assert at.slider(key="attn_temp").value == 3.0
+    assert _weights(at)["headache"] < 0.75  # flatter
+    at.text_input(key="attn_sentence").set_value("  ").run()
+    assert not at.exception
+    assert any("no words" in e.value for e in at.error)
+
+
+@pytest.mark.slow
+def test_training_on_notes_is_recorded_every_epoch_and_reported_on_the_page():
+    # (that training sharpens the weights is proven in test_attention.py; here: the page's wiring)
+    import re
+
+    from explainers.attention import key_word_hit_rate
+
+    at = _page({"attn_epochs": "1", "attn_note": "3"})
+    at.button(key="attn_train").click().run()
+    assert not at.exception
+    entry = at.session_state["attn_notes_model"]
+    recorder = entry.extra["recorder"]
+    assert len(entry.history) == 1 and recorder.epochs == [0, 1]
+    text = " ".join(m.value for m in at.markdown)
+    rate = int(re.search(r"symptom word for \*\*(\d+)%", text).group(1))
+    from models.data import make_clinical_notes
+
+    expected = key_word_hit_rate(recorder.weights[-1], make_clinical_notes(100, seed=1).key_positions)
+    assert rate == round(100 * expected)
+    at.button(key="attn_train").click().run()  # a second click continues the epoch count
+    assert not at.exception and recorder.epochs == [0, 1, 2]
+
+
+@pytest.mark.slow
+def test_patch_part_renders_and_trains_one_epoch():
+    at = _page({"attn_part": "Image patches", "patch_epochs": "1"})
+    assert not at.exception
+    at.button(key="patch_train").click().run()
+    assert not at.exception
+    entry = at.session_state["attn_patch_model"]
+    assert len(entry.history) == 1 and entry.extra["recorder"].epochs == [0, 1]
+    assert any("Validation accuracy after 1 epoch" in m.value for m in at.markdown)
+    assert any("Most-attended patch (blue square) touches the nodule" in m.value for m in at.markdown)

@@ -1,0 +1,72 @@
+"""AppTest drives the saliency page: training, a test image, an upload, a bad upload."""
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _page(params=None):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180).run()
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    return at.switch_page("app_pages/saliency.py").run()
+
+
+def test_untrained_page_explains_a_test_image_and_says_to_train():
+    at = _page({"sal_smooth": "0"})
+    assert not at.exception
+    assert any("untrained" in i.value for i in at.info)
+    assert any("Prediction:" in m.value and "cnn_relu2" in m.value for m in at.markdown)
+    assert at.query_params["sal_smooth"] == "0"
+
+
+@pytest.mark.slow
+def test_trained_page_reports_the_nodule_hit_rate_of_its_model():
+    # (that a trained CNN's hit rate is high is proven in test_saliency.py; here: the page's number)
+    from explainers.saliency import nodule_hit_rate
+    from models.data import make_lesions
+
+    at = _page({"sal_epochs": "2", "sal_smooth": "0"})
+    at.button(key="sal_train").click().run()
+    assert not at.exception
+    entry = at.session_state["sal_cnn"]
+    assert len(entry.history) == 2
+    xv, yv, cv, rv = make_lesions(96, seed=1)
+    hits = nodule_hit_rate(entry.model, xv, yv, cv, rv)
+    if hits.true_positives:
+        assert at.metric[0].value == f"{hits.rate:.0%}"
+    else:
+        assert any("No true positives" in w.value for w in at.warning)
+
+
+def test_upload_is_explained_and_a_bad_file_gives_a_clear_error(monkeypatch):
+    """The uploader is fed through load_image_bytes exactly as the page does (AppTest cannot upload)."""
+    from PIL import Image
+    import streamlit as st
+
+    from models.data import load_image_bytes
+
+    buf = io.BytesIO()
+    Image.fromarray((np.random.default_rng(0).random((100, 80)) * 255).astype(np.uint8)).save(buf, "PNG")
+    assert load_image_bytes(buf.getvalue(), "x.png", size=(64, 64)).shape == (64, 64)
+
+    class Upload:
+        def __init__(self, data, name):
+            self.data, self.name = data, name
+
+        def getvalue(self):
+            return self.data
+
+    for data, name, ok in ((buf.getvalue(), "scan.png", True), (b"not an image", "scan.png", False)):
+        monkeypatch.setattr(st, "file_uploader", lambda *a, _u=Upload(data, name), **k: _u)
+        at = _page({"sal_source": "Upload", "sal_smooth": "0"})
+        assert not at.exception
+        if ok:
+            assert any("Prediction:" in m.value for m in at.markdown) and not at.error
+        else:
+            assert any("Could not use 'scan.png'" in e.value for e in at.error)
