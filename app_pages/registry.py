@@ -43,7 +43,7 @@ PAGES: list[PageInfo] = [
              "gradient-based field."),
     # --- end Convolutions
     # -- issue 5: loss landscapes and residual connections
-    PageInfo("Optimisation", "loss_landscape.py", "Loss landscapes", ":material/landscape:", "loss_landscape",
+    PageInfo("Optimisation", "loss_landscape.py", "Loss landscapes", ":material/landscape:", "loss-landscape",
              "The loss around trained weights in 1-D, 2-D and 3-D, and the optimiser's path across it."),
     PageInfo("Optimisation", "residual.py", "Residual connections", ":material/alt_route:", "residual",
              "Plain vs residual nets of the same depth: degradation, vanishing gradients, smoother landscapes."),
@@ -56,7 +56,7 @@ PAGES: list[PageInfo] = [
     PageInfo("Attention", "attention.py", "Attention over words and patches", ":material/visibility:", "attention",
              "Query, keys, softmax weights and context vector of the lecture's note; a classifier's attention "
              "sharpening onto the symptom word, and onto the nodule among image patches, live."),
-    PageInfo("Attention", "saliency.py", "Where did the model look?", ":material/center_focus_strong:", "saliency",
+    PageInfo("Attention", "saliency.py", "Where did the model look?", ":material/frame_inspect:", "saliency",
              "Grad-CAM and saliency maps over a lesion classifier's input: test images or your upload, and how "
              "often the heatmap's peak falls inside the nodule."),
     # --- end Attention

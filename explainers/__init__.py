@@ -14,7 +14,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# name -> module; each topic adds its public names here.
+# name -> module; each topic adds its public names here. A name must appear
+# once: topic modules may reuse a name (segmentation.compute_feature_maps),
+# reachable through their module.
 _LAZY: dict[str, str] = {
     # Basics (issue 3): neuron, thresholds/ROC, MLP playground, backprop, gradient descent
     "threshold_metrics": "explainers.metrics",
@@ -61,6 +63,9 @@ _LAZY: dict[str, str] = {
     "stacked_receptive_field": "explainers.receptive_field",
     "effective_receptive_field": "explainers.receptive_field",
     "compute_transfer": "explainers.transfer",
+    "plot_feature_maps": "explainers.kernels_plots",
+    "plot_filters": "explainers.kernels_plots",
+    "plot_kernel": "explainers.kernels_plots",
     # --- end Convolutions
     # -- issue 5: loss landscapes, trajectories, residual gradients
     "Landscape": "explainers.landscape",
@@ -89,7 +94,6 @@ _LAZY: dict[str, str] = {
     "compute_dice_table": "explainers.segmentation",
     "compute_imbalance_trap": "explainers.segmentation",
     "compute_upsampling": "explainers.segmentation",
-    "compute_feature_maps": "explainers.segmentation",
     "SegmentationMonitor": "explainers.segmentation",
     "train_recipe": "explainers.segmentation",
     "compare_skip_connections": "explainers.segmentation",
@@ -100,7 +104,6 @@ _LAZY: dict[str, str] = {
     "plot_dice_table": "explainers.segmentation_plots",
     "plot_imbalance": "explainers.segmentation_plots",
     "plot_upsampling": "explainers.segmentation_plots",
-    "plot_feature_maps": "explainers.segmentation_plots",
     "plot_skip_comparison": "explainers.segmentation_plots",
     # --- attention and saliency (issue 7)
     "compute_worked_attention": "explainers.attention",

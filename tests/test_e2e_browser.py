@@ -72,16 +72,25 @@ def browser():
 
 
 def _wait_idle(page, timeout_s: float = 120):
-    """Wait until Streamlit has finished running the script (no 'Running…' status)."""
+    """Wait until Streamlit has finished running the script.
+
+    Streamlit shows ``stStatusWidget`` (a spinner and a Stop button) only while the
+    script runs, so idle means: a heading is on the page and the widget has been
+    gone for a whole second (a rerun can start just after the last one ends).
+    """
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)  # every page has a heading
     deadline = time.time() + timeout_s
-    time.sleep(1.0)
+    time.sleep(0.5)
+    quiet_since = None
     while time.time() < deadline:
-        running = page.locator("[data-testid='stStatusWidget']").filter(has_text="Running")
-        if running.count() == 0:
-            time.sleep(0.5)
-            return
-        time.sleep(0.5)
+        if page.locator("[data-testid='stStatusWidget']").count() == 0:
+            quiet_since = quiet_since or time.time()
+            if time.time() - quiet_since >= 1.0:
+                return
+        else:
+            quiet_since = None
+        time.sleep(0.25)
+    raise AssertionError(f"the page was still running after {timeout_s:.0f} s")
 
 
 def _no_exception(page, name):
