@@ -144,8 +144,7 @@ def notes_training():
             train(entry.model, train_notes.tokens, train_notes.labels, epochs=int(epochs), batch_size=32,
                   learning_rate=float(lr), history=entry.history, observers=[recorder, LiveTraining(redraw)])
     redraw()
-    if len(entry.history):
-        report(entry.history)
+    report(entry.history)  # also a run that diverged in its first epoch (no epoch recorded)
 
 
 # ------------------------------------------------------------ image patches
@@ -209,7 +208,7 @@ def patches_part():
     if len(entry.history):
         acc = entry.history.history.get("val_accuracy", [float("nan")])[-1]
         st.markdown(f"Validation accuracy after {len(entry.history)} epoch(s): **{acc:.2f}**.")
-        report(entry.history)
+    report(entry.history)
 
 
 if part == "Image patches":

@@ -195,6 +195,8 @@ with tab_play:
                   history=entry.history, observers=[guard, Throttled()], steps_per_execution=1)
         if guard.message:
             entry.extra["guard"] = guard.message
+        elif entry.history.status == "diverged":  # models.train caught it first (NaN or a tenfold loss)
+            entry.extra["guard"] = entry.history.message
     draw(entry.model)  # always the last epoch
     if entry.extra.get("guard"):
         st.error(f"The run diverged and was stopped. {entry.extra['guard']} The picture shows the weights "

@@ -162,7 +162,6 @@ with tab_roc:
                   learning_rate=float(lr), history=entry.history,
                   observers=[LiveTraining(lambda progress, model: draw(model))])
     draw(entry.model)
-    if len(entry.history):
-        report(entry.history)
-    else:
+    report(entry.history)  # also a run that diverged in its first epoch (no epoch recorded)
+    if entry.history.status == "new":
         st.info("The neuron is untrained (random weights): press **Train**.")
