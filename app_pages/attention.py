@@ -2,7 +2,9 @@
 import numpy as np
 import streamlit as st
 
-from app_pages.ui import LiveTraining, figure, report, session_model, stop_button, url_setting, write_url
+from app_pages.ui import (
+    LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+)
 from explainers.attention import LECTURE_QUERY, LECTURE_SENTENCE, compute_worked_attention
 from explainers.attention_plots import (
     plot_attention_sharpening, plot_patch_attention, plot_token_attention, plot_worked_vectors,
@@ -132,11 +134,7 @@ def notes_training():
         stats.markdown(f"On the 100 held-out notes the largest weight sits on the symptom word for "
                        f"**{rate:.0%}** of them; mean weight on the symptom **{on_key:.2f}**.")
 
-    left, right = st.columns(2)
-    go = left.button("Train", type="primary", icon=":material/play_arrow:", key="attn_train")
-    if right.button("Reset model", icon=":material/restart_alt:", key="attn_reset"):
-        del st.session_state["attn_notes_model"]
-        st.rerun()
+    go = train_buttons("attn_notes_model", key="attn")
     if go:
         from models.train import train
 
@@ -193,11 +191,7 @@ def patches_part():
         stats.markdown(f"Most-attended patch (blue square) touches the nodule in **{rate:.0%}** of the "
                        f"{len(pos)} test images with a nodule (a random patch: about 9%).")
 
-    left, right = st.columns(2)
-    go = left.button("Train", type="primary", icon=":material/play_arrow:", key="patch_train")
-    if right.button("Reset model", icon=":material/restart_alt:", key="patch_reset"):
-        del st.session_state["attn_patch_model"]
-        st.rerun()
+    go = train_buttons("attn_patch_model", key="patch")
     if go:
         from models.train import train
 

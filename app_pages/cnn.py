@@ -2,7 +2,9 @@
 import numpy as np
 import streamlit as st
 
-from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url
+from app_pages.ui import (
+    LiveTraining, figure, plot_history, report, session_model, stop_button, train_buttons, url_setting, write_url,
+)
 from models.data import load_medmnist, make_lesions, medmnist_available
 
 st.title("A CNN learns its filters")
@@ -92,11 +94,7 @@ def redraw(progress, model):
     maps_slot.pyplot(fig, clear_figure=False)
 
 
-left, right = st.columns([1, 1])
-go = left.button("Train", type="primary", icon=":material/play_arrow:")
-if right.button("Reset model", icon=":material/restart_alt:"):
-    del st.session_state["cnn_model"]
-    st.rerun()
+go = train_buttons("cnn_model")
 if go:
     from models.train import train
 

@@ -2,7 +2,9 @@
 import numpy as np
 import streamlit as st
 
-from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url
+from app_pages.ui import (
+    LiveTraining, figure, plot_history, report, session_model, stop_button, train_buttons, url_setting, write_url,
+)
 from models.zoo import build_model, demo_data
 
 st.title("Loss landscapes")
@@ -93,11 +95,7 @@ def redraw(progress, model_now, n_steps: int = 11):
     curve_slot.pyplot(ax.figure, clear_figure=False)
 
 
-left, right = st.columns(2)
-go = left.button("Train", type="primary", icon=":material/play_arrow:")
-if right.button("Reset model", icon=":material/restart_alt:"):
-    del st.session_state["land_model_entry"]
-    st.rerun()
+go = train_buttons("land_model_entry")
 if go:
     from models.train import train
 

@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from app_pages.ui import LiveTraining, figure, report, session_model, stop_button, url_setting, write_url
+from app_pages.ui import LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url
 
 st.title("Residual connections")
 st.markdown(
@@ -69,12 +69,7 @@ def redraw(progress=None, model=None):
     curve_slot.pyplot(fig, clear_figure=False)
 
 
-left, right = st.columns(2)
-go = left.button("Train", type="primary", icon=":material/play_arrow:")
-if right.button("Reset models", icon=":material/restart_alt:"):
-    for label in nets:
-        del st.session_state[f"res_{label}"]
-    st.rerun()
+go = train_buttons(*(f"res_{label}" for label in nets), reset_label="Reset models")
 if go:
     from models.train import train
 

@@ -2,7 +2,9 @@
 import numpy as np
 import streamlit as st
 
-from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url
+from app_pages.ui import (
+    LiveTraining, figure, plot_history, report, session_model, stop_button, train_buttons, url_setting, write_url,
+)
 
 st.title("Where did the model look?")
 st.markdown(
@@ -41,11 +43,7 @@ def redraw(progress=None, model=None):
                                title="Accuracy").figure)
 
 
-left, right = st.columns(2)
-go = left.button("Train", type="primary", icon=":material/play_arrow:", key="sal_train")
-if right.button("Reset model", icon=":material/restart_alt:", key="sal_reset"):
-    del st.session_state["sal_cnn"]
-    st.rerun()
+go = train_buttons("sal_cnn", key="sal")
 if go:
     from models.train import train
 

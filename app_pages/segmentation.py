@@ -3,7 +3,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import LiveTraining, figure, report, session_model, stop_button, url_setting, write_url
+from app_pages.ui import (
+    LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+)
 from explainers.segmentation import (
     DEFAULT_RECIPE, LECTURE_PREDICTION, LECTURE_TARGET, LOSSES, UPSAMPLING_METHODS, SegmentationMonitor,
     SegmentationRecipe, build_recipe_model, compare_skip_connections, compute_dice_table, compute_feature_maps,
@@ -72,11 +74,7 @@ with tab_train:
                f"validation images of {R.size}×{R.size} · batch {R.batch_size} · Adam. "
                f"The default (BCE + Dice, 0.005, 8 filters, depth 2, 5 epochs) reaches a validation Dice "
                f"of about 0.95 in about 25 s of CPU time.")
-    b1, b2, _ = st.columns([1, 1, 4])
-    go = b1.button("Train", type="primary", icon=":material/play_arrow:")
-    if b2.button("Reset model", icon=":material/restart_alt:"):
-        del st.session_state["seg_model"]
-        st.rerun()
+    go = train_buttons("seg_model")
     left, right = st.columns([3, 2])
     panels, curves = left.empty(), right.empty()
     numbers = right.empty()

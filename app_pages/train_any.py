@@ -2,7 +2,7 @@
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url,
+    LiveTraining, figure, plot_history, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
 from models.zoo import MODEL_NAMES, build_model, demo_data
 
@@ -39,11 +39,7 @@ def redraw(progress, model):
     curves.pyplot(ax.figure, clear_figure=False)
 
 
-left, right = st.columns([1, 1])
-go = left.button("Train", type="primary", icon=":material/play_arrow:")
-if right.button("Reset model", icon=":material/restart_alt:"):
-    del st.session_state["train_any_model"]
-    st.rerun()
+go = train_buttons("train_any_model")
 if go:
     from models.train import train
 

@@ -147,6 +147,22 @@ class LiveTraining:
         self.bar.progress(1.0, text=history.message)
 
 
+def train_buttons(*state_keys: str, key: str | None = None, reset_label: str = "Reset model") -> bool:
+    """A **Train** button and, beside it, a reset button; returns whether Train was clicked.
+
+    Reset forgets this session's model(s) stored under ``state_keys`` and reruns
+    the page, so the next Train starts from fresh weights. ``key`` prefixes the
+    buttons' keys (``{key}_train``, ``{key}_reset``) where a page has several.
+    """
+    b1, b2, _ = st.columns([1, 1, 4])
+    go = b1.button("Train", type="primary", icon=":material/play_arrow:", key=key and f"{key}_train")
+    if b2.button(reset_label, icon=":material/restart_alt:", key=key and f"{key}_reset"):
+        for k in state_keys:
+            st.session_state.pop(k, None)
+        st.rerun()
+    return go
+
+
 @contextmanager
 def stop_button(label: str = "Stop", key: str = "stop") -> Iterator[None]:
     """Show a Stop button while the block runs (e.g. training), and remove it after.

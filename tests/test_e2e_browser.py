@@ -193,6 +193,64 @@ def test_uploads_in_a_real_browser(server, browser, path, tab):
     page.close()
 
 
+def _odd_files(folder: Path) -> dict[str, tuple[Path, bool]]:
+    """Issue 9's odd uploads: name -> (file, whether the page should draw it rather than refuse it)."""
+    import io
+
+    import numpy as np
+    import pydicom
+    from PIL import Image
+    from pydicom.data import get_testdata_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ramp = np.tile(np.linspace(0, 1, 256), (256, 1))
+    files = {}
+
+    def save(name, img, ok):
+        img.save(folder / name)
+        files[name] = (folder / name, ok)
+
+    save("grey16.png", Image.fromarray((ramp * 65535).astype(np.uint16)), True)
+    save("rgba.png", Image.fromarray((np.dstack([ramp] * 4) * 255).astype(np.uint8), "RGBA"), True)
+    big = np.tile((np.arange(10_000) % 256).astype(np.uint8), (10_000, 1))  # compresses to a small file
+    save("huge_10000x10000.png", Image.fromarray(big), True)
+    buf = io.BytesIO()
+    Image.fromarray((ramp * 255).astype(np.uint8)).save(buf, "PNG")
+    (folder / "truncated.png").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    files["truncated.png"] = (folder / "truncated.png", False)
+    (folder / "empty.png").write_bytes(b"")
+    files["empty.png"] = (folder / "empty.png", False)
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    del ds.PixelData
+    ds.save_as(folder / "no_pixels.dcm")
+    files["no_pixels.dcm"] = (folder / "no_pixels.dcm", False)
+    return files
+
+
+def test_odd_uploads_get_a_message_or_are_scaled_down(server, browser):
+    """Each odd file on the kernels page: drawn (16-bit, RGBA, 100 megapixels scaled down) or refused
+    with a message naming the file; never an exception box, and the page keeps working."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/kernels?kern_image=upload", timeout=60_000)
+    _wait_idle(page)
+    tried = []
+    for name, (path, ok) in _odd_files(SHOTS / "_odd").items():
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(path))
+        _wait_idle(page)
+        _no_exception(page, f"kernels after uploading {name}")
+        alerts = " ".join(page.locator("[data-testid='stAlert']").all_inner_texts())
+        if ok:
+            assert name not in alerts, f"{name} should have been drawn: {alerts}"
+        else:
+            assert name in alerts, f"no message naming {name}: {alerts!r}"
+        tried.append(name)
+    page.screenshot(path=str(SHOTS / "kernels_odd_uploads.png"), full_page=True)
+    assert len(tried) == 6 and not errors, errors
+    page.close()
+
+
 def test_server_log_has_no_tracebacks(server):
     """Runs last in this file: an exception a page caught silently still shows in the server log."""
     text = (SHOTS / "streamlit.log").read_text()
