@@ -44,7 +44,9 @@ def _analytic(model, quick):
     convs = _layers.conv_layers(model)
     if quick:
         convs = convs[:20]
-    last = convs[-1].name
+    # mixed10 (the last concatenation) sees every conv layer; the last conv layer created
+    # sits in one branch of the last block and does not see its sibling branches.
+    last = "mixed10" if not quick else convs[-1].name
 
     def ours():
         rf = compute_receptive_field(model, last)

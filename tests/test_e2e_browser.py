@@ -100,6 +100,17 @@ def _wait_idle(page, timeout_s: float = 120):
     raise AssertionError(f"the page was still running after {timeout_s:.0f} s")
 
 
+def _screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main container, so grow the viewport to fit it."""
+    height = page.evaluate("() => { const m = document.querySelector(\"[data-testid='stMain']\");"
+                           " return m ? m.scrollHeight : document.body.scrollHeight; }")
+    width = page.viewport_size["width"]
+    page.set_viewport_size({"width": width, "height": max(1000, min(int(height) + 40, 12_000))})
+    time.sleep(0.5)  # let charts re-layout to the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": width, "height": 1000})
+
+
 def _no_exception(page, name):
     boxes = page.locator("[data-testid='stException']")
     assert boxes.count() == 0, f"{name}: exception on the page:\n" + boxes.first.inner_text()[:2000]
@@ -150,7 +161,7 @@ def test_page_in_a_real_browser(server, browser, path, name):
         train.first.click()
         _wait_idle(page, timeout_s=240)
         _no_exception(page, name + " after training")
-    page.screenshot(path=str(SHOTS / f"{name or 'home'}.png"), full_page=True)
+    _screenshot(page, SHOTS / f"{name or 'home'}.png")
     assert not errors, f"{name}: JavaScript errors {errors}"
     page.close()
 
@@ -183,12 +194,12 @@ def test_uploads_in_a_real_browser(server, browser, path, tab):
     _no_exception(page, name + " after uploading a PNG")
     if tab is None:  # one upload is enough to draw something new
         assert page.locator("[data-testid='stImage'], img").count() > images_before, f"{name}: upload not drawn"
-    page.screenshot(path=str(SHOTS / f"{name}_upload.png"), full_page=True)
+    _screenshot(page, SHOTS / f"{name}_upload.png")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(_not_an_image()))
     _wait_idle(page)
     _no_exception(page, name + " after uploading a non-image")
     assert page.locator("[data-testid='stAlert']").count() > 0, f"{name}: no message for a bad upload"
-    page.screenshot(path=str(SHOTS / f"{name}_bad_upload.png"), full_page=True)
+    _screenshot(page, SHOTS / f"{name}_bad_upload.png")
     assert not errors, f"{name}: JavaScript errors {errors}"
     page.close()
 
@@ -246,7 +257,7 @@ def test_odd_uploads_get_a_message_or_are_scaled_down(server, browser):
         else:
             assert name in alerts, f"no message naming {name}: {alerts!r}"
         tried.append(name)
-    page.screenshot(path=str(SHOTS / "kernels_odd_uploads.png"), full_page=True)
+    _screenshot(page, SHOTS / "kernels_odd_uploads.png")
     assert len(tried) == 6 and not errors, errors
     page.close()
 
