@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -137,18 +138,27 @@ def test_sessions_training_at_once_keep_their_own_models():
         at.switch_page("app_pages/train_any.py").run()
         apps.append(at)
 
+    spans = []
+
     def click(at):
+        t0 = time.perf_counter()
         try:
             at.button[0].click().run()
         except Exception as err:  # pragma: no cover - reported below
             errors.append(err)
+        spans.append((t0, time.perf_counter()))
 
     threads = [threading.Thread(target=click, args=(at,)) for at in apps]
     for t in threads:
         t.start()
+        # Each AppTest compiles the page itself (a server shares one locked script cache),
+        # and CPython 3.11 can fail compiling in several threads at the very same moment
+        # ("AST constructor recursion depth mismatch"); start them a moment apart.
+        time.sleep(0.3)
     for t in threads:
         t.join()
     assert not errors
+    assert max(a for a, _ in spans) < min(b for _, b in spans), f"the sessions did not overlap: {spans}"
     for at in apps:
         assert not at.exception, at.exception
     entries = [at.session_state["train_any_model"] for at in apps]
