@@ -3,9 +3,55 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, figure, plot_history, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, figure, history_figure, report, session_model, stop_button, train_buttons,
+    url_setting, write_url,
 )
 from models.data import load_medmnist, make_lesions, medmnist_available
+
+
+def draw_filters(result):
+    from explainers.kernels_plots import plot_filters
+
+    return plot_filters(result)
+
+
+def draw_feature_maps(maps, title):
+    from explainers.kernels_plots import plot_feature_maps
+
+    fig = plot_feature_maps(maps, fig=figure(11, 1.6 * len(maps.maps) + 0.4), max_maps=8)
+    fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def draw_predictions(images, labels, guess, prob, class_names):
+    fig = figure(8, 2.4)
+    axes = fig.subplots(2, 8)
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= len(labels):
+            continue
+        ax.imshow(images[i, :, :, 0] if images.shape[-1] == 1 else images[i], cmap="gray")
+        ax.set_title(f"{class_names[guess[i]]} {prob[i, guess[i]]:.0%}", fontsize=7,
+                     color="green" if guess[i] == labels[i] else "red")
+    return fig
+
+
+def draw_confusion(cm, class_names, acc):
+    n_classes = len(class_names)
+    fig = figure(3.2 + 0.2 * n_classes, 3 + 0.2 * n_classes)
+    ax = fig.subplots()
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=12 if n_classes <= 4 else 7,
+                color="white" if v > cm.max() / 2 else "black")
+    ax.set_xticks(range(n_classes), class_names, rotation=45 if n_classes > 2 else 0)
+    ax.set_yticks(range(n_classes), class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"Confusion matrix · accuracy {acc:.1%}", fontsize=9)
+    return fig
+
 
 st.title("A CNN learns its filters")
 st.markdown(
@@ -79,19 +125,15 @@ def probabilities(model, images) -> np.ndarray:
 
 def redraw(progress, model):
     from explainers.kernels import compute_feature_maps, filters
-    from explainers.kernels_plots import plot_feature_maps, plot_filters
 
     if len(entry.history):
-        ax = plot_history(entry.history, keys=("accuracy", "val_accuracy"), ax=figure(5, 3).subplots(),
-                          title="Accuracy")
-        curves.pyplot(ax.figure, clear_figure=False)
-    filt_slot.pyplot(plot_filters(filters(model, "cnn_conv1")), clear_figure=False)
+        cached_figure(history_figure, entry.history.history, ("accuracy", "val_accuracy"), 5, 3, "Accuracy",
+                      slot=curves)
+    cached_figure(draw_filters, filters(model, "cnn_conv1"), slot=filt_slot)
     maps = compute_feature_maps(model, xt[index])
     prob = probabilities(model, xt[index][None])[0]
-    fig = plot_feature_maps(maps, fig=figure(11, 1.6 * len(maps.maps) + 0.4), max_maps=8)
-    fig.suptitle(f"Feature maps of test image {index} · predicted {class_names[int(prob.argmax())]} "
-                 f"({prob.max():.0%})", fontsize=9)
-    maps_slot.pyplot(fig, clear_figure=False)
+    cached_figure(draw_feature_maps, maps, f"Feature maps of test image {index} · predicted "
+                  f"{class_names[int(prob.argmax())]} ({prob.max():.0%})", slot=maps_slot)
 
 
 go = train_buttons("cnn_model")
@@ -115,28 +157,10 @@ if len(entry.history):
     cm = confusion_matrix(yt, guess, labels=list(range(n_classes)))
     acc = float(np.trace(cm) / cm.sum())
     c1, c2 = st.columns([3, 2])
-    fig = figure(8, 2.4)
-    axes = fig.subplots(2, 8)
-    for i, ax in enumerate(axes.flat):
-        ax.imshow(xt[i, :, :, 0] if xt.shape[-1] == 1 else xt[i], cmap="gray")
-        ax.set_title(f"{class_names[guess[i]]} {prob[i, guess[i]]:.0%}", fontsize=7,
-                     color="green" if guess[i] == yt[i] else "red")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    c1.pyplot(fig)
+    n = min(16, len(yt))
+    cached_figure(draw_predictions, xt[:n], yt[:n], guess[:n], prob[:n], tuple(class_names), slot=c1)
     c1.caption("Prediction and its confidence for the first 16 test images (green: right, red: wrong).")
-    fig = figure(3.2 + 0.2 * n_classes, 3 + 0.2 * n_classes)
-    ax = fig.subplots()
-    ax.imshow(cm, cmap="Blues")
-    for (i, j), v in np.ndenumerate(cm):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=12 if n_classes <= 4 else 7,
-                color="white" if v > cm.max() / 2 else "black")
-    ax.set_xticks(range(n_classes), class_names, rotation=45 if n_classes > 2 else 0)
-    ax.set_yticks(range(n_classes), class_names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(f"Confusion matrix · accuracy {acc:.1%}", fontsize=9)
-    c2.pyplot(fig)
+    cached_figure(draw_confusion, cm, tuple(class_names), acc, slot=c2)
 
 # ------------------------------------------------------------ transfer learning
 st.subheader("Transfer learning with few images")

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import figure, url_setting, write_url
+from app_pages.ui import cached_figure, figure, url_setting, write_url
 from explainers.basics_plots import (
     plot_batch_runs, plot_line_descent, plot_line_fit, plot_path_losses, plot_surface_paths,
 )
@@ -12,6 +12,28 @@ from explainers.optim import OPTIMIZERS, SURFACES, adam_written_out, compare_bat
 st.title("Gradient descent")
 st.markdown("Training means walking downhill on the loss: compute the slope, step against it, "
             "$\\theta \\leftarrow \\theta - \\alpha \\nabla C(\\theta)$. The learning rate α decides how far.")
+
+
+def draw_line_descent(ld):
+    fig = figure(10, 3.6)
+    a1, a2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    plot_line_descent(ld, a1)
+    plot_line_fit(ld, a2)
+    return fig
+
+
+def draw_surface_paths(surface_name, paths):
+    fig = figure(11, 4.2)
+    a1, a2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    plot_surface_paths(SURFACES[surface_name], paths, a1)
+    if paths:
+        plot_path_losses(paths, a2)
+    return fig
+
+
+def draw_batch_runs(runs):
+    return plot_batch_runs(runs, figure(9, 3.4).subplots()).figure
+
 
 tab_1d, tab_2d, tab_batch = st.tabs(["One weight: y = w·x", "Optimisers on loss surfaces", "Batch size"])
 
@@ -26,11 +48,7 @@ with tab_1d:
                                                                            0.019, 0.02, 0.03]))
     n_steps = c[2].slider("steps", 0, 40, key=url_setting("gd_steps", 3, bounds=(0, 40)))
     ld = line_descent(w0, alpha, n_steps)
-    fig = figure(10, 3.6)
-    a1, a2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
-    plot_line_descent(ld, a1)
-    plot_line_fit(ld, a2)
-    st.pyplot(fig)
+    cached_figure(draw_line_descent, ld)
     if ld.diverged:
         st.error(f"α = {alpha} is too large: w blew up after {len(ld.ws) - 1} steps. Lower α.")
     steps_df = pd.DataFrame({"step": np.arange(len(ld.ws)), "w": ld.ws, "C(w)": ld.costs, "slope C'(w)": ld.slopes,
@@ -67,12 +85,7 @@ with tab_2d:
 
     with st.spinner("Running the optimisers…"):
         paths = [cached_path(surf, o, (sx, sy), float(lr2), int(steps2)) for o in chosen]
-    fig = figure(11, 4.2)
-    a1, a2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
-    plot_surface_paths(s, paths, a1)
-    if paths:
-        plot_path_losses(paths, a2)
-    st.pyplot(fig)
+    cached_figure(draw_surface_paths, surf, paths)
     for p in paths:
         if p.diverged:
             st.error(f"{p.optimizer} diverged after {len(p.path) - 1} steps at learning rate {p.learning_rate}: "
@@ -116,7 +129,7 @@ with tab_batch:
 
     with st.spinner("Training three ways…"):
         runs = cached_batches(int(b_epochs), float(b_lr), bool(timing))
-    st.pyplot(plot_batch_runs(runs, figure(9, 3.4).subplots()).figure)
+    cached_figure(draw_batch_runs, runs)
     st.dataframe(pd.DataFrame({
         "method": [r.label for r in runs], "batch size": [r.batch_size for r in runs],
         "updates": [len(r.losses) for r in runs], "final loss": [r.losses[-1] for r in runs],

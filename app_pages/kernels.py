@@ -2,10 +2,42 @@
 import numpy as np
 import streamlit as st
 
-from app_pages.ui import figure, url_setting, write_url
+from app_pages.ui import cached_figure, figure, url_setting, write_url
 from explainers import kernels as K
 from explainers import kernels_plots as KP
 from models.data import IMAGE_NAMES, load_image, load_image_bytes
+
+
+def draw_worked_example(x, kernel, z, step, row, col):
+    """Input with the window, the kernel, the products, and the output with the value computed."""
+    from matplotlib.patches import Rectangle
+
+    fig = figure(11, 3.2)
+    axes = fig.subplots(1, 4)
+    KP.plot_matrix(x, axes[0], "input x", cmap="Greys")
+    top, left = int(step.input_rows[0]), int(step.input_cols[0])
+    axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), kernel.shape[1], kernel.shape[0], fill=False, ec="red",
+                                lw=2.5))
+    KP.plot_kernel(kernel, axes[1], "kernel W")
+    KP.plot_output_step(step, axes[2])
+    KP.plot_matrix(z, axes[3], "output z = W ⋆ x")
+    axes[3].add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
+    return fig
+
+
+def draw_convolution(image, out, kernel, name):
+    fig = figure(11, 4)
+    axes = fig.subplots(1, 3, width_ratios=[1, 0.45, 1])
+    KP.plot_images(image, out, [axes[0], axes[2]])
+    KP.plot_kernel(kernel, axes[1], name)
+    return fig
+
+
+def draw_padding_stride(n, f, padding, stride, dilation):
+    fig = figure(5, 5)
+    KP.plot_padding_stride(n, f, padding, stride, dilation, fig.subplots())
+    return fig
+
 
 st.title("Kernels and convolution")
 st.markdown(
@@ -29,18 +61,7 @@ row = c2.number_input("Output row", 0, z_ex.shape[0] - 1, key=url_setting("kern_
 col = c3.number_input("Output column", 0, z_ex.shape[1] - 1, key=url_setting("kern_col", 0, bounds=(0, 5)))
 row, col = min(int(row), z_ex.shape[0] - 1), min(int(col), z_ex.shape[1] - 1)
 step = K.explain_output_value(x_ex, k_ex, row, col)
-fig = figure(11, 3.2)
-axes = fig.subplots(1, 4)
-KP.plot_matrix(x_ex, axes[0], "input x", cmap="Greys")
-top, left = int(step.input_rows[0]), int(step.input_cols[0])
-from matplotlib.patches import Rectangle  # noqa: E402
-
-axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), k_ex.shape[1], k_ex.shape[0], fill=False, ec="red", lw=2.5))
-KP.plot_kernel(k_ex, axes[1], "kernel W")
-KP.plot_output_step(step, axes[2])
-KP.plot_matrix(z_ex, axes[3], "output z = W ⋆ x")
-axes[3].add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
-st.pyplot(fig)
+cached_figure(draw_worked_example, x_ex, k_ex, z_ex, step, row, col)
 terms = " + ".join(f"{w:g}·({k:g})" if k < 0 else f"{w:g}·{k:g}" for w, k in zip(step.window.ravel(), step.kernel.ravel()))
 st.markdown(f"z[{row}, {col}] = {terms} = **{step.total:g}** (bias 0)")
 st.code(np.array2string(z_ex.astype(int)), language=None)
@@ -121,11 +142,7 @@ if image is not None and kernel is not None:
     except ValueError as err:
         st.error(f"{err}.")
     else:
-        fig = figure(11, 4)
-        axes = fig.subplots(1, 3, width_ratios=[1, 0.45, 1])
-        KP.plot_images(image, out, [axes[0], axes[2]])
-        KP.plot_kernel(kernel, axes[1], f"{preset}")
-        st.pyplot(fig)
+        cached_figure(draw_convolution, image, out, kernel, preset)
         h, w = image.shape
         span = int(dilation) * (f - 1) + 1
         pb, pa = K.padding_amounts(h, f, padding, int(stride), int(dilation))
@@ -148,9 +165,7 @@ with c1:
         size = None
         st.error(f"{err}.")
 if size is not None:
-    fig = figure(5, 5)
-    KP.plot_padding_stride(int(n_small), int(f_small), padding, int(stride), int(dilation), fig.subplots())
-    c2.pyplot(fig)
+    cached_figure(draw_padding_stride, int(n_small), int(f_small), padding, int(stride), int(dilation), slot=c2)
 
 # ------------------------------------------------------------ parameters
 st.subheader("Why convolution: parameters")

@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import figure, plot_history, report, session_model, stop_button, url_setting, write_url
+from app_pages.ui import (
+    cached_figure, figure, plot_history, report, session_model, stop_button, url_setting, write_url,
+)
 from explainers.basics_plots import neuron_mosaic, plot_backprop, plot_decision_boundary, plot_fits, plot_points
 from models.data import POINT_KINDS, height_weight_table, load_breast_cancer, make_points, train_test_split_arrays
 
@@ -14,6 +16,35 @@ st.markdown(
     "A network with hidden layers can draw curved decision boundaries that a single neuron (a line) cannot. "
     "Train one live and watch the boundary, the train/test loss and **every hidden neuron** change."
 )
+
+
+def draw_board(db, xtr, ytr, xte, yte, x_unknown, p5, history):
+    """The decision boundary with the points, and the loss curves."""
+    fig = figure(9, 3.8)
+    a1, a2 = fig.subplots(1, 2)
+    epochs = len(history.get("loss", []))
+    plot_decision_boundary(db, a1, title=f"Decision boundary after {epochs} epochs")
+    plot_points(xtr, ytr, a1)
+    if xte is not None:
+        plot_points(xte, yte, a1, edge="black")
+    if x_unknown is not None:
+        a1.scatter(x_unknown[:, 0], x_unknown[:, 1], marker="*", s=250, facecolors="none", edgecolors="k")
+        a1.annotate(f"P5: p(M) = {p5:.2f}", x_unknown[0], textcoords="offset points", xytext=(8, -12))
+    plot_history(history, ("loss", "val_loss"), a2, title="Train (loss) and test (val_loss) loss")
+    if not epochs:
+        a2.text(0.5, 0.5, "press Train", transform=a2.transAxes, ha="center")
+    return fig
+
+
+def draw_backprop(bp):
+    return plot_backprop(bp).figure
+
+
+def draw_fits(fits, title):
+    ax = plot_fits(fits, figure(6, 3.6).subplots())
+    ax.set_title(title)
+    return ax.figure
+
 
 tab_play, tab_bp, tab_ua = st.tabs(["Playground", "Backpropagation by hand", "Universal approximation"])
 
@@ -131,20 +162,8 @@ with tab_play:
     def draw(model):
         xall = xtr if xte is None else np.concatenate([xtr, xte])
         db = decision_boundary(model, xall, resolution=60, y=None)
-        fig = figure(9, 3.8)
-        a1, a2 = fig.subplots(1, 2)
-        plot_decision_boundary(db, a1, title=f"Decision boundary after {len(entry.history)} epochs")
-        plot_points(xtr, ytr, a1)
-        if xte is not None:
-            plot_points(xte, yte, a1, edge="black")
-        if x_unknown is not None:
-            p5 = float(np.asarray(model(x_unknown, training=False)).ravel()[0])
-            a1.scatter(x_unknown[:, 0], x_unknown[:, 1], marker="*", s=250, facecolors="none", edgecolors="k")
-            a1.annotate(f"P5: p(M) = {p5:.2f}", x_unknown[0], textcoords="offset points", xytext=(8, -12))
-        plot_history(entry.history, ("loss", "val_loss"), a2, title="Train (loss) and test (val_loss) loss")
-        if not len(entry.history):
-            a2.text(0.5, 0.5, "press Train", transform=a2.transAxes, ha="center")
-        board_slot.pyplot(fig)
+        p5 = None if x_unknown is None else float(np.asarray(model(x_unknown, training=False)).ravel()[0])
+        cached_figure(draw_board, db, xtr, ytr, xte, yte, x_unknown, p5, entry.history.history, slot=board_slot)
         maps = neuron_maps(model, xall, resolution=30)
         with neurons_slot.container():
             st.markdown("**What each hidden neuron computes** over the same plane (one row per hidden layer; "
@@ -241,7 +260,7 @@ with tab_bp:
 
     tape = cached_tape(x0, x1, t, bp_act, seed)
     diagram, _ = st.columns([3, 1])
-    diagram.pyplot(plot_backprop(bp).figure)
+    cached_figure(draw_backprop, bp, slot=diagram)
     rows = [
         ("∂E/∂y (output)", "y − t", bp.dE_dy_out, tape["dE_dy_out"]),
         ("∂E/∂z (output)", "∂E/∂y · f'(z)", bp.dE_dz_out, tape["grad_b_out"]),
@@ -290,9 +309,7 @@ with tab_ua:
                             (cols[1], "ua_depth_fits", "Same parameter budget, more layers")):
         fits = st.session_state.get(key)
         if fits:
-            ax = plot_fits(fits, figure(6, 3.6).subplots())
-            ax.set_title(title)
-            col.pyplot(ax.figure)
+            cached_figure(draw_fits, fits, title, slot=col)
             col.caption("A wider net can always do at least as well, but only if training finds the weights: "
                         "large N may need more epochs before its error drops below a smaller net's.")
             col.dataframe(pd.DataFrame({"hidden": ["-".join(map(str, f.hidden)) for f in fits],

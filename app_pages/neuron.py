@@ -3,7 +3,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import LiveTraining, figure, plot_history, report, session_model, stop_button, url_setting, write_url
+from app_pages.ui import (
+    LiveTraining, cached_figure, figure, history_figure, report, session_model, stop_button, url_setting, write_url,
+)
 from explainers.activations import ACTIVATIONS, activation_curves
 from explainers.basics_plots import plot_activations, plot_confusion, plot_roc, plot_score_histogram
 from explainers.metrics import roc, threshold_metrics
@@ -14,6 +16,40 @@ st.markdown(
     "One neuron is a weighted sum plus a bias, squashed into a probability: "
     "$z = b + \\sum_i w_i x_i$, $\\hat y = \\sigma(z) = 1/(1 + e^{-z})$. Everything else in the course is built from it."
 )
+
+
+def draw_patients(z, p, names):
+    """σ(z) with the lecture's two patients on it."""
+    ax = figure(6, 2.6).subplots()
+    zz = np.linspace(min(-8.0, z.min() - 1), max(8.0, z.max() + 1), 400)
+    ax.plot(zz, sigmoid(zz), color="k", lw=1.5, label="σ(z)")
+    ax.axhline(0.5, color="0.6", ls=":", lw=1)
+    for k, name in enumerate(names):
+        ax.plot(z[k], p[k], "o", ms=9, label=f"{name}: σ({z[k]:.2f}) = {p[k]:.3f}")
+    ax.set_xlabel("z")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax.figure
+
+
+def draw_activations(curves):
+    fig = figure(10, 3.3)
+    a1, a2 = fig.subplots(1, 2)
+    plot_activations(curves, a1)
+    plot_activations(curves, a2, derivative=True)
+    return fig
+
+
+def draw_threshold(y_true, scores, tau):
+    """ROC with the operating point at τ, the confusion matrix, and the score histogram."""
+    m = threshold_metrics(y_true, scores, tau)
+    fig = figure(12, 3.6)
+    a1, a2, a3 = fig.subplots(1, 3, width_ratios=[1.1, 1, 1.3])
+    plot_roc(roc(y_true, scores), a1, point=m)
+    plot_confusion(m, a2)
+    plot_score_histogram(y_true, scores, tau, a3)
+    return fig
+
 
 tab_stroke, tab_act, tab_roc = st.tabs(["Stroke neuron", "Activation functions", "Threshold and ROC"])
 patients = stroke_patients()
@@ -51,16 +87,7 @@ with tab_stroke:
     st.caption("With the lecture's weights patient 1 gets z = 1.9, σ(z) = 0.870 and patient 2 z = −3.25, "
                "σ(z) = 0.037. The slide prints 0.71 and 0.04 and writes σ(z) = 1/(1 − e^−z): both slips — the "
                "sigmoid is 1/(1 + e^−z), and 1/(1 + e^−1.9) = 0.870.")
-    ax = figure(6, 2.6).subplots()
-    zz = np.linspace(min(-8.0, z.min() - 1), max(8.0, z.max() + 1), 400)
-    ax.plot(zz, sigmoid(zz), color="k", lw=1.5, label="σ(z)")
-    ax.axhline(0.5, color="0.6", ls=":", lw=1)
-    for k, name in enumerate(patients.names):
-        ax.plot(z[k], p[k], "o", ms=9, label=f"{name}: σ({z[k]:.2f}) = {p[k]:.3f}")
-    ax.set_xlabel("z")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    st.columns([2, 1])[0].pyplot(ax.figure)
+    cached_figure(draw_patients, np.asarray(z), np.asarray(p), tuple(patients.names), slot=st.columns([2, 1])[0])
 
 # ------------------------------------------------------------------ activations
 with tab_act:
@@ -73,11 +100,7 @@ with tab_act:
     zr = st.slider("z range", 2.0, 12.0, step=1.0, key=url_setting("neuron_zr", 6.0, bounds=(2.0, 12.0)))
     if chosen:
         curves = activation_curves(tuple(chosen), z_range=zr)
-        fig = figure(10, 3.3)
-        a1, a2 = fig.subplots(1, 2)
-        plot_activations(curves, a1)
-        plot_activations(curves, a2, derivative=True)
-        st.pyplot(fig)
+        cached_figure(draw_activations, curves)
         at_edge = {n: float(curves.derivatives[i, -1]) for i, n in enumerate(curves.names)}
         st.dataframe(pd.DataFrame({"activation": list(at_edge), f"g'({zr:g})": list(at_edge.values()),
                                    "max g'": curves.derivatives.max(1)}), hide_index=True)
@@ -138,14 +161,9 @@ with tab_roc:
 
         scores = np.asarray(keras.ops.convert_to_numpy(model(xte, training=False))).ravel()
         m = threshold_metrics(yte, scores, tau)
-        fig = figure(12, 3.6)
-        a1, a2, a3 = fig.subplots(1, 3, width_ratios=[1.1, 1, 1.3])
-        plot_roc(roc(yte, scores), a1, point=m)
-        plot_confusion(m, a2)
-        plot_score_histogram(yte, scores, tau, a3)
-        roc_slot.pyplot(fig)
+        cached_figure(draw_threshold, yte, scores, float(tau), slot=roc_slot)
         if len(entry.history):
-            curves_slot.pyplot(plot_history(entry.history, ("loss", "val_loss"), figure(4.5, 3.2).subplots()).figure)
+            cached_figure(history_figure, entry.history.history, ("loss", "val_loss"), 4.5, 3.2, slot=curves_slot)
         with metrics_slot.container():
             k = st.columns(5)
             k[0].metric("TPR (sensitivity)", f"{m.tpr:.3f}")

@@ -2,7 +2,9 @@
 import numpy as np
 import streamlit as st
 
-from app_pages.ui import LiveTraining, figure, report, session_model, stop_button, url_setting, write_url
+from app_pages.ui import (
+    LiveTraining, cached_figure, figure, report, session_model, stop_button, url_setting, write_url,
+)
 from models.data import IMAGE_NAMES, load_image, make_lesions
 
 st.title("Receptive fields")
@@ -88,8 +90,24 @@ c3.metric("Effective padding", f"{rf.padding:g}")
 
 from explainers.receptive_field_plots import plot_effective_field, plot_growth  # noqa: E402
 
+
+def draw_growth(rf):
+    return plot_growth(rf, figure(7, 3.6).subplots()).figure
+
+
+def draw_fields(erf, rf, image, title):
+    """The effective field over the image and alone, with the analytic square."""
+    fig = figure(9, 4.2)
+    a1, a2 = fig.subplots(1, 2)
+    plot_effective_field(erf, a1, rf, image)
+    plot_effective_field(erf, a2, rf)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
 left, right = st.columns([3, 2])
-left.pyplot(plot_growth(rf, figure(7, 3.6).subplots()).figure)
+cached_figure(draw_growth, rf, slot=left)
 right.markdown(
     "**R_k = 1 + Σ_j (F_j − 1) Π_{i<j} S_i**: each layer widens the field by D·(F − 1) times the jump "
     "(the product of the strides before it), so layers after pooling add more. Merges (residual adds, "
@@ -121,14 +139,13 @@ if model_name == "our CNN":
     erf_slot = st.empty()
 
     def redraw(progress, model):
-        erf = effective_receptive_field(model, layer, int(n_samples), seed=0)
-        fig = figure(9, 4.2)
-        a1, a2 = fig.subplots(1, 2)
-        plot_effective_field(erf, a1, rf, image)
-        plot_effective_field(erf, a2, rf)
-        epoch = len(entry.history)
-        fig.suptitle(f"after {epoch} training epoch(s)", fontsize=10)
-        erf_slot.pyplot(fig, clear_figure=False)
+        # The field changes only when the weights do: keep it per (layer, samples, epochs trained).
+        key = (layer, int(n_samples), len(entry.history))
+        if entry.extra.get("erf_key") != key:
+            entry.extra["erf"] = effective_receptive_field(model, layer, int(n_samples), seed=0)
+            entry.extra["erf_key"] = key
+        cached_figure(draw_fields, entry.extra["erf"], rf, image, f"after {len(entry.history)} training epoch(s)",
+                      slot=erf_slot)
 
     c1, c2 = st.columns([1, 3])
     epochs = c1.number_input("Epochs", 1, 20, key=url_setting("rf_epochs", 3, bounds=(1, 20)))
@@ -153,11 +170,7 @@ else:
     except ValueError as err:
         st.error(f"{err}.")
         st.stop()
-    fig = figure(9, 4.2)
-    a1, a2 = fig.subplots(1, 2)
-    plot_effective_field(erf, a1, rf, image)
-    plot_effective_field(erf, a2, rf)
-    st.pyplot(fig)
+    cached_figure(draw_fields, erf, rf, image, None)
     st.caption(f"{model_name} without pretrained weights (random init), from {int(n_samples)} random "
                f"{int(size)}×{int(size)} inputs. The dashed square is the analytic field of the centre unit "
                f"{erf.unit}; it may be larger than the image.")

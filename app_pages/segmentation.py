@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
 from explainers.segmentation import (
     DEFAULT_RECIPE, LECTURE_PREDICTION, LECTURE_TARGET, LOSSES, UPSAMPLING_METHODS, SegmentationMonitor,
@@ -21,6 +21,49 @@ LOSS_LABELS = {"bce_dice": "BCE + Dice", "dice": "soft Dice", "bce": "binary cro
 METHOD_LABELS = {"transposed": "transposed convolution", "upsample_conv": "upsampling + convolution",
                  "dilated": "dilated convolution"}
 R = DEFAULT_RECIPE
+
+
+def draw_panels(snapshot):
+    fig = figure(7.5, 5.6)
+    plot_segmentation_panels(snapshot, fig.subplots(len(snapshot.images), 4))
+    return fig
+
+
+def draw_scores(epochs, dice, iou, train_dice):
+    return plot_scores(epochs, dice, iou, ax=figure(5, 3.2).subplots(), train_dice=train_dice).figure
+
+
+def draw_dice_table(table):
+    fig = figure(8, 2.8)
+    plot_dice_table(table, fig.subplots(1, 3))
+    return fig
+
+
+def draw_overlay(image, mask, prob, size, title):
+    return plot_overlay(image, mask, prob, ax=figure(size, size).subplots(), title=title).figure
+
+
+def draw_imbalance(trap):
+    return plot_imbalance(trap, ax=figure(6, 3).subplots()).figure
+
+
+def draw_upsampling(demo):
+    fig = figure(10, 2.9)
+    plot_upsampling(demo, fig.subplots(1, 4))
+    return fig
+
+
+def draw_skip_comparison(comp):
+    fig = figure(8, 2.9)
+    plot_skip_comparison(comp, fig.subplots(1, 3))
+    return fig
+
+
+def draw_feature_maps(fm):
+    fig = figure(7.5, 1.55 * len(fm.names))
+    plot_feature_maps(fm, fig.subplots(len(fm.names), 5))
+    return fig
+
 
 st.title("Segmentation with a U-Net")
 st.markdown(
@@ -82,12 +125,9 @@ with tab_train:
     def redraw(progress=None, model=None):
         """Validation panels and Dice/IoU curves from the monitor (called every epoch)."""
         if monitor.snapshot is not None:
-            fig = figure(7.5, 5.6)
-            plot_segmentation_panels(monitor.snapshot, fig.subplots(len(monitor.snapshot.images), 4))
-            panels.pyplot(fig, clear_figure=False)
-        train_dice = entry.history.history.get("dice_coefficient")
-        curves.pyplot(plot_scores(monitor.epochs, monitor.dice, monitor.iou, ax=figure(5, 3.2).subplots(),
-                                  train_dice=train_dice).figure, clear_figure=False)
+            cached_figure(draw_panels, monitor.snapshot, slot=panels)
+        cached_figure(draw_scores, list(monitor.epochs), list(monitor.dice), list(monitor.iou),
+                      entry.history.history.get("dice_coefficient"), slot=curves)
         if monitor.dice:
             with numbers.container():
                 m1, m2, m3 = st.columns(3)
@@ -145,9 +185,7 @@ with tab_dice:
         m[4].metric("Dice, squared denominators", f"{table.dice_squared:.4f}",
                     help=f"2·{table.intersection:.2f} / (Σp² {table.sum_prediction_sq:.2f} + "
                          f"Σt² {table.sum_target_sq:.2f})")
-        fig = figure(8, 2.8)
-        plot_dice_table(table, fig.subplots(1, 3))
-        st.pyplot(fig, clear_figure=False)
+        cached_figure(draw_dice_table, table)
 
     st.subheader("The class-imbalance trap")
     areas = yv.sum((1, 2, 3))
@@ -162,9 +200,8 @@ with tab_dice:
                 f"useless answer is only {trap.bce[0]:.3f}, which is why small lesions are trained with a "
                 f"Dice term." + ("" if trained else " Train the U-Net to add its row."))
     t1, t2 = st.columns([1, 2])
-    t1.pyplot(plot_overlay(xv[small], yv[small], preds.get("U-Net"), ax=figure(3, 3).subplots(),
-                           title="smallest validation lesion").figure)
-    t2.pyplot(plot_imbalance(trap, ax=figure(6, 3).subplots()).figure)
+    cached_figure(draw_overlay, xv[small], yv[small], preds.get("U-Net"), 3, "smallest validation lesion", slot=t1)
+    cached_figure(draw_imbalance, trap, slot=t2)
 
 
 # ------------------------------------------------------------------ decoder layers
@@ -177,9 +214,7 @@ with tab_decoder:
     demo = cached_upsampling(method, int(ksize))
     st.markdown(f"**{METHOD_LABELS[method]}** with a {ksize}×{ksize} kernel of ones (so each output is a plain "
                 f"sum), run by the real Keras layer. {demo.description}")
-    fig = figure(10, 2.9)
-    plot_upsampling(demo, fig.subplots(1, 4))
-    st.pyplot(fig, clear_figure=False)
+    cached_figure(draw_upsampling, demo)
     rows = []
     for m_ in UPSAMPLING_METHODS:
         d = cached_upsampling(m_, int(ksize))
@@ -211,9 +246,7 @@ with tab_skips:
             st.session_state["seg_skip_result"] = cached_skip_comparison(recipe)
     comp = st.session_state.get("seg_skip_result")
     if comp is not None:
-        fig = figure(8, 2.9)
-        plot_skip_comparison(comp, fig.subplots(1, 3))
-        st.pyplot(fig, clear_figure=False)
+        cached_figure(draw_skip_comparison, comp)
         st.dataframe(pd.DataFrame({"model": comp.names, "val Dice": comp.dice, "val IoU": comp.iou,
                                    "edge sharpness |∇p|": comp.sharpness, "parameters": comp.params}),
                      hide_index=True)
@@ -226,9 +259,7 @@ with tab_maps:
     if not trained:
         st.info("These are the maps of the untrained U-Net; train it to see them become meaningful.")
     fm = compute_feature_maps(entry.model, xv[idx], max_channels=4)
-    fig = figure(7.5, 1.55 * len(fm.names))
-    plot_feature_maps(fm, fig.subplots(len(fm.names), 5))
-    st.pyplot(fig, clear_figure=False)
+    cached_figure(draw_feature_maps, fm)
     st.caption("Rows run through the network: encoder stages shrink the picture, the bottleneck is coarsest, "
                "decoder stages grow it back. Each row shows its four most active channels.")
 
@@ -255,8 +286,7 @@ with tab_own:
                 st.warning("The U-Net is untrained: train it on the Train tab first.")
             prob = np.asarray(entry.model.predict(xi[None], verbose=0))[0]
             o1, o2 = st.columns([1, 1])
-            o1.pyplot(plot_overlay(xi, yi, prob, ax=figure(3.5, 3.5).subplots(),
-                                   title="green: your mask · red: U-Net").figure)
+            cached_figure(draw_overlay, xi, yi, prob, 3.5, "green: your mask · red: U-Net", slot=o1)
             o2.metric("Dice", f"{dice_score(yi, prob):.3f}")
             o2.metric("IoU", f"{iou_score(yi, prob):.3f}")
     elif up_img is not None or up_mask is not None:

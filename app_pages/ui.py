@@ -4,6 +4,7 @@ Pages stay thin: widgets -> cached call into models/explainers -> figure.
 """
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -190,6 +191,39 @@ def report(history) -> None:
         st.success(history.message)
 
 
+# ------------------------------------------------------------------ figures
+# st.pyplot renders every figure on every rerun (layout + a 200-dpi PNG: most of a
+# rerun's time). A figure that depends only on its inputs is rendered once per
+# distinct input and kept as PNG bytes, so moving one control redraws one figure.
+FIGURE_DPI = 160
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _figure_png(_draw: Callable[..., Figure], where: str, args: tuple, kwargs: dict, dpi: int) -> bytes:
+    fig = _draw(*args, **kwargs)
+    buf = io.BytesIO()
+    # At most 1440 px wide: Streamlit decodes, shrinks and re-encodes anything wider.
+    fig.savefig(buf, format="png", dpi=min(dpi, 1440 / fig.get_figwidth()), bbox_inches="tight")
+    return buf.getvalue()
+
+
+def cached_figure(draw: Callable[..., Figure], *args: Any, slot: Any = None, **kwargs: Any) -> None:
+    """Show ``draw(*args, **kwargs)`` (a function returning a Figure), rendered once per input.
+
+    ``draw`` must be a pure function of its arguments (no closure over page
+    state): the cache key is its name, its file and the arguments.
+    """
+    where = f"{draw.__code__.co_filename}:{draw.__qualname__}"
+    png = _figure_png(draw, where, args, kwargs, FIGURE_DPI)
+    (slot if slot is not None else st).image(png, width="stretch", output_format="PNG")
+
+
+def history_figure(history: dict, keys: tuple[str, ...] = ("loss", "val_loss"), width: float = 5.0,
+                   height: float = 3.0, title: str = "Learning curves") -> Figure:
+    """Learning curves from a Keras-style history dict, as a Figure (for :func:`cached_figure`)."""
+    return plot_history(history, keys, figure(width, height).subplots(), title).figure
+
+
 def figure(width: float = 6.0, height: float = 4.0, **kwargs) -> Figure:
     """A matplotlib Figure that is not registered with pyplot (thread-safe in Streamlit)."""
     return Figure(figsize=(width, height), layout="constrained", **kwargs)
@@ -199,7 +233,7 @@ def plot_history(history, keys: tuple[str, ...] = ("loss", "val_loss"), ax=None,
     """Loss (or any metric) per epoch from a :class:`models.train.TrainingHistory`."""
     if ax is None:
         ax = figure(5, 3).subplots()
-    h = history.history
+    h = history if isinstance(history, dict) else history.history
     for key in keys:
         if key in h:
             ax.plot(range(1, len(h[key]) + 1), h[key], marker="o", ms=3, label=key)
