@@ -3,12 +3,38 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
 from explainers.attention import LECTURE_QUERY, LECTURE_SENTENCE, compute_worked_attention
 from explainers.attention_plots import (
     plot_attention_sharpening, plot_patch_attention, plot_token_attention, plot_worked_vectors,
 )
+
+
+def draw_worked_strip(r):
+    return plot_token_attention(r, ax=figure(7, 1.9).subplots()).figure
+
+
+def draw_worked_vectors(r):
+    return plot_worked_vectors(r, ax=figure(4.5, 3.8).subplots()).figure
+
+
+def draw_note_strip(weights, words, key, epoch):
+    return plot_token_attention(weights, list(words), ax=figure(7, 1.7).subplots(), highlight=key,
+                                title=f"After epoch {epoch}").figure
+
+
+def draw_sharpening(epochs, history, words, key):
+    return plot_attention_sharpening(epochs, history, list(words), ax=figure(7, 1.0 + 0.3 * len(epochs)).subplots(),
+                                     key_position=key).figure
+
+
+def draw_patches(images, weights, centres, radii, epoch):
+    fig = figure(10, 2.9)
+    for ax, image, w, c, r in zip(fig.subplots(1, 4), images, weights, centres, radii):
+        plot_patch_attention(image, w, ax=ax, centre=c, radius=r, title=f"epoch {epoch} · max α {w.max():.2f}")
+    return fig
+
 
 st.title("Attention: which words (and patches) does the model read?")
 st.markdown(
@@ -47,7 +73,7 @@ def words_part():
         st.error(f"{err}")
         return
     left, right = st.columns([3, 2])
-    left.pyplot(plot_token_attention(r, ax=figure(7, 1.9).subplots()).figure)
+    cached_figure(draw_worked_strip, r, slot=left)
     import pandas as pd
 
     table = pd.DataFrame({
@@ -57,7 +83,7 @@ def words_part():
     })
     left.dataframe(table.style.format(precision=2).background_gradient(subset=["αᵢ"], cmap="Reds"),
                    hide_index=True, width="stretch")
-    right.pyplot(plot_worked_vectors(r, ax=figure(4.5, 3.8).subplots()).figure)
+    cached_figure(draw_worked_vectors, r, slot=right)
     top = r.words[int(r.weights.argmax())]
     right.markdown(
         f"Query **{r.query}** q = {_vec(r.query_vector)}; "
@@ -122,13 +148,11 @@ def notes_training():
 
     def redraw(progress=None, model=None):
         w = recorder.weights[-1][note, : len(words)]
-        strip.pyplot(plot_token_attention(w, words, ax=figure(7, 1.7).subplots(), highlight=key,
-                                          title=f"After epoch {recorder.epochs[-1]}").figure)
+        cached_figure(draw_note_strip, w, tuple(words), key, recorder.epochs[-1], slot=strip)
         hist = np.array([x[note, : len(words)] for x in recorder.weights])
         shown = list(range(len(hist)))[-8:]
-        grid.pyplot(plot_attention_sharpening([recorder.epochs[i] for i in shown], hist[shown], words,
-                                              ax=figure(7, 1.0 + 0.3 * len(shown)).subplots(),
-                                              key_position=key).figure)
+        cached_figure(draw_sharpening, [recorder.epochs[i] for i in shown], hist[shown], tuple(words), key,
+                      slot=grid)
         rate = key_word_hit_rate(recorder.weights[-1], test_notes.key_positions)
         on_key = recorder.weights[-1][np.arange(len(test_notes.labels)), test_notes.key_positions].mean()
         stats.markdown(f"On the 100 held-out notes the largest weight sits on the symptom word for "
@@ -182,11 +206,7 @@ def patches_part():
     pics, stats = pics.empty(), st.empty()
 
     def redraw(progress=None, model=None):
-        fig = figure(10, 2.9)
-        for ax, i, w in zip(fig.subplots(1, 4), pos, recorder.weights[-1]):
-            plot_patch_attention(xv[i], w, ax=ax, centre=cv[i], radius=rv[i],
-                                 title=f"epoch {recorder.epochs[-1]} · max α {w.max():.2f}")
-        pics.pyplot(fig)
+        cached_figure(draw_patches, xv[pos], recorder.weights[-1], cv[pos], rv[pos], recorder.epochs[-1], slot=pics)
         rate = patch_hit_rate(recorder.weights[-1], cv[pos], rv[pos], 64, 8)
         stats.markdown(f"Most-attended patch (blue square) touches the nodule in **{rate:.0%}** of the "
                        f"{len(pos)} test images with a nodule (a random patch: about 9%).")

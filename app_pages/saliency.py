@@ -3,8 +3,29 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, figure, plot_history, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, figure, history_figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
+
+
+def draw_explanations(image, cam, sal, label, centre, radius):
+    """The image, its Grad-CAM and its saliency map side by side."""
+    from explainers.saliency_plots import plot_heatmap
+
+    fig = figure(10, 3.5)
+    a0, a1, a2 = fig.subplots(1, 3)
+    a0.imshow(image[..., 0], cmap="gray")
+    a0.set_title("image" + ("" if label is None else f" (label {label})"), fontsize=9)
+    a0.set_axis_off()
+    plot_heatmap(cam, image, ax=a1, centre=centre, radius=radius)
+    plot_heatmap(sal, image, ax=a2, centre=centre, radius=radius)
+    return fig
+
+
+def draw_hit_rate(hits, images, centres, radii, heatmaps):
+    from explainers.saliency_plots import plot_hit_rate
+
+    return plot_hit_rate(hits, images, centres, radii, heatmaps=heatmaps, n=8, fig=figure(10, 1.9))
+
 
 st.title("Where did the model look?")
 st.markdown(
@@ -39,8 +60,8 @@ curves = plot_col.empty()
 
 
 def redraw(progress=None, model=None):
-    curves.pyplot(plot_history(entry.history, ("accuracy", "val_accuracy"), ax=figure(6, 2.4).subplots(),
-                               title="Accuracy").figure)
+    cached_figure(history_figure, entry.history.history, ("accuracy", "val_accuracy"), 6, 2.4, "Accuracy",
+                  slot=curves)
 
 
 go = train_buttons("sal_cnn", key="sal")
@@ -78,23 +99,22 @@ else:
 write_url()
 
 if image is not None:
-    from explainers.saliency import compute_gradcam, compute_saliency
-    from explainers.saliency_plots import plot_heatmap
+    import hashlib
 
-    cam = compute_gradcam(entry.model, image)
-    sal = compute_saliency(entry.model, image, smoothgrad=int(smooth))
+    from explainers.saliency import compute_gradcam, compute_saliency
+
+    # The maps change only with the weights, the image or SmoothGrad: keep the last ones.
+    key = (len(entry.history), entry.history.status, int(smooth), hashlib.sha1(image.tobytes()).hexdigest())
+    if entry.extra.get("maps_key") != key:
+        entry.extra["maps"] = (compute_gradcam(entry.model, image),
+                               compute_saliency(entry.model, image, smoothgrad=int(smooth)))
+        entry.extra["maps_key"] = key
+    cam, sal = entry.extra["maps"]
     p = cam.score
     truth = "" if label is None else f" · truth: **{'nodule' if label else 'no nodule'}**"
     st.markdown(f"Prediction: **{'nodule' if p >= 0.5 else 'no nodule'}** (p = {p:.2f}){truth} · "
                 f"Grad-CAM layer `{cam.layer_name}` ({cam.cam.shape[0]}×{cam.cam.shape[1]}, upsampled).")
-    fig = figure(10, 3.5)
-    a0, a1, a2 = fig.subplots(1, 3)
-    a0.imshow(image[..., 0], cmap="gray")
-    a0.set_title("image" + ("" if label is None else f" (label {label})"), fontsize=9)
-    a0.set_axis_off()
-    plot_heatmap(cam, image, ax=a1, centre=centre, radius=radius)
-    plot_heatmap(sal, image, ax=a2, centre=centre, radius=radius)
-    st.pyplot(fig)
+    cached_figure(draw_explanations, image, cam, sal, label, centre, radius)
     if centre is not None and label == 1:
         r, c = np.unravel_index(cam.heatmap.argmax(), cam.heatmap.shape)
         inside = np.hypot(r - centre[0], c - centre[1]) <= radius
@@ -118,7 +138,7 @@ def hit_rate_section():
     st.metric("Grad-CAM peak inside the nodule, on true positives", f"{hits.rate:.0%}",
               help=f"{hits.hits} of {hits.true_positives} test images with a nodule that the model called positive")
     heat = gradcam_maps(entry.model, xv[hits.indices[:8]], class_index=1)[0]
-    st.pyplot(plot_hit_rate(hits, xv, cv, rv, heatmaps=heat, n=8, fig=figure(10, 1.9)))
+    cached_figure(draw_hit_rate, hits, xv, cv, rv, heat)
 
 
 if len(entry.history):
