@@ -1,5 +1,6 @@
 """MLP playground: train a small network live on 2-D data, see every neuron, backprop by hand."""
 import time
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,20 @@ st.markdown(
     "A network with hidden layers can draw curved decision boundaries that a single neuron (a line) cannot. "
     "Train one live and watch the boundary, the train/test loss and **every hidden neuron** change."
 )
+
+
+
+def glorot_weights(weights, seed: int):
+    """Glorot-uniform kernels and zero biases from a NumPy generator (thread-safe, unlike a global seed)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for w in weights:
+        if w.ndim == 2:
+            limit = np.sqrt(6.0 / (w.shape[0] + w.shape[1]))
+            out.append(rng.uniform(-limit, limit, size=w.shape).astype(w.dtype))
+        else:
+            out.append(np.zeros_like(w))
+    return out
 
 
 def draw_board(db, xtr, ytr, xte, yte, x_unknown, p5, history):
@@ -139,12 +154,18 @@ with tab_play:
         hidden = (4, 2)
     xtr, ytr, xte, yte, x_unknown, note = playground_data(data_name, noise, test_fraction)
 
+    signature = (data_name, noise, test_fraction, hidden, act, opt, float(l2))
+
     def build():
         from models.mlp import build_mlp
 
-        return build_mlp(2, hidden, activation=act, l2=float(l2), name="mlp")
+        model = build_mlp(2, hidden, activation=act, l2=float(l2), name="mlp")
+        # Same settings, same starting network: a shared link reproduces the demo, and going back to
+        # earlier settings redraws from cache instead of from a new random net.
+        model.set_weights(glorot_weights(model.get_weights(), seed=zlib.crc32(repr(signature).encode())))
+        return model
 
-    entry = session_model("mlp_model", (data_name, noise, test_fraction, hidden, act, opt, float(l2)), build)
+    entry = session_model("mlp_model", signature, build)
     from explainers.boundary import decision_boundary, neuron_maps, parameter_table
 
     n_test = 0 if yte is None else len(yte)
