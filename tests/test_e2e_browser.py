@@ -78,26 +78,33 @@ def browser():
         b.close()
 
 
+def _script_state(page) -> str:
+    """Streamlit's own run state, from ``stApp``'s ``data-test-script-state``."""
+    return page.evaluate("() => { const a = document.querySelector(\"[data-testid='stApp']\");"
+                         " return a ? a.getAttribute('data-test-script-state') || '' : ''; }")
+
+
 def _wait_idle(page, timeout_s: float = 120):
     """Wait until Streamlit has finished running the script.
 
-    Streamlit shows ``stStatusWidget`` (a spinner and a Stop button) only while the
-    script runs, so idle means: a heading is on the page and the widget has been
-    gone for a whole second (a rerun can start just after the last one ends).
+    The app root carries the script's run state (``running``, ``notRunning``,
+    ...). The spinner widget is no signal: the frontend shows it only after
+    500 ms, so a short pause in a slow script looks idle. Idle means a heading
+    is on the page and the state has read ``notRunning`` for a whole second
+    (a rerun, e.g. from the URL being rewritten, can start just after one ends).
     """
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)  # every page has a heading
     deadline = time.time() + timeout_s
-    time.sleep(0.5)
     quiet_since = None
     while time.time() < deadline:
-        if page.locator("[data-testid='stStatusWidget']").count() == 0:
+        if _script_state(page) == "notRunning":
             quiet_since = quiet_since or time.time()
             if time.time() - quiet_since >= 1.0:
                 return
         else:
             quiet_since = None
-        time.sleep(0.25)
-    raise AssertionError(f"the page was still running after {timeout_s:.0f} s")
+        time.sleep(0.2)
+    raise AssertionError(f"the page was still running after {timeout_s:.0f} s (state {_script_state(page)!r})")
 
 
 def _screenshot(page, path: Path) -> None:
@@ -187,7 +194,11 @@ def test_uploads_in_a_real_browser(server, browser, path, tab):
     if tab:
         page.get_by_role("tab", name=tab).click()
     uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
-    assert uploader.count() > 0, f"{name}: no file uploader on {path}"
+    try:
+        uploader.first.wait_for(state="attached", timeout=30_000)
+    except Exception:  # playwright's TimeoutError: say which page, not where playwright gave up
+        _screenshot(page, SHOTS / f"{name}_no_uploader.png")
+        pytest.fail(f"{name}: no file uploader on {path} after 30 s (state {_script_state(page)!r})")
     images_before = page.locator("[data-testid='stImage'], [data-testid='stPyplot'] img, img").count()
     uploader.first.set_input_files(str(_sample_png()))
     _wait_idle(page)
