@@ -208,7 +208,7 @@ class AttentionProbe:
     layer (no copy of its maths).
     """
 
-    def __init__(self, model, layer_name: str | None = None):
+    def __init__(self, model, layer_name: str | None = None, compiled: bool = False):
         import keras
 
         from models.attention import find_attention_layer
@@ -221,6 +221,17 @@ class AttentionProbe:
         self._tensor_keys = [k for k, v in kwargs.items() if isinstance(v, keras.KerasTensor)]
         self._static = {k: v for k, v in kwargs.items() if k not in self._tensor_keys}
         self.feeder = keras.Model(model.input, self._args + [kwargs[k] for k in self._tensor_keys])
+        # Called every epoch, the eager path costs ~7 ms on 100 notes; a compiled
+        # call ~0.8 ms, after a one-off trace that only pays off when repeated.
+        self._compiled = _scores_model(self) if compiled else None
+
+    def _scores(self, inputs, training: bool = False):
+        values = self.feeder(inputs, training=training)
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        kwargs = {**self._static, **dict(zip(self._tensor_keys, values[len(self._args):]))}
+        _, scores = self.layer(*values[: len(self._args)], **kwargs, return_attention_scores=True,
+                               training=training)
+        return scores
 
     def layer_inputs(self, inputs) -> dict[str, np.ndarray]:
         """The arrays the layer receives: ``query``, ``value``, optional ``key`` and ``attention_mask``."""
@@ -234,11 +245,26 @@ class AttentionProbe:
     def __call__(self, inputs) -> np.ndarray:
         import keras
 
-        values = self.feeder(inputs, training=False)
-        values = list(values) if isinstance(values, (list, tuple)) else [values]
-        kwargs = {**self._static, **dict(zip(self._tensor_keys, values[len(self._args):]))}
-        _, scores = self.layer(*values[: len(self._args)], **kwargs, return_attention_scores=True, training=False)
-        return keras.ops.convert_to_numpy(scores).astype(np.float64)
+        if self._compiled is not None:
+            return np.asarray(self._compiled.predict_on_batch(inputs), dtype=np.float64)
+        return keras.ops.convert_to_numpy(self._scores(inputs)).astype(np.float64)
+
+
+def _scores_model(probe: "AttentionProbe"):
+    """A model whose compiled ``predict_on_batch`` returns the probe's attention scores."""
+    import keras
+
+    class ScoresModel(keras.Model):
+        def __init__(self):
+            super().__init__(name=f"{probe.layer.name}_scores")
+            # Attributes, so Keras tracks the trained layers' variables (the JAX
+            # backend passes tracked state into its compiled function).
+            self.feeder, self.attention = probe.feeder, probe.layer
+
+        def call(self, inputs):
+            return probe._scores(inputs)
+
+    return ScoresModel()
 
 
 def compute_attention(model, inputs, layer_name: str | None = None) -> AttentionResult:
@@ -292,7 +318,7 @@ class AttentionRecorder:
 
     def record(self, model, epoch: int) -> np.ndarray:
         if self._probe is None or self._model is not model:
-            self._probe, self._model = AttentionProbe(model, self.layer_name), model
+            self._probe, self._model = AttentionProbe(model, self.layer_name, compiled=True), model
         w = self._probe(np.asarray(self.inputs))[:, 0, 0, :]
         self.epochs.append(int(epoch))
         self.weights.append(w)
