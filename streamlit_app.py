@@ -13,6 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import streamlit as st  # noqa: E402
 
+from app_pages.heap import freeze_after_imports  # noqa: E402
 from app_pages.registry import PAGES, SECTIONS  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -31,3 +32,6 @@ for section in SECTIONS:
         groups[section] = pages
 
 st.navigation(groups, position="sidebar").run()
+
+# Keep Streamlit's post-run garbage collection cheap (see app_pages/heap.py).
+freeze_after_imports()
