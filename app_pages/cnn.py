@@ -165,13 +165,15 @@ if len(entry.history):
 # ------------------------------------------------------------ transfer learning
 st.subheader("Transfer learning with few images")
 st.markdown(
-    "Pretrain the same CNN on a different image task (synthetic shapes, or hand-written digits), then "
-    "fine-tune it on only a few lesion images with the lecture's three strategies, against training from "
-    "scratch. Frozen layers keep their source weights; only the trainable parameters learn."
+    "Pretrain the same CNN on a different image task, then fine-tune it on only a few lesion images with the "
+    "lecture's three strategies, against training from scratch. Frozen layers keep their source weights; only "
+    "the trainable parameters learn. **spots** (find a small bright spot on cluttered non-chest backgrounds) "
+    "is a related task: its filters are what a nodule detector needs. **shapes** and **digits** are less "
+    "related: compare how much each one helps."
 )
 c1, c2, c3 = st.columns(3)
-source = c3.selectbox("Source task", ["shapes", "digits"], key=url_setting("cnn_tl_source", "shapes",
-                                                                           options=["shapes", "digits"]))
+source = c3.selectbox("Source task", ["spots", "shapes", "digits"],
+                      key=url_setting("cnn_tl_source", "spots", options=["spots", "shapes", "digits"]))
 n_target = c1.select_slider("Labelled lesion images", [16, 32, 48, 96, 192],
                             key=url_setting("cnn_tl_n", 48, options=[16, 32, 48, 96, 192]))
 ft_epochs = c2.number_input("Fine-tuning epochs", 2, 20, key=url_setting("cnn_tl_epochs", 8, bounds=(2, 20)))

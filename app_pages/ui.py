@@ -145,7 +145,11 @@ class LiveTraining:
             self.redraw(p, model)
 
     def on_train_end(self, history):
-        self.bar.progress(1.0, text=history.message)
+        # report() shows how the run ended; the bar keeps the speed, which nothing else shows.
+        speed = history.samples_per_s[-1] if history.samples_per_s else None
+        text = (f"Last epoch: {speed:,.0f} samples/s on {history.device}" if speed
+                else history.message or "Done.")
+        self.bar.progress(1.0, text=text)
 
 
 def train_buttons(*state_keys: str, key: str | None = None, reset_label: str = "Reset model") -> bool:
