@@ -7,6 +7,7 @@ held-out notes for the attention model).
 """
 from __future__ import annotations
 
+import gc
 import time
 
 import keras
@@ -71,22 +72,34 @@ def samples_per_s(name: str, quick: bool) -> tuple[float, float, str]:
     from models.train import train
     from models.zoo import demo_data
 
-    (x, y), _, _ = demo_data(name, n=128 if quick else 512)
-    epochs, batch = (2 if quick else 3), 32
+    # The U-Net is ~10x slower per image: half the images keep its run as long as the others'.
+    (x, y), _, _ = demo_data(name, n=128 if quick else (256 if name == "unet" else 512))
+    rounds, batch = (3 if quick else 9), 32
 
-    def timed(fn):
-        fn(1)  # compile and warm up outside the timing
+    def epoch_time(fn):
         t = time.perf_counter()
-        fn(epochs)
-        return len(y) * epochs / (time.perf_counter() - t)
+        fn()
+        return time.perf_counter() - t
 
     plain_model, ours_model = _fresh(name), _fresh(name)
     obs = [_Progress(), _Snapshot(name, x)]
-    # Interleaved, best of three each: a shared 2-core machine swings ±30 % between runs this short.
+    run_plain = lambda: plain_model.fit(x, y, epochs=1, batch_size=batch, verbose=0)  # noqa: E731
+    run_ours = lambda: train(ours_model, x, y, epochs=1, batch_size=batch, observers=obs)  # noqa: E731
+    run_plain(), run_ours()  # compile and warm up outside the timing
+    # As the app does after its imports (app_pages/heap.py): a full collection of TensorFlow's
+    # ~400k long-lived objects would land at random inside one side's epochs.
+    gc.collect()
+    gc.freeze()
+    # One epoch each, interleaved, order alternating, fastest of several: on a shared 2-core
+    # machine other work only ever slows a run down (single runs swing by ±30 %), so the
+    # fastest epoch is the best estimate of each side's own cost.
     plain, ours = [], []
-    for _ in range(3):
-        plain.append(timed(lambda e: plain_model.fit(x, y, epochs=e, batch_size=batch, verbose=0)))
-        ours.append(timed(lambda e: train(ours_model, x, y, epochs=e, batch_size=batch, observers=obs)))
+    for r in range(rounds):
+        pair = (run_plain, run_ours) if r % 2 == 0 else (run_ours, run_plain)
+        times = [epoch_time(fn) for fn in pair]
+        plain.append(len(y) / times[r % 2])
+        ours.append(len(y) / times[1 - r % 2])
+    gc.unfreeze()
     from models.device import device_name
 
     return max(ours), max(plain), device_name()
