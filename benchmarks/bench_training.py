@@ -90,9 +90,8 @@ def samples_per_s(name: str, quick: bool) -> tuple[float, float, str]:
     # ~400k long-lived objects would land at random inside one side's epochs.
     gc.collect()
     gc.freeze()
-    # One epoch each, interleaved, order alternating, fastest of several: on a shared 2-core
-    # machine other work only ever slows a run down (single runs swing by ±30 %), so the
-    # fastest epoch is the best estimate of each side's own cost.
+    # One epoch each, interleaved, order alternating, median of several: single epochs on a
+    # shared 2-core machine swing by ±30 %, and the median of many is what a user feels.
     plain, ours = [], []
     for r in range(rounds):
         pair = (run_plain, run_ours) if r % 2 == 0 else (run_ours, run_plain)
@@ -102,7 +101,7 @@ def samples_per_s(name: str, quick: bool) -> tuple[float, float, str]:
     gc.unfreeze()
     from models.device import device_name
 
-    return max(ours), max(plain), device_name()
+    return float(np.median(ours)), float(np.median(plain)), device_name()
 
 
 def run(quick: bool = False) -> list[Row]:
