@@ -30,7 +30,7 @@ class TransferResult:
     val_loss: dict           # strategy -> (epochs,) validation loss
     source_accuracy: float   # accuracy of the pretrained model on its own task (training data)
     n_target: int
-    source: str = "shapes"
+    source: str = "spots"
 
 
 def digits_task(n: int = 600, size: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
