@@ -339,15 +339,13 @@ def compute_saliency(model, image, class_index: int | None = None, smoothgrad: i
         raise ValueError(f"smoothgrad must be an int in 0..256 (number of noisy copies), got {smoothgrad!r}")
     if not isinstance(noise, (int, float)) or not 0 <= noise <= 1:
         raise ValueError(f"noise must be in [0, 1] (fraction of the value range), got {noise!r}")
-    _, scores, ci = _input_grads(model, x, class_index)
+    grads, scores, ci = _input_grads(model, x, class_index)  # the plain gradient, its score and class
     if smoothgrad:
         rng = np.random.default_rng(seed)
         span = float(x.max() - x.min()) or 1.0
         batch = x + rng.normal(0.0, noise * span, (smoothgrad, *x.shape[1:])).astype(np.float32)
         grads, _, _ = _input_grads(model, batch, ci)
         grads = grads.mean(axis=0, keepdims=True)
-    else:
-        grads, _, _ = _input_grads(model, x, ci)
     sal = np.abs(grads).max(axis=-1)
     return SaliencyResult(_normalise(sal)[0], "smoothgrad" if smoothgrad else "saliency", ci, float(scores[0]))
 
