@@ -172,8 +172,10 @@ st.markdown(
     "related: compare how much each one helps."
 )
 c1, c2, c3 = st.columns(3)
-source = c3.selectbox("Source task", ["spots", "shapes", "digits"],
-                      key=url_setting("cnn_tl_source", "spots", options=["spots", "shapes", "digits"]))
+from explainers.transfer import SOURCES as TL_SOURCES  # noqa: E402  (NumPy only: cheap to import)
+
+source = c3.selectbox("Source task", list(TL_SOURCES),
+                      key=url_setting("cnn_tl_source", TL_SOURCES[0], options=list(TL_SOURCES)))
 n_target = c1.select_slider("Labelled lesion images", [16, 32, 48, 96, 192],
                             key=url_setting("cnn_tl_n", 48, options=[16, 32, 48, 96, 192]))
 ft_epochs = c2.number_input("Fine-tuning epochs", 2, 20, key=url_setting("cnn_tl_epochs", 8, bounds=(2, 20)))

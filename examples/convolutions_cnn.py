@@ -4,8 +4,8 @@ What this shows: the course CNN starts with random kernels; after a few epochs
 on X-ray-like lesion images its first-layer kernels have moved away from where
 they started and its feature maps light up on the nodule. Then transfer
 learning: pretrain on a related synthetic task (small bright spots on other
-backgrounds), fine-tune on 48 lesion images
-with the lecture's three strategies, against training from scratch.
+backgrounds), fine-tune on 48 lesion images with the lecture's three
+strategies, against training from scratch.
 
 Run: python examples/convolutions_cnn.py --out examples_output/ [--epochs 6]
 """
