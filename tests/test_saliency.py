@@ -86,6 +86,39 @@ def test_saliency_of_a_linear_model_is_its_weight_magnitude():
         assert result.method == ("smoothgrad" if smoothgrad else "saliency")
 
 
+def test_saliency_follows_new_weights_and_the_softmax_top_class():
+    # y_c = softmax(W·x + b)_c: ∂y_c/∂x = Σ_j p_c (δ_cj - p_j) W[:, j]; the compiled gradient must see
+    # weights changed after its first call (training between two explanations), not a stale copy.
+    model = keras.Sequential([keras.Input((5, 5, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(3, activation="softmax")])
+    image = np.random.default_rng(4).random((5, 5, 1)).astype(np.float32)
+    rng = np.random.default_rng(5)
+    for _ in range(2):
+        W, b = rng.normal(size=(25, 3)), rng.normal(size=3)
+        model.layers[-1].set_weights([W.astype(np.float32), b.astype(np.float32)])
+        z = image.reshape(-1).astype(np.float64) @ W + b
+        p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        c = int(p.argmax())
+        grad = (W * (p[c] * ((np.arange(3) == c) - p))).sum(axis=1).reshape(5, 5)
+        result = compute_saliency(model, image)
+        assert result.class_index == c and result.score == pytest.approx(p[c], abs=1e-6)
+        np.testing.assert_allclose(result.heatmap, np.abs(grad) / np.abs(grad).max(), atol=1e-5)
+
+
+def test_a_discarded_model_is_freed_with_its_compiled_gradient():
+    import gc
+    import weakref
+
+    from explainers import saliency
+
+    model = _one_conv(1)
+    compute_saliency(model, np.ones((8, 8, 1), np.float32), smoothgrad=2)
+    ref, before = weakref.ref(model), len(saliency._INPUT_GRADS)
+    del model
+    gc.collect()
+    assert ref() is None and len(saliency._INPUT_GRADS) <= before - 1  # earlier tests' models may go too
+
+
 def test_nested_model_works_where_a_cut_out_submodel_is_disconnected():
     inner = _one_conv(1)
     inp = keras.Input((8, 8, 1))
