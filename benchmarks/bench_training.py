@@ -7,13 +7,12 @@ held-out notes for the attention model).
 """
 from __future__ import annotations
 
-import gc
 import time
 
 import keras
 import numpy as np
 
-from benchmarks.common import Row
+from benchmarks.common import Row, paired_epochs
 
 MODELS = ("cnn", "unet", "attention")
 
@@ -87,33 +86,12 @@ def samples_per_s(name: str, quick: bool) -> tuple[float, float, float, str, int
     run_ours = lambda: train(model, x, y, epochs=1, batch_size=batch, observers=obs)  # noqa: E731
     run_plain(), run_ours()  # compile and warm up outside the timing
 
-    def epoch_time(fn):
-        t = time.perf_counter()
-        fn()
-        return time.perf_counter() - t
-
-    # As the app does after its imports (app_pages/heap.py): a full collection of TensorFlow's
-    # ~400k long-lived objects would land at random inside one side's epochs.
-    gc.collect()
-    gc.freeze()
-    # Back-to-back pairs, order alternating: single epochs on a shared 2-core machine jump
-    # between two speeds ~30 % apart, so each pair's ratio cancels the drift and the median
-    # of many pairs is robust to the jumps. Rounds fill a time budget (fast models get more).
-    min_rounds, max_rounds, budget = (3, 3, 0.0) if quick else (9, 41, 60.0)
-    plain, ours = [], []
-    start = time.perf_counter()
-    while len(plain) < max_rounds and (len(plain) < min_rounds or time.perf_counter() - start < budget):
-        first_plain = len(plain) % 2 == 0
-        a = epoch_time(run_plain if first_plain else run_ours)
-        b = epoch_time(run_ours if first_plain else run_plain)
-        plain.append(a if first_plain else b)
-        ours.append(b if first_plain else a)
-    gc.unfreeze()
+    rounds = dict(min_rounds=3, max_rounds=3, budget_s=0.0) if quick else dict(min_rounds=9, max_rounds=41,
+                                                                                budget_s=60.0)
+    plain, ours, overhead = paired_epochs(run_plain, run_ours, **rounds)
     from models.device import device_name
 
-    plain_t, ours_t = np.array(plain), np.array(ours)
-    overhead = float(np.median(ours_t / plain_t) - 1.0)
-    return float(len(y) / np.median(ours_t)), float(len(y) / np.median(plain_t)), overhead, device_name(), len(plain)
+    return float(len(y) / np.median(ours)), float(len(y) / np.median(plain)), overhead, device_name(), len(plain)
 
 
 def run(quick: bool = False) -> list[Row]:

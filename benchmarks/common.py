@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+import gc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -37,6 +38,44 @@ def best_time(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> fl
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
+
+
+def paired_epochs(run_plain: Callable[[], object], run_ours: Callable[[], object], *, min_rounds: int,
+                  max_rounds: int, budget_s: float) -> tuple[list[float], list[float], float]:
+    """Time ``run_plain`` and ``run_ours`` back to back, order alternating, over many rounds.
+
+    Returns both sides' times (s) and the overhead: the median over rounds of
+    ours / plain, minus 1. Single epochs on a shared 2-core machine jump between
+    two speeds ~30 % apart; each pair's ratio cancels slow drift and the median
+    of many pairs ignores the jumps. Rounds fill ``budget_s`` between
+    ``min_rounds`` and ``max_rounds``, so fast models get more pairs.
+    """
+    def timed(fn):
+        t = time.perf_counter()
+        fn()
+        return time.perf_counter() - t
+
+    # As the app does after its imports (app_pages/heap.py): a full collection of TensorFlow's
+    # ~400k long-lived objects would land at random inside one side's epochs.
+    gc.collect()
+    gc.freeze()
+    plain: list[float] = []
+    ours: list[float] = []
+    start = time.perf_counter()
+    try:
+        while len(plain) < max_rounds and (len(plain) < min_rounds or time.perf_counter() - start < budget_s):
+            if len(plain) % 2 == 0:
+                plain.append(timed(run_plain))
+                ours.append(timed(run_ours))
+            else:
+                ours.append(timed(run_ours))
+                plain.append(timed(run_plain))
+    finally:
+        gc.unfreeze()
+    ratios = sorted(o / p for o, p in zip(ours, plain))
+    mid = len(ratios) // 2
+    median = ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
+    return plain, ours, median - 1.0
 
 
 def machine() -> dict:
