@@ -169,7 +169,9 @@ st.markdown(
     "lecture's three strategies, against training from scratch. Frozen layers keep their source weights; only "
     "the trainable parameters learn. **spots** (find a small bright spot on cluttered non-chest backgrounds) "
     "is a related task: its filters are what a nodule detector needs. **shapes** and **digits** are less "
-    "related: compare how much each one helps."
+    "related: compare how much each one helps. The pretrained models' new output layer starts from a logistic "
+    "regression on the frozen features of the labelled images (a *linear probe*), so every strategy starts "
+    "from the best linear read-out of what the source task taught."
 )
 c1, c2, c3 = st.columns(3)
 from explainers.transfer import SOURCES as TL_SOURCES  # noqa: E402  (NumPy only: cheap to import)
