@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from benchmarks.common import Row, paired_epochs
+from benchmarks.common import PAIRED_ROUNDS, Row, paired_epochs
 
 
 def _throughput(quick: bool) -> tuple[float, float, float, int]:
@@ -36,9 +36,7 @@ def _throughput(quick: bool) -> tuple[float, float, float, int]:
                                   validation_data=(xv, yv), verbose=0)
     run_ours = lambda: train_recipe(recipe, model=model, data=data)  # noqa: E731
     run_plain(), run_ours()  # trace outside the timing
-    rounds = dict(min_rounds=3, max_rounds=3, budget_s=0.0) if quick else dict(min_rounds=9, max_rounds=41,
-                                                                                budget_s=60.0)
-    plain, ours, overhead = paired_epochs(run_plain, run_ours, **rounds)
+    plain, ours, overhead = paired_epochs(run_plain, run_ours, **PAIRED_ROUNDS[quick])
     return len(x) / float(np.median(ours)), len(x) / float(np.median(plain)), overhead, len(plain)
 
 

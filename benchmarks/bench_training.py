@@ -12,7 +12,7 @@ import time
 import keras
 import numpy as np
 
-from benchmarks.common import Row, paired_epochs
+from benchmarks.common import PAIRED_ROUNDS, Row, paired_epochs
 
 MODELS = ("cnn", "unet", "attention")
 
@@ -86,9 +86,7 @@ def samples_per_s(name: str, quick: bool) -> tuple[float, float, float, str, int
     run_ours = lambda: train(model, x, y, epochs=1, batch_size=batch, observers=obs)  # noqa: E731
     run_plain(), run_ours()  # compile and warm up outside the timing
 
-    rounds = dict(min_rounds=3, max_rounds=3, budget_s=0.0) if quick else dict(min_rounds=9, max_rounds=41,
-                                                                                budget_s=60.0)
-    plain, ours, overhead = paired_epochs(run_plain, run_ours, **rounds)
+    plain, ours, overhead = paired_epochs(run_plain, run_ours, **PAIRED_ROUNDS[quick])
     from models.device import device_name
 
     return float(len(y) / np.median(ours)), float(len(y) / np.median(plain)), overhead, device_name(), len(plain)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 import platform
-import time
 import gc
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -38,6 +38,11 @@ def best_time(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> fl
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
+
+
+# Pairs for paired_epochs: a smoke run, and a full run filling 60 s (fast models get more pairs).
+PAIRED_ROUNDS = {True: dict(min_rounds=3, max_rounds=3, budget_s=0.0),
+                 False: dict(min_rounds=9, max_rounds=41, budget_s=60.0)}
 
 
 def paired_epochs(run_plain: Callable[[], object], run_ours: Callable[[], object], *, min_rounds: int,
