@@ -129,11 +129,11 @@ def notes_training():
     write_url()
 
     from explainers.attention import AttentionRecorder, key_word_hit_rate
-    from models import build_attention_classifier
+    from models.page_models import notes_attention
 
     vocab, seq_len = len(train_notes.vocabulary), train_notes.tokens.shape[1]
     entry = session_model("attn_notes_model", ("notes", vocab, seq_len),
-                          lambda: build_attention_classifier(vocab, seq_len, 3, 16))
+                          lambda: notes_attention(vocab, seq_len))
     if "recorder" not in entry.extra:
         entry.extra["recorder"] = AttentionRecorder(test_notes.tokens, history=entry.history)
         entry.extra["recorder"].record(entry.model, 0)
@@ -193,11 +193,11 @@ def patches_part():
     write_url()
 
     from explainers.attention import AttentionRecorder, patch_hit_rate
-    from models import build_patch_attention
+    from models.page_models import patch_attention
 
     pos = np.flatnonzero(yv == 1)  # watch every test image with a nodule, draw four
     entry = session_model("attn_patch_model", ("patches", 8, "bn"),
-                          lambda: build_patch_attention((64, 64, 1), 8, 2, 32, batch_norm=True))
+                          patch_attention)
     if "recorder" not in entry.extra:
         entry.extra["recorder"] = AttentionRecorder(xv[pos], history=entry.history)
         entry.extra["recorder"].record(entry.model, 0)

@@ -7,6 +7,7 @@ from app_pages.ui import (
     url_setting, write_url,
 )
 from models.data import load_medmnist, make_lesions, medmnist_available
+from models.page_models import CNN_FILTERS
 
 
 def draw_filters(result):
@@ -70,8 +71,7 @@ c0, c1, c2, c3, c4 = st.columns(5)
 data_name = c0.selectbox("Data", SOURCES, key=url_setting("cnn_data", "lesions", options=SOURCES))
 epochs = c1.number_input("Epochs", 1, 30, key=url_setting("cnn_epochs", 6, bounds=(1, 30)))
 lr = c2.number_input("Learning rate", 1e-4, 1e-1, format="%.4f", key=url_setting("cnn_lr", 3e-3, bounds=(1e-4, 1e-1)))
-n_filters = c3.selectbox("Filters per stage", ["8,16", "16,32", "32,64"],
-                         key=url_setting("cnn_filters", "16,32", options=["8,16", "16,32", "32,64"]))
+n_filters = c3.selectbox("Filters per stage", CNN_FILTERS, key=url_setting("cnn_filters", "16,32", options=CNN_FILTERS))
 index = c4.number_input("Test image to inspect", 0, 255, key=url_setting("cnn_image", 1, bounds=(0, 255)))
 write_url()
 
@@ -102,9 +102,9 @@ filters_tuple = tuple(int(v) for v in n_filters.split(","))
 
 
 def build():
-    from models import build_cnn
+    from models.page_models import lesion_cnn
 
-    return build_cnn(x.shape[1:], len(class_names), filters=filters_tuple)
+    return lesion_cnn(filters_tuple, x.shape[1:], len(class_names))
 
 
 entry = session_model("cnn_model", (filters_tuple, data_name), build)

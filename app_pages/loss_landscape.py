@@ -5,7 +5,8 @@ import streamlit as st
 from app_pages.ui import (
     LiveTraining, figure, plot_history, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
-from models.zoo import build_model, demo_data
+from models.page_models import LANDSCAPE_LEARNING_RATES, landscape_model
+from models.zoo import demo_data
 
 st.title("Loss landscapes")
 st.markdown(
@@ -22,7 +23,9 @@ c1, c2, c3, c4 = st.columns(4)
 name = c1.selectbox("Model", list(MODELS), format_func=MODELS.get,
                     key=url_setting("land_model", "mlp", options=list(MODELS)))
 epochs = c2.number_input("Epochs", 1, 30, key=url_setting("land_epochs", 10, bounds=(1, 30)))
-lr = c3.number_input("Learning rate", 1e-4, 1.0, format="%.4f", key=url_setting("land_lr", 0.05, bounds=(1e-4, 1.0)))
+# each model's own default: 0.05 suits the logistic and MLP models but leaves the CNN at chance
+lr = c3.number_input("Learning rate", 1e-4, 1.0, format="%.4f",
+                     key=url_setting(f"land_lr_{name}", LANDSCAPE_LEARNING_RATES[name], bounds=(1e-4, 1.0)))
 steps = c4.select_slider("Resolution (after training)", [11, 21, 31, 41, 51],
                          key=url_setting("land_steps", 31, options=[11, 21, 31, 41, 51]))
 d1, d2, d3 = st.columns(3)
@@ -43,19 +46,8 @@ def cached_data(model_name: str):
     return x, y
 
 
-def build():
-    import keras
-
-    keras.utils.set_random_seed(0)
-    if name == "resnet":
-        return build_model("resnet", blocks=(1, 1), base_filters=8)
-    if name == "cnn":
-        return build_model("cnn", filters=(8, 16), dense_units=16)
-    return build_model(name)
-
-
 x, y = cached_data(name)
-entry = session_model("land_model_entry", (name,), build)
+entry = session_model("land_model_entry", (name,), lambda: landscape_model(name))
 model = entry.model
 st.caption(f"{model.count_params():,} parameters · {len(y)} training samples · landscapes on a fixed subset "
            f"of {min(N_LAND[name], len(y))} samples, weights evaluated in inference mode")

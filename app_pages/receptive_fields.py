@@ -24,12 +24,10 @@ model_name = c1.selectbox("Model", MODELS, key=url_setting("rf_model", "our CNN"
 def _build(name: str):
     import keras
 
-    from models import build_cnn, build_resnet
+    from models.page_models import receptive_field_model
 
-    if name == "our CNN":
-        return build_cnn((64, 64, 1), 2)
-    if name == "our ResNet":
-        return build_resnet((64, 64, 1), 2)
+    if name in ("our CNN", "our ResNet"):
+        return receptive_field_model(name)
     # keras.applications without weights: nothing is downloaded.
     return getattr(keras.applications, name)(weights=None, include_top=False)
 

@@ -3,6 +3,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url
+from models.page_models import RESIDUAL_DEPTHS
 
 st.title("Residual connections")
 st.markdown(
@@ -14,7 +15,8 @@ st.markdown(
 )
 
 c1, c2, c3, c4 = st.columns(4)
-depth = c1.select_slider("Blocks (2 conv layers each)", [2, 4, 6, 8, 10], key=url_setting("res_blocks", 6, options=[2, 4, 6, 8, 10]))
+depth = c1.select_slider("Blocks (2 conv layers each)", RESIDUAL_DEPTHS,
+                         key=url_setting("res_blocks", 6, options=list(RESIDUAL_DEPTHS)))
 epochs = c2.number_input("Epochs", 1, 30, key=url_setting("res_epochs", 6, bounds=(1, 30)))
 lr = c3.number_input("Learning rate", 1e-4, 0.1, format="%.4f", key=url_setting("res_lr", 3e-3, bounds=(1e-4, 0.1)))
 steps = c4.select_slider("Landscape resolution", [11, 15, 21, 31], key=url_setting("res_steps", 15, options=[11, 15, 21, 31]))
@@ -32,13 +34,9 @@ def cached_digits():
 
 
 def build(residual: bool):
-    import keras
+    from models.page_models import residual_net
 
-    from models import build_resnet
-
-    keras.utils.set_random_seed(0)  # same initial convolutions for both
-    # no BatchNorm: the plain net shows the degradation clearly, and inference == training mode
-    return build_resnet((8, 8, 1), 10, blocks=(int(depth),), residual=residual, base_filters=8, batch_norm=False)
+    return residual_net(int(depth), residual)
 
 
 x, y = cached_digits()

@@ -50,9 +50,9 @@ def lesion_data():
 
 
 (x, y, _, _), (xv, yv, cv, rv) = lesion_data()
-from models import build_cnn  # noqa: E402
+from models.page_models import saliency_cnn  # noqa: E402
 
-entry = session_model("sal_cnn", ("cnn", 64), lambda: build_cnn((64, 64, 1)))
+entry = session_model("sal_cnn", ("cnn", 64), saliency_cnn)
 st.caption(f"CNN (conv→BN→ReLU→pool ×2, global max pooling, sigmoid) · {entry.model.count_params():,} parameters · "
            f"{len(y)} training and {len(yv)} test images (half with a nodule)")
 plot_col, _ = st.columns([3, 2])

@@ -175,10 +175,14 @@ def stop_button(label: str = "Stop", key: str = "stop") -> Iterator[None]:
     Clicking it reruns the script, which interrupts training; ``models.train``
     then keeps the weights and history of the last finished epoch.
     """
+    from models.onednn import NativeCrashRisk
+
     slot = st.empty()
     slot.button(label, icon=":material/stop:", key=f"_medlens_{key}")
     try:
         yield
+    except NativeCrashRisk as err:  # refused before the first step: the model and the server are intact
+        st.error(str(err), icon=":material/block:")
     finally:
         slot.empty()
 
@@ -189,6 +193,8 @@ def report(history) -> None:
         st.error(history.message, icon=":material/warning:")
     elif history.status in ("stopped", "interrupted"):
         st.warning(history.message)
+    elif history.status == "finished" and getattr(history, "at_chance", False):
+        st.warning(history.message, icon=":material/warning:")
     elif history.status == "finished" and len(history) == 0:
         st.info(history.message)
     elif history.status == "finished" and history.message:

@@ -645,6 +645,9 @@ def project_trajectory(snapshots: Any, model: keras.Model | None = None,
 
 # --------------------------------------------------------- gradient norms
 def _loss_and_grads(model: keras.Model, x: np.ndarray, y: np.ndarray, loss: Any):
+    from models.onednn import check_trainable_on_cpu
+
+    check_trainable_on_cpu(model)  # weight gradients go through the same oneDNN kernel as training
     loss_fn, sparse, _ = _loss_spec(model, loss, y)
     out_units = int(model.outputs[0].shape[-1]) if getattr(model, "outputs", None) else 1
     yt = ops.convert_to_tensor(_prepare_y(y, out_units, sparse))

@@ -24,9 +24,13 @@ def _block(x, filters: int, stride: int, residual: bool, name: str, batch_norm: 
         y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn2")(y)
     if residual:
         if stride != 1 or shortcut.shape[-1] != filters:
-            # Projection shortcut (He et al. option B) where the shape changes.
-            shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=not batch_norm,
-                                     name=f"{name}_proj")(shortcut)
+            # Projection shortcut (He et al. option B) where the shape changes. A strided 1×1
+            # convolution reads every stride-th pixel; subsampling first and convolving with
+            # stride 1 is the same function, and it keeps clear of a oneDNN weight-gradient bug
+            # that kills the process for < 16 input channels (see models/onednn.py).
+            if stride != 1:
+                shortcut = layers.MaxPooling2D(1, strides=stride, name=f"{name}_proj_subsample")(shortcut)
+            shortcut = layers.Conv2D(filters, 1, use_bias=not batch_norm, name=f"{name}_proj")(shortcut)
             if batch_norm:
                 shortcut = layers.BatchNormalization(momentum=0.9, name=f"{name}_proj_bn")(shortcut)
         y = layers.Add(name=f"{name}_add")([y, shortcut])

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from models.device import device_name
+from models.onednn import check_trainable_on_cpu
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class TrainingHistory:
     device: str = ""
     status: str = "new"
     message: str = ""
+    #: the run finished but the model is no better than guessing from class frequencies
+    at_chance: bool = False
 
     def __len__(self) -> int:
         return len(self.epochs)
@@ -180,6 +183,35 @@ def _default_loss(model: keras.Model, y: np.ndarray) -> tuple[Any, list]:
     return "mse", []
 
 
+_ACCURACY_KEYS = ("accuracy", "acc", "binary_accuracy", "sparse_categorical_accuracy", "categorical_accuracy")
+
+
+def _chance_level(logs: dict[str, float], y: np.ndarray) -> str | None:
+    """A message when a classifier ended where guessing from class frequencies ends, else None.
+
+    Guessing the training set's class frequencies p_k for every sample has
+    cross-entropy H = −Σ p_k ln p_k (ln 2 for two balanced classes) and the
+    accuracy of the largest class. A run whose loss is still near H and whose
+    accuracy is no better than that has not learned, whatever its epoch count.
+    """
+    acc_key = next((k for k in _ACCURACY_KEYS if k in logs), None)
+    if acc_key is None or "loss" not in logs or y.size == 0:
+        return None
+    labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    if not np.all(np.equal(np.mod(labels, 1), 0)):
+        return None  # not class labels
+    _, counts = np.unique(labels.astype(np.int64), return_counts=True)
+    p = counts / counts.sum()
+    entropy, base_rate = float(-(p * np.log(p)).sum()), float(p.max())
+    loss, acc = float(logs["loss"]), float(logs[acc_key])
+    if entropy <= 0 or acc > base_rate + 0.02 or loss < 0.95 * entropy:
+        return None
+    return (f"Finished, but the model has not learned: training loss {loss:.3f} is still the {entropy:.3f} of "
+            f"guessing the class frequencies (ln 2 = 0.693 for two balanced classes) and accuracy "
+            f"{acc:.2f} is the share of the largest class ({base_rate:.2f}). Lower the learning rate "
+            f"(e.g. 10×), train more epochs, or reset the model and train again.")
+
+
 def _check_arrays(x, y, name: str):
     if x is None or y is None:
         raise ValueError(f"{name}: x and y are both required, got x={type(x).__name__}, y={type(y).__name__}")
@@ -250,6 +282,12 @@ def train(
     ):
         raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
     _check_arrays(x, y, "train")
+    if not model.built and not isinstance(x, (list, tuple, dict)):
+        try:  # a Sequential without an Input: give its layers weights, so the check below sees them
+            model.build((None,) + tuple(np.shape(x)[1:]))
+        except Exception:  # noqa: BLE001 - a model that cannot build this way is built by fit
+            pass
+    check_trainable_on_cpu(model)  # a known oneDNN bug would kill the process mid-epoch
     if validation_data is not None:
         _check_arrays(*validation_data, "validation_data")
     observers = list(observers)
@@ -310,6 +348,10 @@ def train(
     else:
         record.status = "finished"
         record.message = f"Trained {epochs} epoch(s) on {record.device}."
+        chance = _chance_level(record.epochs[-1] if record.epochs else {}, y_arr)
+        record.at_chance = chance is not None
+        if chance is not None:
+            record.message = chance
     for o in observers:
         _call(o, "on_train_end", record)
     return record

@@ -35,5 +35,8 @@ def test_training_our_cnn_redraws_the_effective_field():
     at = _page(rf_epochs="1", rf_samples="4", rf_layer="cnn_conv2")
     [b for b in at.button if b.label == "Train"][0].click().run()
     assert not at.exception
-    assert any("Trained 1 epoch" in s.value for s in at.success)
-    assert len(at.session_state["rf_cnn_model"].history) == 1
+    history = at.session_state["rf_cnn_model"].history
+    assert len(history) == 1
+    # one epoch may leave it at chance: then the page warns instead of claiming success
+    shown = at.warning if history.at_chance else at.success
+    assert any(history.message in s.value for s in shown), history.message

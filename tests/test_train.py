@@ -143,3 +143,21 @@ def test_models_train_is_callable_after_its_module_is_imported():
     assert callable(models.train)
     h = models.train(build_mlp(2), X, Y_CLS, epochs=1)
     assert h.status == "finished"
+
+
+@pytest.mark.parametrize("labels, base_rate", [(np.r_[np.zeros(48), np.ones(48)], 0.5),
+                                               (np.r_[np.zeros(72), np.ones(24)], 0.75)])
+def test_a_run_that_ends_at_chance_is_flagged_not_called_a_success(labels, base_rate):
+    # all-zero inputs carry no information: the best the net can do is the class frequencies
+    x = np.zeros((len(labels), 2), "float32")
+    h = models.train(build_mlp(2, hidden=(4,)), x, labels.astype("float32"), epochs=30, batch_size=32,
+                     learning_rate=0.05)
+    p = np.array([1 - base_rate, base_rate])
+    entropy = float(-(p * np.log(p)).sum())
+    assert h.status == "finished" and h.at_chance, h.history
+    assert "has not learned" in h.message and f"{entropy:.3f}" in h.message and f"({base_rate:.2f})" in h.message
+
+
+def test_a_run_that_learns_is_not_flagged_at_chance():
+    h = models.train(build_mlp(2, hidden=(8,)), X, Y_CLS, epochs=40, batch_size=16, learning_rate=0.03)
+    assert h.metric("accuracy")[-1] > 0.8 and not h.at_chance and h.message.startswith("Trained 40")

@@ -1,0 +1,19 @@
+"""The other pages' models (attention, playground, neuron, train-any) train in a child process too."""
+import pytest
+
+from models.page_models import page_trainings
+from tests._page_smoke import train_pages_in_subprocess
+from tests.test_page_trainings_convolutional import PAGES as CONV_PAGES
+
+
+def test_the_two_smoke_files_cover_every_page_that_trains():
+    assert set(CONV_PAGES) | set(OTHER_PAGES) == {t.page for t in page_trainings()}
+
+
+OTHER_PAGES = ["attention", "mlp_playground", "neuron", "train_any"]
+
+
+@pytest.mark.slow
+def test_every_other_page_configuration_trains_two_epochs_without_a_native_crash():
+    expected = sum(t.page in OTHER_PAGES for t in page_trainings())
+    train_pages_in_subprocess(OTHER_PAGES, expected)
