@@ -6,19 +6,22 @@ train, not here, so the home page appears at once.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 import streamlit as st  # noqa: E402
+
+from models.quiet import quiet_native_logs  # noqa: E402
+
+quiet_native_logs()  # TensorFlow's start-up chatter stays out of the app log (MEDLENS_VERBOSE=1 shows it)
 
 from app_pages.heap import freeze_after_imports  # noqa: E402
 from app_pages.registry import PAGES, SECTIONS  # noqa: E402
 
 HERE = Path(__file__).parent
 
-st.set_page_config(page_title="medlens", page_icon=":material/biotech:", layout="wide")
+# A local PNG, not a Material icon: the browser would fetch that favicon from a font server on the
+# internet, and an offline classroom has none.
+st.set_page_config(page_title="medlens", page_icon=str(HERE / "app_pages" / "medlens_icon.png"), layout="wide")
 
 home = st.Page(str(HERE / "app_pages" / "home.py"), title="Home", icon=":material/home:", default=True)
 groups: dict[str, list] = {"medlens": [home]}

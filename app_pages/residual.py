@@ -1,6 +1,7 @@
 """Why residual connections help: degradation, vanishing gradients, smoother landscapes (lecture 002)."""
 import numpy as np
 import streamlit as st
+from matplotlib.ticker import MaxNLocator
 
 from app_pages.ui import LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url
 from models.page_models import RESIDUAL_DEPTHS
@@ -62,6 +63,7 @@ def redraw(progress=None, model=None):
     ax2.set_title("Training error (%)")
     for ax in (ax1, ax2):
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     curve_slot.pyplot(fig, clear_figure=False)

@@ -11,8 +11,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import matplotlib
 import streamlit as st
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+# One figure style for the whole app, readable on a projector at 1024×768: figures are drawn
+# about 6 inches wide and shown in half a page, so text is set larger than matplotlib's 10 pt.
+FIGURE_STYLE = {
+    "font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12, "xtick.labelsize": 11,
+    "ytick.labelsize": 11, "legend.fontsize": 10, "legend.framealpha": 0.85, "figure.titlesize": 14,
+    "lines.linewidth": 1.8, "axes.grid": False,
+}
+matplotlib.rcParams.update(FIGURE_STYLE)  # style only (no user state): set once when the pages load
 
 _BOUND = "_medlens_url_keys"
 
@@ -248,6 +259,7 @@ def plot_history(history, keys: tuple[str, ...] = ("loss", "val_loss"), ax=None,
         if key in h:
             ax.plot(range(1, len(h[key]) + 1), h[key], marker="o", ms=3, label=key)
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole: no 0.96–1.04 ticks
     ax.set_title(title)
     if any(k in h for k in keys):
         ax.legend()

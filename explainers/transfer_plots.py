@@ -19,6 +19,7 @@ def plot_transfer(result: TransferResult, ax=None, metric: str = "accuracy"):
         ax.plot(np.arange(1, len(c) + 1), c, ls=ls, color=colour, marker="o", ms=3,
                 label=f"{s} ({result.trainable[s]:,} trainable)")
     ax.set_xlabel("fine-tuning epoch")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel(f"validation {metric}")
     ax.set_title(f"{result.n_target} labelled lesion images")
     ax.legend(fontsize=8)

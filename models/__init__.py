@@ -11,6 +11,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from models.quiet import quiet_native_logs
+
+quiet_native_logs()  # before anything imports TensorFlow
+
 _LAZY = {
     "build_logistic_neuron": "models.mlp",
     "build_mlp": "models.mlp",

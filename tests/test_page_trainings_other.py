@@ -1,4 +1,4 @@
-"""The other pages' models (attention, playground, neuron, train-any) train in a child process too."""
+"""The other pages' models (attention, playground, neuron, train-any, segmentation) train in a child process too."""
 import pytest
 
 from models.page_models import page_trainings
@@ -10,7 +10,7 @@ def test_the_two_smoke_files_cover_every_page_that_trains():
     assert set(CONV_PAGES) | set(OTHER_PAGES) == {t.page for t in page_trainings()}
 
 
-OTHER_PAGES = ["attention", "mlp_playground", "neuron", "train_any"]
+OTHER_PAGES = ["attention", "mlp_playground", "neuron", "train_any", "segmentation"]
 
 
 @pytest.mark.slow
