@@ -23,6 +23,15 @@ HERE = Path(__file__).parent
 # internet, and an offline classroom has none.
 st.set_page_config(page_title="medlens", page_icon=str(HERE / "app_pages" / "medlens_icon.png"), layout="wide")
 
+# On a 1024×768 projector the sidebar and Streamlit's wide margins leave ~560 px for a page:
+# narrower margins there give the widgets and figures room (nothing changes on a laptop screen).
+st.html("""<style>
+@media (max-width: 1200px) {
+  [data-testid="stMainBlockContainer"], .block-container { padding-left: 1.5rem; padding-right: 1.5rem; }
+  [data-testid="stSidebar"] { min-width: 220px !important; max-width: 220px !important; }
+}
+</style>""")
+
 home = st.Page(str(HERE / "app_pages" / "home.py"), title="Home", icon=":material/home:", default=True)
 groups: dict[str, list] = {"medlens": [home]}
 for section in SECTIONS:

@@ -31,8 +31,12 @@ def draw_sharpening(epochs, history, words, key):
 
 def draw_patches(images, weights, centres, radii, epoch):
     fig = figure(10, 2.9)
-    for ax, image, w, c, r in zip(fig.subplots(1, 4), images, weights, centres, radii):
-        plot_patch_attention(image, w, ax=ax, centre=c, radius=r, title=f"epoch {epoch} · max α {w.max():.2f}")
+    shown = list(zip(images, weights, centres, radii))[:4]
+    top = max(float(np.max(w)) for _, w, _, _ in shown)  # one colour scale for the four panels
+    for ax, (image, w, c, r) in zip(fig.subplots(1, 4), shown):
+        plot_patch_attention(image, w, ax=ax, centre=c, radius=r, title=f"epoch {epoch} · max α {w.max():.2f}",
+                             vmax=top)
+    fig.suptitle(f"One colour scale for all four: brightest = α {top:.2f}", fontsize=10)
     return fig
 
 
@@ -162,7 +166,7 @@ def notes_training():
     if go:
         from models.train import train
 
-        with stop_button():
+        with stop_button(beside=go):
             train(entry.model, train_notes.tokens, train_notes.labels, epochs=int(epochs), batch_size=32,
                   learning_rate=float(lr), history=entry.history, observers=[recorder, LiveTraining(redraw)])
     redraw()
@@ -215,7 +219,7 @@ def patches_part():
     if go:
         from models.train import train
 
-        with stop_button():
+        with stop_button(beside=go):
             train(entry.model, x, y, epochs=int(epochs), batch_size=32, learning_rate=float(lr),
                   validation_data=(xv, yv), history=entry.history, observers=[recorder, LiveTraining(redraw)])
     redraw()

@@ -16,10 +16,10 @@ def draw_filters(result):
     return plot_filters(result)
 
 
-def draw_feature_maps(maps, title):
+def draw_feature_maps(maps, title, channels=None):
     from explainers.kernels_plots import plot_feature_maps
 
-    fig = plot_feature_maps(maps, fig=figure(11, 1.6 * len(maps.maps) + 0.4), max_maps=8)
+    fig = plot_feature_maps(maps, fig=figure(11, 1.6 * len(maps.maps) + 0.4), max_maps=8, channels=channels)
     fig.suptitle(title, fontsize=9)
     return fig
 
@@ -111,6 +111,8 @@ entry = session_model("cnn_model", (filters_tuple, data_name), build)
 st.caption(f"{entry.model.count_params():,} parameters · {len(y)} training and {len(yt)} test images · "
            f"test image {index} is {class_names[int(yt[index])]}")
 
+# Train sits above the figures, so they appear below it without moving the buttons.
+go = train_buttons("cnn_model")
 curves_col, filt_col = st.columns([2, 3])
 curves = curves_col.empty()
 filt_slot = filt_col.empty()
@@ -126,21 +128,27 @@ def probabilities(model, images) -> np.ndarray:
 def redraw(progress, model):
     from explainers.kernels import compute_feature_maps, filters
 
+    from explainers.kernels_plots import strongest_channels
+
     if len(entry.history):
         cached_figure(history_figure, entry.history.history, ("accuracy", "val_accuracy"), 5, 3, "Accuracy",
                       slot=curves)
+    else:
+        curves.info("The accuracy curves appear here after the first epoch: press **Train**.")
     cached_figure(draw_filters, filters(model, "cnn_conv1"), slot=filt_slot)
     maps = compute_feature_maps(model, xt[index])
     prob = probabilities(model, xt[index][None])[0]
+    # The same channels every epoch (chosen once per model and image), so a student can follow one filter.
+    shown = entry.extra.setdefault("map_channels", {}).setdefault(index, strongest_channels(maps))
     cached_figure(draw_feature_maps, maps, f"Feature maps of test image {index} · predicted "
-                  f"{class_names[int(prob.argmax())]} ({prob.max():.0%})", slot=maps_slot)
+                  f"{class_names[int(prob.argmax())]} ({prob.max():.0%}) · the same channels every epoch",
+                  shown, slot=maps_slot)
 
 
-go = train_buttons("cnn_model")
 if go:
     from models.train import train
 
-    with stop_button():
+    with stop_button(beside=go):
         train(entry.model, x, y, epochs=int(epochs), batch_size=32, validation_data=(xt, yt),
               learning_rate=float(lr), history=entry.history, observers=[LiveTraining(redraw)])
 redraw(None, entry.model)
@@ -165,8 +173,10 @@ if len(entry.history):
 # ------------------------------------------------------------ transfer learning
 st.subheader("Transfer learning with few images")
 st.markdown(
-    "Pretrain the same CNN on a different image task, then fine-tune it on only a few lesion images with the "
-    "lecture's three strategies, against training from scratch. Frozen layers keep their source weights; only "
+    "Pretrain the same CNN on a different image task, then fine-tune it on only a few lesion images three "
+    "ways, against training from scratch: **head only** (the convolutions stay as the source task left them), "
+    "**freeze first stage** (only the first conv stage, the edge detectors, stays fixed; with two stages "
+    "that is few weights) and **fine-tune all**. Frozen layers keep their source weights; only "
     "the trainable parameters learn. **spots** (find a small bright spot on cluttered non-chest backgrounds) "
     "is a related task: its filters are what a nodule detector needs. **shapes** and **digits** are less "
     "related: compare how much each one helps. The pretrained models' new output layer starts from a logistic "

@@ -65,7 +65,7 @@ with tab_2d:
                 "SGD with momentum 0.9, `RMSprop`, `Adam`) updating two `keras.Variable`s from the same start. "
                 "In the ravine plain SGD zig-zags across the steep direction; momentum and Adam run along it. "
                 "On the saddle a start almost on the ridge escapes slowly.")
-    c = st.columns(4)
+    c = st.columns([1, 2, 1, 1])  # the multiselect's four chips need room at 1024 px
     surf = c[0].selectbox("Surface", tuple(SURFACES), key=url_setting("gd_surface", "ravine", options=tuple(SURFACES)))
     chosen = c[1].multiselect("Optimisers", OPTIMIZERS, key=url_setting("gd_opts", list(OPTIMIZERS), options=OPTIMIZERS))
     lr2 = c[2].number_input("learning rate", 1e-4, 5.0, format="%.4f",
@@ -130,8 +130,10 @@ with tab_batch:
     with st.spinner("Training three ways…"):
         runs = cached_batches(int(b_epochs), float(b_lr), bool(timing))
     cached_figure(draw_batch_runs, runs)
-    st.dataframe(pd.DataFrame({
+    table = {
         "method": [r.label for r in runs], "batch size": [r.batch_size for r in runs],
         "updates": [len(r.losses) for r in runs], "final loss": [r.losses[-1] for r in runs],
-        "NumPy time (s)": [r.seconds for r in runs],
-        "one Keras fit() epoch (s)": [r.keras_seconds_per_epoch for r in runs]}), hide_index=True)
+        "NumPy time (s)": [r.seconds for r in runs]}
+    if timing:  # the column only when it was measured, not a column of "None"
+        table["one Keras fit() epoch (s)"] = [r.keras_seconds_per_epoch for r in runs]
+    st.dataframe(pd.DataFrame(table), hide_index=True)

@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from app_pages.ui import cached_figure, figure, url_setting, write_url
+from app_pages.ui import cached_figure, dicom_frame_picker, figure, url_setting, write_url
 from explainers import kernels as K
 from explainers import kernels_plots as KP
 from models.data import IMAGE_NAMES, load_image, load_image_bytes
@@ -75,7 +75,7 @@ source = c1.selectbox("Image", list(IMAGE_NAMES) + ["upload"], key=url_setting("
 preset = c2.selectbox("Kernel", PRESET_NAMES, key=url_setting("kern_preset", "sobel left-to-right",
                                                               options=PRESET_NAMES))
 custom = c3.text_input("Custom kernel (rows separated by ';', 3×3 to 7×7)",
-                       key=url_setting("kern_custom", "-1 0 1; -2 0 2; -1 0 1"))
+                       key=url_setting("kern_custom", "1 0 -1; 2 0 -2; 1 0 -1"))  # = the preset
 c1, c2, c3, c4 = st.columns(4)
 padding = c1.selectbox("Padding", list(K.PADDINGS), key=url_setting("kern_padding", "same", options=list(K.PADDINGS)))
 stride = c2.number_input("Stride S", 1, 8, key=url_setting("kern_stride", 1, bounds=(1, 8)))
@@ -93,8 +93,8 @@ def cached_image(name: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def cached_upload(data: bytes, filename: str):
-    return load_image_bytes(data, filename, max_side=256)
+def cached_upload(data: bytes, filename: str, frame: int | None = None):
+    return load_image_bytes(data, filename, max_side=256, frame=frame)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -124,7 +124,8 @@ if source == "upload":
         st.info("Upload an image to convolve it, or pick a built-in one.")
     else:
         try:
-            image = cached_upload(upload.getvalue(), upload.name)
+            frame = dicom_frame_picker(upload.getvalue(), upload.name, key="kern_frame")
+            image = cached_upload(upload.getvalue(), upload.name, frame)
         except ValueError as err:
             st.error(f"Could not read {upload.name!r}: {err}")
 else:
@@ -132,7 +133,7 @@ else:
 try:
     kernel = parse_kernel(custom) if preset == "custom" else K.PRESETS[preset]
 except ValueError as err:
-    st.error(f"{err}. Example: -1 0 1; -2 0 2; -1 0 1")
+    st.error(f"{err}. Example: 1 0 -1; 2 0 -2; 1 0 -1")
     kernel = None
 
 if image is not None and kernel is not None:
@@ -143,6 +144,8 @@ if image is not None and kernel is not None:
         st.error(f"{err}.")
     else:
         cached_figure(draw_convolution, image, out, kernel, preset)
+        if preset.startswith("sobel") or preset == "custom":
+            st.caption(K.SOBEL_CONVENTION)
         h, w = image.shape
         span = int(dilation) * (f - 1) + 1
         pb, pa = K.padding_amounts(h, f, padding, int(stride), int(dilation))

@@ -58,6 +58,8 @@ if "recorder" not in entry.extra:
     entry.extra["recorder"] = TrajectoryRecorder(model, every_n_batches=4)
 recorder = entry.extra["recorder"]
 
+# Train sits above the figures, so they appear below it without moving the buttons.
+go = train_buttons("land_model_entry")
 top = st.columns([3, 2])
 traj_slot, curve_slot = top[0].empty(), top[1].empty()
 
@@ -87,11 +89,10 @@ def redraw(progress, model_now, n_steps: int = 11):
     curve_slot.pyplot(ax.figure, clear_figure=False)
 
 
-go = train_buttons("land_model_entry")
 if go:
     from models.train import train
 
-    with stop_button():
+    with stop_button(beside=go):
         # coarse 11×11 landscapes while training; the fine one below once it is done
         train(model, x, y, epochs=int(epochs), batch_size=32, learning_rate=float(lr), history=entry.history,
               observers=[recorder, LiveTraining(redraw)])

@@ -300,9 +300,16 @@ with tab_bp:
 
 # ------------------------------------------------------------------ universal approximation
 with tab_ua:
-    st.markdown("One hidden layer with enough neurons can approximate any smooth curve (lecture 004). Fit "
-                "$f(x) = 5\\cos x + 7\\cos 2x + \\cos 4x$ on $[-\\pi, \\pi]$ with N tanh neurons: more neurons, "
-                "more bends, lower error. Then compare a wide net with a deeper one of the same parameter count.")
+    st.markdown("**Universal approximation theorem** (lecture 003). For a continuous f* on a compact set "
+                "$\\mathcal{K} \\subset \\mathbb{R}^p$, any non-polynomial activation σ and any ε > 0, there are "
+                "N₁ hidden neurons and weights such that")
+    st.latex(r"f_\theta(x) = W^{[2]}\,\sigma\big(W^{[1]}x + b^{[1]}\big) \quad\text{satisfies}\quad "
+             r"\|f_\theta(x) - f^*(x)\| < \varepsilon \ \text{for all } x \in \mathcal{K}.")
+    st.markdown("In the lecture's words: one hidden layer can, in principle, approximate any smooth function "
+                "if it has enough hidden neurons. Try it on lecture 004's Fourier-basis example "
+                "$f(x) = 5\\cos x + 7\\cos 2x + \\cos 4x$ on $[-\\pi, \\pi]$ with N tanh neurons: more "
+                "neurons, more bends, lower error. Then compare a wide net with a deeper one of the same parameter "
+                "count.")
     c = st.columns(3)
     ns = c[0].multiselect("Hidden neurons N", [1, 2, 4, 8, 16, 32, 64], key=url_setting("ua_n", [1, 2, 4, 8],
                                                                                      options=[1, 2, 4, 8, 16, 32, 64]))
@@ -326,13 +333,18 @@ with tab_ua:
         with st.spinner("Training a wide, a 2-layer and a 3-layer network…"):
             st.session_state["ua_depth_fits"] = [cached_fit(h, int(ua_epochs)) for h in nets]
     cols = st.columns(2)
+    captions = {
+        "ua_fits": "A wider net can always do at least as well, but only if training finds the weights: "
+                   "large N may need more epochs before its error drops below a smaller net's.",
+        "ua_depth_fits": "The same number of weights spent on one, two or three hidden layers: the MSE column "
+                         "says which spends them best on this curve, at this many epochs.",
+    }
     for col, key, title in ((cols[0], "ua_fits", "Width N, one hidden layer"),
                             (cols[1], "ua_depth_fits", "Same parameter budget, more layers")):
         fits = st.session_state.get(key)
         if fits:
             cached_figure(draw_fits, fits, title, slot=col)
-            col.caption("A wider net can always do at least as well, but only if training finds the weights: "
-                        "large N may need more epochs before its error drops below a smaller net's.")
+            col.caption(captions[key])
             col.dataframe(pd.DataFrame({"hidden": ["-".join(map(str, f.hidden)) for f in fits],
                                         "parameters": [f.params for f in fits],
                                         "MSE": [f.mse for f in fits]}), hide_index=True)

@@ -9,8 +9,12 @@ from models.data import IMAGE_NAMES, load_image, make_lesions
 
 st.title("Receptive fields")
 st.markdown(
-    "A unit deep in a CNN depends on a square of input pixels, its receptive field: "
-    "R_k = 1 + Σ_j (F_j − 1) Π_{i<j} S_i. Stacking 3×3 kernels and pooling makes it grow fast, but the "
+    "A unit deep in a CNN depends on a square of input pixels, its receptive field (lecture 002, "
+    "with S₀ = 1):"
+)
+st.latex(r"R_k = 1 + \sum_{j=1}^{k} (F_j - 1) \prod_{i=0}^{j-1} S_i")
+st.markdown(
+    "Stacking 3×3 kernels and pooling makes it grow fast, but the "
     "*effective* field — where the gradient actually is — stays a much smaller, peaked blob."
 )
 
@@ -97,8 +101,10 @@ def draw_fields(erf, rf, image, title):
     """The effective field over the image and alone, with the analytic square."""
     fig = figure(9, 4.2)
     a1, a2 = fig.subplots(1, 2)
-    plot_effective_field(erf, a1, rf, image)
-    plot_effective_field(erf, a2, rf)
+    where = f"{erf.layer_name}[{erf.unit[0]}, {erf.unit[1]}]"
+    plot_effective_field(erf, a1, rf, image, title=f"over the image: where {where} looks")
+    plot_effective_field(erf, a2, rf, title=f"alone: non-zero extent {erf.extent[0]}×{erf.extent[1]} "
+                                            f"from {erf.n_samples} inputs")
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
@@ -106,10 +112,12 @@ def draw_fields(erf, rf, image, title):
 
 left, right = st.columns([3, 2])
 cached_figure(draw_growth, rf, slot=left)
+right.markdown("With a dilation D_j (a dilated kernel spans D_j·(F_j − 1) + 1 pixels) the formula becomes")
+right.latex(r"R_k = 1 + \sum_{j=1}^{k} D_j\,(F_j - 1) \prod_{i=0}^{j-1} S_i")
 right.markdown(
-    "**R_k = 1 + Σ_j (F_j − 1) Π_{i<j} S_i**: each layer widens the field by D·(F − 1) times the jump "
-    "(the product of the strides before it), so layers after pooling add more. Merges (residual adds, "
-    "concatenations) take the union of their inputs' fields."
+    "Each layer widens the field by D·(F − 1) times the jump (the product of the strides before it), so "
+    "layers after pooling add more. Merges (residual adds, concatenations) take the union of their inputs' "
+    "fields."
 )
 if rf.misaligned:
     right.warning(f"{len(rf.misaligned)} merge(s) combine fields that are not centred alike (e.g. "

@@ -73,12 +73,16 @@ go = train_buttons(*(f"res_{label}" for label in nets), reset_label="Reset model
 if go:
     from models.train import train
 
-    live = LiveTraining(None)
-    with stop_button():
+    with stop_button(beside=go):
+        live = LiveTraining(None)
         for epoch in range(int(epochs)):  # one epoch each, in turn: the curves grow side by side
-            for label, entry in nets.items():
+            for k, (label, entry) in enumerate(nets.items()):
+                # say what runs now: the first epoch also compiles each net (several seconds)
+                live.bar.progress((2 * epoch + k) / (2 * int(epochs)),
+                                  text=f"Epoch {epoch + 1}/{int(epochs)}: training the {label} net"
+                                       + (" (compiling it first)…" if epoch == 0 and not len(entry.history) else "…"))
                 train(entry.model, x, y, epochs=1, batch_size=32, learning_rate=float(lr), history=entry.history)
-            live.bar.progress((epoch + 1) / int(epochs), text=f"Epoch {epoch + 1}/{int(epochs)}")
+            live.bar.progress((epoch + 1) / int(epochs), text=f"Epoch {epoch + 1}/{int(epochs)} done")
             redraw()
 
 trained = all(len(e.history) for e in nets.values())
@@ -126,10 +130,15 @@ if trained:
         f"{np.mean(g_res.grad_out[ok] / np.maximum(g_res.grad_in[ok], 1e-30)) if ok.any() else float('nan'):.0%} "
         f"of ‖∂E/∂x‖ on average."
     )
-    st.subheader("Loss landscapes (filter-normalised random directions, same span)")
+    st.subheader("Loss landscapes (filter-normalised random directions, same span, same colour scale)")
+    lo = min(float(land.losses.min()) for _, land in results.values())
+    hi = max(float(land.losses.max()) for _, land in results.values())
     cols = st.columns(2)
     for col, (label, (_, land)) in zip(cols, results.items()):
-        ax = plot_contour(land, ax=figure(5, 4).subplots(), title=f"{label} net (centre {land.center_loss:.3f})")
+        ax = plot_contour(land, ax=figure(5, 4).subplots(), title=f"{label} net (centre {land.center_loss:.3f})",
+                          vmin=lo, vmax=hi)
         col.pyplot(ax.figure, clear_figure=False)
+    st.caption(f"Both panels use one colour scale, loss {lo:.2f} to {hi:.2f} (log), so a colour means the same "
+               "loss in each: a flat landscape looks flat, a steep one shows many bands.")
 else:
     st.info("Press **Train** to train both nets, one epoch each in turn.")

@@ -3,7 +3,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, history_figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, dicom_frame_picker, figure, history_figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
 
 
@@ -29,9 +29,16 @@ def draw_hit_rate(hits, images, centres, radii, heatmaps):
 
 st.title("Where did the model look?")
 st.markdown(
-    "A classifier that says *nodule* should say it because of the nodule. **Grad-CAM** weights the last conv "
-    "layer's feature maps by how much they raise the score (α_k = mean ∂y/∂A_k, map = ReLU(Σ α_k A_k)), like "
-    "CheXNet's heatmaps; a **saliency map** shows |∂y/∂x|, the pixels that would change the score most."
+    "A classifier that says *nodule* should say it because of the nodule. **Grad-CAM** (Selvaraju et al., "
+    "2017) weights each feature map A^k of the last conv layer by how much it raises the score y, averaged "
+    "over its Z pixels, and keeps the positive part of the weighted sum:"
+)
+st.latex(r"\alpha_k = \frac{1}{Z} \sum_{i,j} \frac{\partial y}{\partial A^k_{ij}}, \qquad "
+         r"L_{\text{Grad-CAM}} = \mathrm{ReLU}\Big(\sum_k \alpha_k A^k\Big)")
+st.markdown(
+    "It generalises the CAM heatmaps of CheXNet (those need global average pooling straight into the output "
+    "layer; this CNN has global max pooling). A **saliency map** shows |∂y/∂x|, the pixels that would change "
+    "the score most."
 )
 
 c1, c2, c3 = st.columns(3)
@@ -55,6 +62,8 @@ from models.page_models import saliency_cnn  # noqa: E402
 entry = session_model("sal_cnn", ("cnn", 64), saliency_cnn)
 st.caption(f"CNN (conv→BN→ReLU→pool ×2, global max pooling, sigmoid) · {entry.model.count_params():,} parameters · "
            f"{len(y)} training and {len(yv)} test images (half with a nodule)")
+# Train sits above the figures, so they appear below it without moving the buttons.
+go = train_buttons("sal_cnn", key="sal")
 plot_col, _ = st.columns([3, 2])
 curves = plot_col.empty()
 
@@ -64,11 +73,10 @@ def redraw(progress=None, model=None):
                   slot=curves)
 
 
-go = train_buttons("sal_cnn", key="sal")
 if go:
     from models.train import train
 
-    with stop_button():
+    with stop_button(beside=go):
         train(entry.model, x, y, epochs=int(epochs), batch_size=32, learning_rate=float(lr),
               validation_data=(xv, yv), history=entry.history, observers=[LiveTraining(redraw)])
 if len(entry.history):
@@ -89,13 +97,32 @@ if source == "Upload":
         from models.data import load_image_bytes
 
         try:
-            image = load_image_bytes(up.getvalue(), up.name, size=(64, 64))[..., None].astype(np.float32)
+            frame = dicom_frame_picker(up.getvalue(), up.name, key="sal_frame")
+            image = load_image_bytes(up.getvalue(), up.name, size=(64, 64), frame=frame)[..., None].astype(np.float32)
         except (ValueError, TypeError) as err:
             st.error(f"Could not use {up.name!r}: {err}. Upload a PNG, JPEG, TIFF, BMP or DICOM image.")
 else:
-    index = st.slider("Test image", 0, len(yv) - 1, key=url_setting("sal_index", int(np.flatnonzero(yv == 1)[0]),
-                                                                      bounds=(0, len(yv) - 1)))
+    # Open on an image the model gets right; the student can pick its mistakes to discuss.
+    key_p = ("val_p", len(entry.history), entry.history.status)
+    if entry.extra.get("val_p_key") != key_p:  # once per trained state
+        entry.extra["val_p"] = np.asarray(entry.model.predict(xv, verbose=0)).ravel()
+        entry.extra["val_p_key"] = key_p
+    predicted = entry.extra["val_p"] >= 0.5
+    kinds = {"a nodule it finds": (yv == 1) & predicted, "a nodule it misses": (yv == 1) & ~predicted,
+             "a false alarm": (yv == 0) & predicted, "a clear scan it gets right": (yv == 0) & ~predicted}
+    k1, k2 = st.columns([3, 2])
+    kind = k1.segmented_control("Test image: show", list(kinds), key=url_setting(
+        "sal_kind", "a nodule it finds", options=list(kinds)))
+    kind = kind or "a nodule it finds"
+    pool = np.flatnonzero(kinds[kind])
+    if len(pool) == 0:
+        k1.info(f"No test image is {kind} for this model; showing all {len(yv)} test images instead.")
+        pool = np.arange(len(yv))
+    pick = k2.number_input(f"Which one ({len(pool)} of this kind)", 1, len(pool), key=url_setting(
+        "sal_pick", 1, bounds=(1, len(yv)))) if len(pool) > 1 else 1
+    index = int(pool[min(int(pick), len(pool)) - 1])
     image, centre, radius, label = xv[index], cv[index], rv[index], int(yv[index])
+    k2.caption(f"test image {index} of {len(yv)}")
 write_url()
 
 if image is not None:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, dicom_frame_picker, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
 from explainers.segmentation import (
     DEFAULT_RECIPE, LECTURE_PREDICTION, LECTURE_TARGET, LOSSES, UPSAMPLING_METHODS, SegmentationMonitor,
@@ -140,7 +140,7 @@ with tab_train:
         from models.train import train
 
         compiled = getattr(entry.model, "compiled", False)
-        with stop_button():
+        with stop_button(beside=go):
             train(entry.model, x, y, epochs=int(epochs), batch_size=R.batch_size, validation_data=(xv, yv),
                   learning_rate=float(lr), loss=None if compiled else loss_function(loss_name),
                   metrics=None if compiled else [dice_coefficient], history=entry.history,
@@ -275,13 +275,25 @@ with tab_own:
     if up_img is not None and up_mask is not None:
         from models.data import load_image_bytes
 
+        xi = yi = None
         try:
-            img = load_image_bytes(up_img.getvalue(), up_img.name)
-            msk = load_image_bytes(up_mask.getvalue(), up_mask.name)
-            xi, yi = validate_pair(img, msk, size=R.size)
+            frame = dicom_frame_picker(up_img.getvalue(), up_img.name, key="seg_frame")
+            img = load_image_bytes(up_img.getvalue(), up_img.name, frame=frame)
         except (ValueError, TypeError) as err:
             st.error(f"{err}", icon=":material/error:")
         else:
+            try:
+                msk = load_image_bytes(up_mask.getvalue(), up_mask.name)
+            except (ValueError, TypeError):
+                # the mask uploader takes images only: its message must not suggest a DICOM
+                st.error(f"Could not read the mask {up_mask.name!r}: upload it as a PNG, JPEG, TIFF or BMP image, "
+                         "white = lesion, black = background.", icon=":material/error:")
+            else:
+                try:
+                    xi, yi = validate_pair(img, msk, size=R.size)
+                except (ValueError, TypeError) as err:
+                    st.error(f"{err}", icon=":material/error:")
+        if xi is not None:
             if not trained:
                 st.warning("The U-Net is untrained: train it on the Train tab first.")
             prob = np.asarray(entry.model.predict(xi[None], verbose=0))[0]

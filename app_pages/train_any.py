@@ -30,6 +30,8 @@ def cached_data(model_name: str):
 entry = session_model("train_any_model", (name,), lambda: build_model(name))
 st.caption(f"{entry.model.count_params():,} parameters · {len(y)} training and {len(yv)} validation samples")
 
+# Train sits above the figures, so they appear below it without moving the buttons.
+go = train_buttons("train_any_model")
 plot_col, _ = st.columns([3, 2])
 curves = plot_col.empty()
 
@@ -39,11 +41,10 @@ def redraw(progress, model):
     curves.pyplot(ax.figure, clear_figure=False)
 
 
-go = train_buttons("train_any_model")
 if go:
     from models.train import train
 
-    with stop_button():
+    with stop_button(beside=go):
         train(entry.model, x, y, epochs=int(epochs), batch_size=int(batch), validation_data=(xv, yv),
               learning_rate=float(lr), loss=spec.loss, metrics=spec.metrics, history=entry.history,
               observers=[LiveTraining(redraw)])

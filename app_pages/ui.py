@@ -127,13 +127,21 @@ class LiveTraining:
             at the start); draw into placeholders the page owns.
         min_interval_s: batch updates are throttled to this interval so the
             browser is not flooded.
+        redraw_every_s: figures are redrawn at most this often (and after the
+            last epoch): a tiny model trains hundreds of epochs a second, and
+            drawing every one made a 30-epoch neuron take half a minute.
     """
 
-    def __init__(self, redraw: Callable[[Any, Any], None] | None = None, min_interval_s: float = 0.25):
-        self.bar = st.progress(0.0, text="Starting…")
+    def __init__(self, redraw: Callable[[Any, Any], None] | None = None, min_interval_s: float = 0.25,
+                 redraw_every_s: float = 0.5):
+        # Beside the Train button that started it (see train_buttons), not below the figures.
+        where = st.session_state.get(_PROGRESS_KEY) or st
+        self.bar = where.progress(0.0, text="Starting: building and compiling the model…")
         self.redraw = redraw
         self.min_interval_s = min_interval_s
+        self.redraw_every_s = redraw_every_s
         self._last = 0.0
+        self._last_redraw = 0.0
 
     def on_train_begin(self, info):
         self.info = info
@@ -152,7 +160,9 @@ class LiveTraining:
     def on_epoch_end(self, p, model):
         metrics = " · ".join(f"{k} {v:.3f}" for k, v in p.logs.items())
         self.bar.progress(min(p.epoch / max(p.epochs, 1), 1.0), text=f"Epoch {p.epoch}/{p.epochs} · {metrics}")
-        if self.redraw is not None:
+        now = time.perf_counter()
+        if self.redraw is not None and (p.epoch >= p.epochs or now - self._last_redraw >= self.redraw_every_s):
+            self._last_redraw = now
             self.redraw(p, model)
 
     def on_train_end(self, history):
@@ -163,32 +173,60 @@ class LiveTraining:
         self.bar.progress(1.0, text=text)
 
 
-def train_buttons(*state_keys: str, key: str | None = None, reset_label: str = "Reset model") -> bool:
+# Where the training now running in this session draws its progress bar: set by stop_button for
+# the length of its block only (per session, never shared between users).
+_PROGRESS_KEY = "_medlens_progress_target"
+
+
+@dataclass
+class TrainClick:
+    """What :func:`train_buttons` returns: true when Train was clicked, with the rest of its row."""
+
+    clicked: bool
+    row: Any
+
+    def __bool__(self) -> bool:
+        return self.clicked
+
+
+def train_buttons(*state_keys: str, key: str | None = None, reset_label: str = "Reset model") -> TrainClick:
     """A **Train** button and, beside it, a reset button; returns whether Train was clicked.
 
     Reset forgets this session's model(s) stored under ``state_keys`` and reruns
     the page, so the next Train starts from fresh weights. ``key`` prefixes the
     buttons' keys (``{key}_train``, ``{key}_reset``) where a page has several.
+    The rest of the row holds Stop and the progress bar while a training runs.
     """
-    b1, b2, _ = st.columns([1, 1, 4])
+    b1, b2, b3 = st.columns([1, 1, 4], vertical_alignment="center")
+    row = b3.empty()
     go = b1.button("Train", type="primary", icon=":material/play_arrow:", key=key and f"{key}_train")
     if b2.button(reset_label, icon=":material/restart_alt:", key=key and f"{key}_reset"):
         for k in state_keys:
             st.session_state.pop(k, None)
         st.rerun()
-    return go
+    return TrainClick(bool(go), row)
 
 
 @contextmanager
-def stop_button(label: str = "Stop", key: str = "stop") -> Iterator[None]:
+def stop_button(label: str = "Stop", key: str = "stop", beside: TrainClick | None = None) -> Iterator[None]:
     """Show a Stop button while the block runs (e.g. training), and remove it after.
+
+    With ``beside`` (what :func:`train_buttons` returned) Stop and the
+    progress bar of a :class:`LiveTraining` made inside the block sit in the
+    Train button's row, where the student's eyes are, instead of below the
+    figures.
 
     Clicking it reruns the script, which interrupts training; ``models.train``
     then keeps the weights and history of the last finished epoch.
     """
     from models.onednn import NativeCrashRisk
 
-    slot = st.empty()
+    if beside is not None:  # beside Train: Stop, then the progress bar
+        c_stop, c_progress = beside.row.container().columns([1, 3], vertical_alignment="center")
+        slot = c_stop.empty()
+        st.session_state[_PROGRESS_KEY] = c_progress
+    else:
+        slot = st.empty()
     slot.button(label, icon=":material/stop:", key=f"_medlens_{key}")
     try:
         yield
@@ -196,6 +234,7 @@ def stop_button(label: str = "Stop", key: str = "stop") -> Iterator[None]:
         st.error(str(err), icon=":material/block:")
     finally:
         slot.empty()
+        st.session_state[_PROGRESS_KEY] = None
 
 
 def report(history) -> None:
@@ -210,6 +249,25 @@ def report(history) -> None:
         st.info(history.message)
     elif history.status == "finished" and history.message:
         st.success(history.message)
+
+
+# ------------------------------------------------------------------ uploads
+def dicom_frame_picker(data: bytes, filename: str, key: str) -> int | None:
+    """For a multi-frame DICOM upload, a frame slider and a note saying which frame is shown.
+
+    Returns the 0-based frame to load (``None`` for a single image or a non-DICOM file).
+    """
+    from models.data import dicom_frame_count
+
+    if not filename.lower().endswith((".dcm", ".dicom")) and data[128:132] != b"DICM":
+        return None
+    n = dicom_frame_count(data)
+    if n <= 1:
+        return None
+    frame = st.slider(f"Frame of this {n}-frame DICOM", 1, n, value=n // 2 + 1, key=key)
+    st.caption(f"{filename} holds {n} frames (a cine loop, a volume or a dose grid): showing frame "
+               f"{frame} of {n}. The network sees one 2-D frame at a time.")
+    return frame - 1
 
 
 # ------------------------------------------------------------------ figures

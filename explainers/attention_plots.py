@@ -16,7 +16,7 @@ def _axes(ax: Axes | None, w: float, h: float) -> Axes:
 
 def plot_token_attention(result: WorkedAttention | np.ndarray, words: Sequence[str] | None = None,
                          ax: Axes | None = None, highlight: int | None = None, title: str | None = None,
-                         cmap: str = "Reds") -> Axes:
+                         cmap: str = "Reds", vmax: float | None = 1.0) -> Axes:
     """A heat strip: one cell per word, shaded and labelled by its attention weight.
 
     What this shows: where the query's attention goes; the darkest cell is
@@ -36,9 +36,12 @@ def plot_token_attention(result: WorkedAttention | np.ndarray, words: Sequence[s
             raise ValueError(f"give 1-D weights and as many words: got weights {weights.shape} and "
                              f"{None if words is None else len(words)} words")
     ax = _axes(ax, max(4.0, 0.75 * len(words)), 1.6)
-    ax.imshow(weights[None, :], cmap=cmap, vmin=0.0, vmax=max(float(weights.max()), 1e-9), aspect="auto")
+    # Weights are probabilities: 0 to 1 by default, the scale of the epoch-by-epoch grid, so a
+    # uniform 0.11 looks pale in both (vmax=None: scaled to this strip's largest weight).
+    top = max(float(weights.max()), 1e-9) if vmax is None else float(vmax)
+    ax.imshow(weights[None, :], cmap=cmap, vmin=0.0, vmax=top, aspect="auto")
     for i, (w, a) in enumerate(zip(words, weights)):
-        colour = "white" if a > 0.6 * weights.max() else "black"
+        colour = "white" if a > 0.6 * top else "black"
         ax.text(i, 0, f"{a:.2f}", ha="center", va="center", fontsize=9, color=colour)
     if highlight is not None and 0 <= highlight < len(words):
         ax.add_patch(_rect(highlight - 0.5, -0.5, 1, 1))
@@ -130,7 +133,7 @@ def plot_attention_sharpening(epochs: Sequence[int], weights: np.ndarray, words:
 
 def plot_patch_attention(image: np.ndarray, weights: np.ndarray, ax: Axes | None = None,
                          centre: Sequence[float] | None = None, radius: float | None = None,
-                         title: str | None = None, alpha: float = 0.55) -> Axes:
+                         title: str | None = None, alpha: float = 0.55, vmax: float | None = None) -> Axes:
     """Attention over image patches drawn on the image.
 
     What this shows: which patches the learned query reads; once trained,
@@ -141,6 +144,8 @@ def plot_patch_attention(image: np.ndarray, weights: np.ndarray, ax: Axes | None
         weights: (patches,) weights of one query, patches in row-major order
             on a square grid (or already (rows, cols)).
         centre, radius: optional nodule to outline.
+        vmax: the weight drawn brightest; give the same to panels shown side by side
+            (default: this image's largest weight).
     """
     img = np.asarray(image, dtype=float)
     img = img[..., 0] if img.ndim == 3 else img
@@ -154,7 +159,7 @@ def plot_patch_attention(image: np.ndarray, weights: np.ndarray, ax: Axes | None
     h, wd = img.shape
     ax.imshow(img, cmap="gray", extent=(0, wd, h, 0))
     ax.imshow(w, cmap="inferno", alpha=alpha, extent=(0, wd, h, 0), interpolation="nearest",
-              vmin=0.0, vmax=max(float(w.max()), 1e-9))
+              vmin=0.0, vmax=max(float(w.max()), 1e-9) if vmax is None else float(vmax))
     r, c = np.unravel_index(w.argmax(), w.shape)
     ph, pw = h / w.shape[0], wd / w.shape[1]
     ax.add_patch(_rect(c * pw, r * ph, pw, ph))

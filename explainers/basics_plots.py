@@ -259,7 +259,7 @@ def plot_surface_paths(surface, paths, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("θ₀")
     ax.set_ylabel("θ₁")
     ax.set_title(surface.formula)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)  # beside, not on, the paths
     return ax
 
 

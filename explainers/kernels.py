@@ -23,9 +23,18 @@ PRESETS: dict[str, np.ndarray] = {
     "box blur": np.ones((3, 3), dtype="float32") / 9.0,
     "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype="float32"),
     "outline": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype="float32"),
+    # As the lecture prints them. Cross-correlation (no flip) makes the first left − right and the
+    # second bottom − top: the lecture's two Sobel kernels have opposite sign conventions, which
+    # the page states beside them (SOBEL_CONVENTION).
     "sobel left-to-right": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype="float32"),
-    "sobel top-to-bottom": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype="float32"),
+    "sobel superior-to-inferior": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype="float32"),
 }
+SOBEL_CONVENTION = (
+    "Like Keras and the lecture, the output is the cross-correlation Σ kernel × window (the kernel is not "
+    "flipped). So the lecture's left-to-right Sobel gives **left − right** (positive where the image gets "
+    "darker going right) and its superior-to-inferior Sobel gives **bottom − top** (positive where it gets "
+    "brighter going down): the two kernels, as printed, use opposite signs."
+)
 for _k in PRESETS.values():
     _k.flags.writeable = False
 

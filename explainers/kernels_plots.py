@@ -1,6 +1,7 @@
 """Drawing for :mod:`explainers.kernels`: kernels, one output step, padding/stride, feature maps, filters."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -115,8 +116,19 @@ def plot_padding_stride(n: int, kernel_size: int, padding: str = "valid", stride
     return ax
 
 
-def plot_feature_maps(result: FeatureMaps, fig: Figure | None = None, max_maps: int = 8) -> Figure:
-    """One row per layer: the input, then up to ``max_maps`` channels of that layer's output."""
+def strongest_channels(result: FeatureMaps, max_maps: int = 8) -> tuple[tuple[int, ...], ...]:
+    """Per layer, the ``max_maps`` channels that respond most (mean |activation|) to this image."""
+    return tuple(tuple(int(c) for c in np.argsort(-np.abs(m).mean(axis=(0, 1)))[:max_maps]) for m in result.maps)
+
+
+def plot_feature_maps(result: FeatureMaps, fig: Figure | None = None, max_maps: int = 8,
+                      channels: Sequence[Sequence[int]] | None = None) -> Figure:
+    """One row per layer: the input, then up to ``max_maps`` channels of that layer's output.
+
+    ``channels`` fixes which channels each row shows (one sequence per layer), so
+    a learner can follow the same filters while a model trains; by default the
+    strongest on this image (:func:`strongest_channels`).
+    """
     rows = len(result.maps)
     if fig is None:
         fig = Figure(figsize=(1.4 * (max_maps + 1), 1.5 * rows + 0.3), layout="constrained")
@@ -124,8 +136,9 @@ def plot_feature_maps(result: FeatureMaps, fig: Figure | None = None, max_maps: 
     for r, (name, maps) in enumerate(zip(result.layer_names, result.maps)):
         axes[r, 0].imshow(result.image[..., 0], cmap="gray")
         axes[r, 0].set_ylabel(f"{name}\n{maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}", fontsize=8)
-        # Strongest channels first: the ones that fire on this image.
-        order = np.argsort(-np.abs(maps).mean(axis=(0, 1)))[:max_maps]
+        # Strongest channels first (the ones that fire on this image), unless the caller fixed them.
+        order = (list(channels[r])[:max_maps] if channels is not None
+                 else np.argsort(-np.abs(maps).mean(axis=(0, 1)))[:max_maps])
         for c in range(max_maps):
             ax = axes[r, c + 1]
             if c < len(order):

@@ -23,14 +23,22 @@ def _check_2d(result) -> None:
                          "use plot_1d for a landscape with one direction")
 
 
-def plot_contour(result, ax=None, levels: int = 30, log: bool = True, title: str | None = None):
+def plot_contour(result, ax=None, levels: int = 30, log: bool = True, title: str | None = None,
+                 vmin: float | None = None, vmax: float | None = None):
     """Contour lines of a 2-D landscape, the trained weights (α = β = 0) as a star.
 
     What this shows: round, widely spaced contours mean a wide, flat minimum.
+    ``vmin``/``vmax`` (losses) fix the colour scale, so two landscapes drawn
+    side by side share one (the same colour is the same loss in both).
     """
     _check_2d(result)
     ax = _ax(ax)
     z = np.log10(np.maximum(result.losses, 1e-12)) if log else result.losses
+    if vmin is not None or vmax is not None:
+        lo = float(z.min()) if vmin is None else (np.log10(max(vmin, 1e-12)) if log else vmin)
+        hi = float(z.max()) if vmax is None else (np.log10(max(vmax, 1e-12)) if log else vmax)
+        levels = np.linspace(lo, hi if hi > lo else lo + 1e-6, levels if isinstance(levels, int) else len(levels))
+        z = np.clip(z, lo, hi)
     filled = ax.contourf(result.alphas, result.betas, z, levels=levels, cmap="viridis")
     ax.contour(result.alphas, result.betas, z, levels=levels, colors="k", linewidths=0.3, alpha=0.5)
     cbar = ax.figure.colorbar(filled, ax=ax)

@@ -42,8 +42,11 @@ def plot_growth(result: ReceptiveField, ax=None, max_labels: int = 30):
 
 
 def plot_effective_field(erf: EffectiveReceptiveField, ax=None, analytic: ReceptiveField | None = None,
-                         image: Any = None):
-    """The effective field as a heatmap (over ``image`` if given) with the analytic square drawn on top."""
+                         image: Any = None, title: str | None = None):
+    """The effective field as a heatmap (over ``image`` if given) with the analytic square drawn on top.
+
+    ``title`` replaces the default (layer, unit, extent) where two panels show the same field.
+    """
     ax = _ax(ax, 4.5, 4.5)
     heat = erf.heatmap
     if image is not None:
@@ -64,8 +67,8 @@ def plot_effective_field(erf: EffectiveReceptiveField, ax=None, analytic: Recept
         ax.legend(loc="lower right", fontsize=8)
     ax.set_xlim(-0.5, heat.shape[1] - 0.5)
     ax.set_ylim(heat.shape[0] - 0.5, -0.5)
-    ax.set_title(f"effective field of {erf.layer_name}[{erf.unit[0]}, {erf.unit[1]}]\n"
-                 f"non-zero extent {erf.extent[0]}×{erf.extent[1]} from {erf.n_samples} inputs", fontsize=9)
+    ax.set_title(title or f"effective field of {erf.layer_name}[{erf.unit[0]}, {erf.unit[1]}]\n"
+                          f"non-zero extent {erf.extent[0]}×{erf.extent[1]} from {erf.n_samples} inputs", fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
     return ax

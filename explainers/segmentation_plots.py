@@ -131,7 +131,8 @@ def plot_imbalance(trap: ImbalanceTrap, ax=None):
     ax.set_xticks(x, trap.names)
     ax.set_ylim(0, 1.12)
     ax.set_title(f"Lesion = {trap.lesion_fraction:.1%} of the pixels")
-    ax.legend(fontsize=8, loc="upper right", ncols=3)
+    # below the axes: inside, it hid the 0.99 bar labels
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False)
     return ax
 
 
@@ -185,8 +186,8 @@ def plot_skip_comparison(result: SkipComparison, axes=None):
     axes = _axes_grid(axes, 1, 3, 8.0, 2.9)[0]
     plot_overlay(result.image, result.mask, ax=axes[0], title="image + true outline")
     for ax, name, p, d, s in zip(axes[1:], result.names, result.probs, result.dice, result.sharpness):
-        _image(ax, p, f"{name} (blue: truth)\nDice {d:.3f} · edge |∇p| {s:.3f}", cmap="magma")
+        _image(ax, p, f"{name} (green: true outline)\nDice {d:.3f} · edge |∇p| {s:.3f}", cmap="magma")
         t = np.asarray(result.mask, dtype=float)
-        if t.any():
-            ax.contour(t, levels=[0.5], colors="#7fdfff", linewidths=1.0)  # light: visible on magma
+        if t.any():  # the same green as every other panel's true outline
+            ax.contour(t, levels=[0.5], colors=TRUE_COLOUR, linewidths=1.5)
     return axes

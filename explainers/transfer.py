@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STRATEGIES = ("scratch", "head only", "freeze most", "fine-tune all")
+STRATEGIES = ("scratch", "head only", "freeze first stage", "fine-tune all")
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _freeze(model, strategy: str, head_names: tuple[str, ...]) -> None:
             continue
         if strategy == "head only":
             layer.trainable = layer.name in head_names
-        elif strategy == "freeze most":
+        elif strategy == "freeze first stage":
             # Keep the early stages (edge detectors) fixed; adapt the last conv stage and the head.
             layer.trainable = i >= last_conv
         else:

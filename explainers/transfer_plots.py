@@ -22,6 +22,6 @@ def plot_transfer(result: TransferResult, ax=None, metric: str = "accuracy"):
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel(f"validation {metric}")
     ax.set_title(f"{result.n_target} labelled lesion images")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)  # beside the curves
     ax.grid(alpha=0.3)
     return ax

@@ -547,8 +547,23 @@ def load_image(name_or_path: Any, size: int | tuple[int, int] | None = None,
     return load_image_bytes(path.read_bytes(), str(path), size=size, max_side=max_side)
 
 
+def dicom_frame_count(data: bytes) -> int:
+    """Frames in a DICOM file's bytes (1 for a single image or anything that is not DICOM).
+
+    Reads the header only: cheap enough to ask before decoding, so a page can
+    offer a frame picker for a multi-frame scan (cine ultrasound, a dose grid).
+    """
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), force=True, stop_before_pixels=True)
+        return max(1, int(ds.get("NumberOfFrames", 1) or 1))
+    except Exception:  # noqa: BLE001 - not DICOM, or a header pydicom cannot read: one image
+        return 1
+
+
 def load_image_bytes(data: bytes, filename: str = "", size: int | tuple[int, int] | None = None,
-                     max_side: int | None = 1024) -> np.ndarray:
+                     max_side: int | None = 1024, frame: int | None = None) -> np.ndarray:
     """Decode an image file's bytes (PNG, JPEG, TIFF, BMP or DICOM) to 2-D float32 [0, 1].
 
     What this shows: what happens to an uploaded scan before a network sees it:
@@ -559,6 +574,8 @@ def load_image_bytes(data: bytes, filename: str = "", size: int | tuple[int, int
         filename: the original name, used for messages and to recognise ``.dcm``.
         size: optional output size, ``int`` or ``(height, width)``.
         max_side: scale down (keeping the aspect) so no side exceeds this.
+        frame: for a multi-frame DICOM, which frame (0-based; ``None``: the
+            middle one). See :func:`dicom_frame_count`.
 
     Returns:
         ``(H, W)`` float32 in [0, 1]. Colour (RGB/RGBA) becomes grey, alpha is
@@ -582,7 +599,7 @@ def load_image_bytes(data: bytes, filename: str = "", size: int | tuple[int, int
                          f"{_IMAGE_SUFFIXES} file")
     is_dicom = data[128:132] == b"DICM" or filename.lower().endswith((".dcm", ".dicom"))
     if is_dicom:
-        a = _dicom_pixels(data, label)
+        a = _dicom_pixels(data, label, frame)
     else:
         a = _pil_pixels(data, label)
     return _finish(_normalise(a), shape, max_side)
@@ -627,7 +644,7 @@ def _pil_pixels(data: bytes, label: str) -> np.ndarray:
     return _to_gray(a)
 
 
-def _dicom_pixels(data: bytes, label: str) -> np.ndarray:
+def _dicom_pixels(data: bytes, label: str, frame: int | None = None) -> np.ndarray:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
@@ -661,7 +678,11 @@ def _dicom_pixels(data: bytes, label: str) -> np.ndarray:
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     samples = int(ds.get("SamplesPerPixel", 1) or 1)
     if frames > 1 and a.ndim >= 3:
-        a = a[a.shape[0] // 2]  # the middle frame/slice
+        if frame is None:
+            frame = a.shape[0] // 2  # the middle frame/slice
+        if not 0 <= int(frame) < a.shape[0]:
+            raise ValueError(f"{label} has {a.shape[0]} frames (0 to {a.shape[0] - 1}); frame {frame} does not exist")
+        a = a[int(frame)]
     if samples > 1:
         a = _to_gray(a)
     if a.ndim != 2:

@@ -55,7 +55,7 @@ def test_transfer_strategies_train_the_right_parameters():
     assert r.total == total
     assert r.trainable["scratch"] == r.trainable["fine-tune all"] == total - bn_moving
     assert r.trainable["head only"] == head
-    assert r.trainable["freeze most"] == total - bn_moving - first_stage + 2 * 4  # conv1 + bn1 (gamma, beta) frozen
+    assert r.trainable["freeze first stage"] == total - bn_moving - first_stage + 2 * 4  # conv1 + bn1 (gamma, beta) frozen
     assert all(len(r.val_accuracy[s]) == 1 for s in r.strategies)
 
 

@@ -722,3 +722,23 @@ def test_train_test_split_arrays():
         d.train_test_split_arrays(x, y, test_fraction=1.0)
     with pytest.raises(ValueError, match="same number of examples"):
         d.train_test_split_arrays(x, y[:10])
+
+
+def test_a_multi_frame_dicom_says_how_many_frames_and_loads_the_one_asked_for():
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    from models.data import dicom_frame_count, load_image_bytes
+
+    path = get_testdata_file("rtdose.dcm")  # ships with pydicom: a 15-frame dose grid
+    data = open(path, "rb").read()
+    frames = np.asarray(pydicom.dcmread(path).pixel_array, dtype=np.float64)
+    assert dicom_frame_count(data) == len(frames) == 15
+    assert dicom_frame_count(b"not a dicom") == 1
+    for k in (0, 7, 14):
+        f = frames[k]
+        expected = (f - f.min()) / (f.max() - f.min()) if f.max() > f.min() else np.zeros_like(f)
+        np.testing.assert_allclose(load_image_bytes(data, "rtdose.dcm", frame=k), expected, atol=1e-6)
+    np.testing.assert_allclose(load_image_bytes(data, "rtdose.dcm"), load_image_bytes(data, "rtdose.dcm", frame=7))
+    with pytest.raises(ValueError, match="15 frames"):
+        load_image_bytes(data, "rtdose.dcm", frame=15)

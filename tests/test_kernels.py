@@ -112,12 +112,13 @@ def test_presets_do_what_the_lecture_says():
     np.testing.assert_allclose(K.convolve2d(x, K.PRESETS["identity"], "same"), x)
     np.testing.assert_allclose(K.convolve2d(np.full((6, 6), 2.0), K.PRESETS["box blur"]), 2.0)
     lr = K.convolve2d(x, K.PRESETS["sobel left-to-right"])
-    tb = K.convolve2d(x, K.PRESETS["sobel top-to-bottom"])
-    assert np.abs(lr).max() == 4 and np.all(tb == 0)
+    tb = K.convolve2d(x, K.PRESETS["sobel superior-to-inferior"])
+    assert lr.min() == -4 and lr.max() == 0 and np.all(tb == 0)  # dark to bright going right: left − right < 0
+    assert np.all(K.convolve2d(x.T, K.PRESETS["sobel superior-to-inferior"]) >= 0)  # brighter below
     assert set(np.nonzero(lr)[1]) == {2, 3}  # only the windows across the edge respond
     assert np.all(K.convolve2d(np.ones((5, 5)), K.PRESETS["outline"]) == 0)
     assert set(K.PRESETS) == {"identity", "box blur", "sharpen", "outline", "sobel left-to-right",
-                              "sobel top-to-bottom"}
+                              "sobel superior-to-inferior"}
 
 
 @pytest.mark.parametrize("call, match", [
