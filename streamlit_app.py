@@ -28,7 +28,6 @@ st.set_page_config(page_title="medlens", page_icon=str(HERE / "app_pages" / "med
 st.html("""<style>
 @media (max-width: 1200px) {
   [data-testid="stMainBlockContainer"], .block-container { padding-left: 1.5rem; padding-right: 1.5rem; }
-  [data-testid="stSidebar"] { min-width: 220px !important; max-width: 220px !important; }
 }
 </style>""")
 

@@ -225,7 +225,15 @@ def patches_part():
     redraw()
     if len(entry.history):
         acc = entry.history.history.get("val_accuracy", [float("nan")])[-1]
+        rate = patch_hit_rate(recorder.weights[-1], cv[pos], rv[pos], 64, 8)
         st.markdown(f"Validation accuracy after {len(entry.history)} epoch(s): **{acc:.2f}**.")
+        if rate < 0.5 or acc < 0.8:
+            # Say so rather than let the picture pass for what the heading promises.
+            st.warning(f"This run has not (yet) learned what the page describes: its attention peaks on the "
+                       f"nodule in {rate:.0%} of the test images with one and validation accuracy is {acc:.2f}. "
+                       f"Attention moves onto the nodule only once the model has learned to spot it: train more "
+                       f"epochs (press Train again to continue), or Reset and try learning rate 1e-3.",
+                       icon=":material/info:")
     report(entry.history)
 
 

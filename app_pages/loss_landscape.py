@@ -19,7 +19,7 @@ st.markdown(
 
 MODELS = {"logistic": "Logistic regression (stroke table)", "mlp": "MLP 2-8-8-1 (circle points)",
           "cnn": "CNN (lesion images)", "resnet": "ResNet (lesion images)"}
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4 = st.columns([3, 2, 2, 3])  # the model names stay whole at 1024 px
 name = c1.selectbox("Model", list(MODELS), format_func=MODELS.get,
                     key=url_setting("land_model", "mlp", options=list(MODELS)))
 epochs = c2.number_input("Epochs", 1, 30, key=url_setting("land_epochs", 10, bounds=(1, 30)))

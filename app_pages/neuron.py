@@ -85,8 +85,9 @@ with tab_stroke:
         c2.metric("z", f"{z[k]:.2f}")
         c3.metric("σ(z) = P(stroke)", f"{p[k]:.3f}")
     st.caption("With the lecture's weights patient 1 gets z = 1.9, σ(z) = 0.870 and patient 2 z = −3.25, "
-               "σ(z) = 0.037. The slide prints 0.71 and 0.04 and writes σ(z) = 1/(1 − e^−z): both slips — the "
-               "sigmoid is 1/(1 + e^−z), and 1/(1 + e^−1.9) = 0.870.")
+               "σ(z) = 0.037. The slide prints 0.71 for patient 1, a slip (0.71 is σ(0.9)); its 0.04 for patient 2 is "
+               "0.037 rounded. It also writes σ(z) = 1/(1 − e^−z): that formula would give 1/(1 − e^−1.9) = 1.18 and "
+               "1/(1 − e^3.25) = −0.04, not probabilities. The sigmoid is 1/(1 + e^−z), and 1/(1 + e^−1.9) = 0.870.")
     cached_figure(draw_patients, np.asarray(z), np.asarray(p), tuple(patients.names), slot=st.columns([2, 1])[0])
 
 # ------------------------------------------------------------------ activations
@@ -127,7 +128,7 @@ def roc_data(name: str):
 
 with tab_roc:
     st.markdown("The neuron outputs a probability; a **threshold τ** turns it into a decision "
-                "(ŷ = 1 if σ(z) ≥ τ). *Will changing the threshold affect the model's performance?* Train the "
+                "(ŷ = 1 if σ(z) > τ, lecture 003). *Will changing the threshold affect the model's performance?* Train the "
                 "neuron, then move τ: the confusion matrix, TPR and FPR change and the operating point slides "
                 "along the ROC curve — while the curve itself, and its AUC, stay the same.")
     c1, c2, c3 = st.columns(3)

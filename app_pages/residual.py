@@ -47,6 +47,10 @@ st.caption(f"Both nets: {2 * int(depth) + 2} weight layers "
            f"({nets['plain'].model.count_params():,} vs {nets['residual'].model.count_params():,} parameters) · "
            f"{len(y)} digit images, 10 classes")
 
+
+
+# Train sits above the curves, so they appear below it without moving the buttons.
+go = train_buttons(*(f"res_{label}" for label in nets), reset_label="Reset models")
 curve_slot = st.empty()
 
 
@@ -69,7 +73,6 @@ def redraw(progress=None, model=None):
     curve_slot.pyplot(fig, clear_figure=False)
 
 
-go = train_buttons(*(f"res_{label}" for label in nets), reset_label="Reset models")
 if go:
     from models.train import train
 
@@ -91,6 +94,10 @@ if trained:
     for entry in nets.values():
         if entry.history.status != "finished":  # each call trains one epoch: report only what went wrong
             report(entry.history)
+    if nets["plain"].history.at_chance:  # the lesson, said as what it is: no learning at all
+        st.info("The plain net is still at chance: its loss is about ln 10 = 2.303, what guessing among 10 classes "
+                "costs, and its error that of always answering the commonest digit. That is the degradation "
+                "problem at this depth; the residual net of the same depth learns.")
     final = {k: e.history.epochs[-1] for k, e in nets.items()}
     st.markdown(" · ".join(f"**{k}** training error {100 * (1 - v['accuracy']):.1f}% (loss {v['loss']:.3f})"
                            for k, v in final.items()))

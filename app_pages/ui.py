@@ -197,7 +197,7 @@ def train_buttons(*state_keys: str, key: str | None = None, reset_label: str = "
     buttons' keys (``{key}_train``, ``{key}_reset``) where a page has several.
     The rest of the row holds Stop and the progress bar while a training runs.
     """
-    b1, b2, b3 = st.columns([1, 1, 4], vertical_alignment="center")
+    b1, b2, b3 = st.columns([1, 1.5, 3.5], vertical_alignment="center")  # "Reset model" whole at 1024 px
     row = b3.empty()
     go = b1.button("Train", type="primary", icon=":material/play_arrow:", key=key and f"{key}_train")
     if b2.button(reset_label, icon=":material/restart_alt:", key=key and f"{key}_reset"):

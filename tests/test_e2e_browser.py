@@ -140,19 +140,22 @@ def _watch_requests(page) -> list[str]:
 
 
 def _truncated_texts(page) -> list[str]:
-    """Metric values, widget labels, buttons and tabs whose text is cut off (an ellipsis or clipped)."""
+    """Text in the page (not the sidebar) that the browser cuts off: metric values, widget labels,
+    select boxes, buttons, tabs. Checked on every element styled to ellipsise and every clipped leaf."""
     return page.evaluate("""() => {
-        const sel = "[data-testid='stMetricValue'] div, [data-testid='stMetricLabel'] p, "
-                  + "[data-testid='stWidgetLabel'] p, [data-testid='stBaseButton-primary'] p, "
-                  + "[data-testid='stBaseButton-secondary'] p, button[role='tab'] p, "
-                  + "[data-testid='stSelectbox'] [data-baseweb='select'] div[value], "
-                  + "[data-testid='stSelectbox'] [data-baseweb='select'] > div > div > div";
+        const main = document.querySelector("[data-testid='stMain']");
+        if (!main) return [];
         const cut = [];
-        for (const el of document.querySelectorAll(sel)) {
-            if (!el.offsetParent || !el.textContent.trim()) continue;  // hidden tabs and empty boxes
+        for (const el of main.querySelectorAll("*")) {
+            if (!el.offsetParent || !el.textContent.trim()) continue;  // hidden (other tabs) or empty
+            const style = getComputedStyle(el);
+            const ellipsis = style.textOverflow === "ellipsis";
+            // a select box clips its value without an ellipsis ("BCE + Di"): a clipped leaf of text
+            const clippedLeaf = el.children.length === 0 && ["hidden", "clip"].includes(style.overflowX);
+            if (!ellipsis && !clippedLeaf) continue;
             if (el.scrollWidth > el.clientWidth + 1) cut.push(el.textContent.trim().slice(0, 60));
         }
-        return cut;
+        return [...new Set(cut)];
     }""")
 
 
