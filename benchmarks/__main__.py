@@ -18,6 +18,10 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from models.quiet import quiet_native_logs  # noqa: E402
+
+quiet_native_logs()  # TensorFlow's start-up lines stay out of the table (MEDLENS_VERBOSE=1 shows them)
+
 import benchmarks  # noqa: E402
 from benchmarks.common import Row, machine  # noqa: E402
 

@@ -52,7 +52,7 @@ def projection_rows(quick: bool) -> list[Row]:
     from models import build_resnet
     from models.zoo import demo_data
 
-    (x, y), _, _ = demo_data("resnet", n=128 if quick else 512)
+    (x, y), _, _ = demo_data("resnet", n=128 if quick else 256)
     keras.utils.set_random_seed(0)
     new = build_resnet((64, 64, 1), 2, blocks=(1, 1), base_filters=16)
     old = _old_projection_resnet(0)
@@ -62,7 +62,9 @@ def projection_rows(quick: bool) -> list[Row]:
     run_old = lambda: old.fit(x, y, epochs=1, batch_size=32, verbose=0)  # noqa: E731
     run_new = lambda: new.fit(x, y, epochs=1, batch_size=32, verbose=0)  # noqa: E731
     run_old(), run_new()  # compile outside the timing
-    t_old, t_new, overhead = paired_epochs(run_old, run_new, **PAIRED_ROUNDS[quick])
+    t_old, t_new, overhead = paired_epochs(run_old, run_new, **({**PAIRED_ROUNDS[quick], "max_rounds": 15}
+                                                                 if not quick else PAIRED_ROUNDS[quick]))
+    print(f"  projection shortcut: {overhead:+.1%} over {len(t_old)} pairs", file=sys.stderr, flush=True)
     return [Row("stability", "ResNet epoch: subsample + 1×1 shortcut (ours) vs strided 1×1 (before)",
                 float(len(y) / np.median(t_new)), float(len(y) / np.median(t_old)), "samples/s",
                 1.0 / (1.0 + overhead), "cost <= 5%", overhead <= 0.05,
@@ -99,14 +101,15 @@ def _child(name: str, onednn: bool, n: int, epochs: int) -> float:
 
 def onednn_rows(quick: bool) -> list[Row]:
     rows = []
-    rounds, epochs = (1, 2) if quick else (3, 5)
+    rounds, epochs = (1, 2) if quick else (2, 3)  # ~8 min in all: a child process per side and round
     for name in ("cnn", "resnet", "unet"):
-        n = 64 if quick else (256 if name == "unet" else 512)
+        n = 64 if quick else (128 if name == "unet" else 256)
         on, off = [], []
         for _ in range(rounds):  # alternate, so slow drift of the machine hits both sides
             on.append(_child(name, True, n, epochs))
             off.append(_child(name, False, n, epochs))
         s_on, s_off = float(np.median(on)), float(np.median(off))
+        print(f"  {name}: oneDNN on {s_on:.0f}/s, off {s_off:.0f}/s", file=sys.stderr, flush=True)
         rows.append(Row("stability", f"{name}: oneDNN on (ours) vs TF_ENABLE_ONEDNN_OPTS=0", s_on, s_off,
                         "samples/s", s_on / s_off, "report", None,
                         f"oneDNN off would cost {1 - s_off / s_on:.0%} of training speed (median of {rounds} "
