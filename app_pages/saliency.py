@@ -110,7 +110,7 @@ else:
     predicted = entry.extra["val_p"] >= 0.5
     kinds = {"a nodule it finds": (yv == 1) & predicted, "a nodule it misses": (yv == 1) & ~predicted,
              "a false alarm": (yv == 0) & predicted, "a clear scan it gets right": (yv == 0) & ~predicted}
-    k1, k2 = st.columns([3, 2])
+    k1 = st.container()  # the four choices need the whole row at 1024 px
     kind = k1.segmented_control("Test image: show", list(kinds), key=url_setting(
         "sal_kind", "a nodule it finds", options=list(kinds)))
     kind = kind or "a nodule it finds"
@@ -118,11 +118,15 @@ else:
     if len(pool) == 0:
         k1.info(f"No test image is {kind} for this model; showing all {len(yv)} test images instead.")
         pool = np.arange(len(yv))
-    pick = k2.number_input(f"Which one ({len(pool)} of this kind)", 1, len(pool), key=url_setting(
-        "sal_pick", 1, bounds=(1, len(yv)))) if len(pool) > 1 else 1
+    k2, k3 = st.columns([1, 2], vertical_alignment="bottom")
+    pick_key = url_setting("sal_pick", 1, bounds=(1, len(yv)))
+    if int(st.session_state.get(pick_key, 1)) > len(pool):  # a smaller group than the last one: start at 1
+        st.session_state[pick_key] = 1
+    pick = k2.number_input(f"Which one ({len(pool)} of this kind)", 1, len(pool), key=pick_key) \
+        if len(pool) > 1 else 1
     index = int(pool[min(int(pick), len(pool)) - 1])
     image, centre, radius, label = xv[index], cv[index], rv[index], int(yv[index])
-    k2.caption(f"test image {index} of {len(yv)}")
+    k3.caption(f"test image {index} of {len(yv)}")
 write_url()
 
 if image is not None:

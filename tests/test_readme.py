@@ -40,7 +40,8 @@ def test_the_readme_script_runs(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert "Trained 1 epoch(s) on CPU" in out.stdout
+    # one epoch on 64 images may not learn yet: then the history says so instead of claiming success
+    assert "Trained 1 epoch(s) on CPU" in out.stdout or "Finished, but the model has not learned" in out.stdout
     assert "cnn_relu2 (64, 64)" in out.stdout
     for name in ("gradcam.png", "feature_maps.png"):
         assert (tmp_path / name).stat().st_size > 10_000, name

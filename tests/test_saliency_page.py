@@ -70,3 +70,16 @@ def test_upload_is_explained_and_a_bad_file_gives_a_clear_error(monkeypatch):
             assert any("Prediction:" in m.value for m in at.markdown) and not at.error
         else:
             assert any("Could not use 'scan.png'" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("kind, truth, said", [
+    ("a nodule it finds", 1, "nodule"), ("a nodule it misses", 1, "no nodule"),
+    ("a false alarm", 0, "nodule"), ("a clear scan it gets right", 0, "no nodule"),
+])
+def test_the_image_picker_shows_an_image_of_the_kind_asked_for(kind, truth, said):
+    at = _page({"sal_smooth": "0", "sal_kind": kind, "sal_pick": "3"})
+    assert not at.exception
+    line = next(m.value for m in at.markdown if m.value.startswith("Prediction:"))
+    if any("No test image is" in i.value for i in at.info):
+        return  # this (untrained) model makes no such case: the page says so and shows all images
+    assert line.startswith(f"Prediction: **{said}**") and f"truth: **{'nodule' if truth else 'no nodule'}**" in line
