@@ -243,7 +243,7 @@ def report(history) -> None:
         st.error(history.message, icon=":material/warning:")
     elif history.status in ("stopped", "interrupted"):
         st.warning(history.message)
-    elif history.status == "finished" and getattr(history, "at_chance", False):
+    elif history.status == "finished" and history.at_chance:
         st.warning(history.message, icon=":material/warning:")
     elif history.status == "finished" and len(history) == 0:
         st.info(history.message)

@@ -133,12 +133,12 @@ def plot_feature_maps(result: FeatureMaps, fig: Figure | None = None, max_maps: 
     if fig is None:
         fig = Figure(figsize=(1.4 * (max_maps + 1), 1.5 * rows + 0.3), layout="constrained")
     axes = np.atleast_2d(fig.subplots(rows, max_maps + 1, squeeze=False))
+    # Strongest channels first (the ones that fire on this image), unless the caller fixed them.
+    shown = strongest_channels(result, max_maps) if channels is None else channels
     for r, (name, maps) in enumerate(zip(result.layer_names, result.maps)):
         axes[r, 0].imshow(result.image[..., 0], cmap="gray")
         axes[r, 0].set_ylabel(f"{name}\n{maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}", fontsize=8)
-        # Strongest channels first (the ones that fire on this image), unless the caller fixed them.
-        order = (list(channels[r])[:max_maps] if channels is not None
-                 else np.argsort(-np.abs(maps).mean(axis=(0, 1)))[:max_maps])
+        order = list(shown[r])[:max_maps]
         for c in range(max_maps):
             ax = axes[r, c + 1]
             if c < len(order):

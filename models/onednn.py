@@ -69,13 +69,11 @@ def onednn_enabled() -> bool:
 
 
 def _convolutions(model):
-    """Every convolution layer, nested models and wrappers included."""
+    """Every convolution layer, nested models and wrappers included (transposed convs are not subclasses)."""
     import keras
 
     for layer in model._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.Conv1D | keras.layers.Conv2D | keras.layers.Conv3D) and not isinstance(
-            layer, keras.layers.Conv1DTranspose | keras.layers.Conv2DTranspose | keras.layers.Conv3DTranspose
-        ):
+        if isinstance(layer, keras.layers.Conv1D | keras.layers.Conv2D | keras.layers.Conv3D):
             yield layer
 
 
