@@ -164,7 +164,7 @@ def notes_training():
 
     go = train_buttons("attn_notes_model", key="attn")
     if go:
-        from models.train import train
+        from models.training import train
 
         with stop_button(beside=go):
             train(entry.model, train_notes.tokens, train_notes.labels, epochs=int(epochs), batch_size=32,
@@ -217,7 +217,7 @@ def patches_part():
 
     go = train_buttons("attn_patch_model", key="patch")
     if go:
-        from models.train import train
+        from models.training import train
 
         with stop_button(beside=go):
             train(entry.model, x, y, epochs=int(epochs), batch_size=32, learning_rate=float(lr),

@@ -146,7 +146,7 @@ def redraw(progress, model):
 
 
 if go:
-    from models.train import train
+    from models.training import train
 
     with stop_button(beside=go):
         train(entry.model, x, y, epochs=int(epochs), batch_size=32, validation_data=(xt, yt),

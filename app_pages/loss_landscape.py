@@ -90,7 +90,7 @@ def redraw(progress, model_now, n_steps: int = 11):
 
 
 if go:
-    from models.train import train
+    from models.training import train
 
     with stop_button(beside=go):
         # coarse 11×11 landscapes while training; the fine one below once it is done

@@ -224,7 +224,7 @@ with tab_play:
             self.bar.empty()
 
     if go:
-        from models.train import train
+        from models.training import train
 
         guard = Guard(entry.model)
         entry.extra.pop("guard", None)

@@ -174,7 +174,7 @@ with tab_roc:
             k[4].metric("AUC (does not depend on τ)", f"{roc(yte, scores).auc:.3f}")
 
     if go:
-        from models.train import train
+        from models.training import train
 
         with stop_button(key="neuron_stop"):
             train(entry.model, xtr, ytr, epochs=int(epochs), batch_size=32, validation_data=(xte, yte),

@@ -157,7 +157,7 @@ if model_name == "our CNN":
     epochs = c1.number_input("Epochs", 1, 20, key=url_setting("rf_epochs", 3, bounds=(1, 20)))
     write_url()
     if c2.button("Train", type="primary", icon=":material/play_arrow:"):
-        from models.train import train
+        from models.training import train
 
         @st.cache_data(show_spinner=False)
         def lesions():

@@ -74,7 +74,7 @@ def redraw(progress=None, model=None):
 
 
 if go:
-    from models.train import train
+    from models.training import train
 
     with stop_button(beside=go):
         live = LiveTraining(None)

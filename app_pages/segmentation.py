@@ -137,7 +137,7 @@ with tab_train:
 
     if go:
         from models.losses import dice_coefficient
-        from models.train import train
+        from models.training import train
 
         compiled = getattr(entry.model, "compiled", False)
         with stop_button(beside=go):

@@ -42,7 +42,7 @@ def redraw(progress, model):
 
 
 if go:
-    from models.train import train
+    from models.training import train
 
     with stop_button(beside=go):
         train(entry.model, x, y, epochs=int(epochs), batch_size=int(batch), validation_data=(xv, yv),

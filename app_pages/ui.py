@@ -109,7 +109,7 @@ def session_model(key: str, signature: tuple, build: Callable[[], Any]) -> Sessi
     training at once never see each other's weights, and a rerun never
     rebuilds or retraces a model that is already there.
     """
-    from models.train import TrainingHistory
+    from models.training import TrainingHistory
 
     entry = st.session_state.get(key)
     if entry is None or entry.signature != signature:
@@ -309,7 +309,7 @@ def figure(width: float = 6.0, height: float = 4.0, **kwargs) -> Figure:
 
 
 def plot_history(history, keys: tuple[str, ...] = ("loss", "val_loss"), ax=None, title: str = "Learning curves"):
-    """Loss (or any metric) per epoch from a :class:`models.train.TrainingHistory`."""
+    """Loss (or any metric) per epoch from a :class:`models.training.TrainingHistory`."""
     if ax is None:
         ax = figure(5, 3).subplots()
     h = history if isinstance(history, dict) else history.history

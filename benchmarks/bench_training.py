@@ -74,7 +74,7 @@ def samples_per_s(name: str, quick: bool) -> tuple[float, float, float, str, int
     difference is the observers (progress, explainer snapshot, weight copy): two
     separately built models differ by more than the observers cost on a busy CPU.
     """
-    from models.train import train
+    from models.training import train
     from models.zoo import demo_data
 
     # The U-Net is ~10x slower per image: half the images keep its run as long as the others'.

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from models import build_attention_classifier
     from models.data import make_clinical_notes
-    from models.train import train
+    from models.training import train
 
     keras.utils.set_random_seed(0)
     notes = make_clinical_notes(200 if args.quick else 600, seed=0)

@@ -42,7 +42,7 @@ def main(out: Path, epochs: int = 6, transfer: bool = True) -> None:
     from explainers.metrics import threshold_metrics
     from models import build_cnn
     from models.data import make_lesions
-    from models.train import train
+    from models.training import train
 
     out.mkdir(parents=True, exist_ok=True)
     x, y, _, _ = make_lesions(640, size=64, seed=0)

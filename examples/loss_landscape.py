@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     from explainers.landscape_plots import plot_1d, plot_contour, plot_surface, plot_trajectory
     from models import build_logistic_neuron, build_mlp
     from models.data import make_points, make_stroke
-    from models.train import train
+    from models.training import train
 
     keras.utils.set_random_seed(0)
     numbers = {}

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from models import build_cnn
     from models.data import make_lesions
-    from models.train import train
+    from models.training import train
 
     keras.utils.set_random_seed(0)
     x, y, _, _ = make_lesions(64 if args.quick else 384, seed=0)

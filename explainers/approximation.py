@@ -48,7 +48,7 @@ def fit_curve(hidden: tuple[int, ...] = (8,), *, activation: str = "tanh", epoch
     import keras
 
     from models.mlp import build_mlp
-    from models.train import train
+    from models.training import train
 
     hidden = tuple(int(h) for h in hidden)
     if not hidden or min(hidden) < 1:

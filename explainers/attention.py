@@ -301,7 +301,7 @@ class AttentionRecorder:
         inputs: the examples to watch (with batch axis).
         layer_name: the attention layer (default: the last one).
         on_record: optional ``callback(epoch, weights)`` (e.g. a page's redraw).
-        history: optional :class:`models.train.TrainingHistory`; when given, epochs are
+        history: optional :class:`models.training.TrainingHistory`; when given, epochs are
             counted over all runs (its length), so repeated Train clicks continue the count.
         epochs, weights: what was recorded; ``weights[i]`` has shape (batch, keys)
             (first head, first query), recorded after epoch ``epochs[i]`` (0 = before training).

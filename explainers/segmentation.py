@@ -606,7 +606,7 @@ def train_recipe(recipe: SegmentationRecipe = DEFAULT_RECIPE, *, model=None, obs
     seeds 0-3 (≥ 0.9 from epoch 4 or 5) in about 25 s of CPU time.
     """
     from models.losses import dice_coefficient
-    from models.train import train
+    from models.training import train
 
     (x, y), (xv, yv) = data if data is not None else recipe_data(recipe)
     model = build_recipe_model(recipe) if model is None else model

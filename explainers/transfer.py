@@ -177,7 +177,7 @@ def compute_transfer(n_target: int = 48, *, source: str = "spots", pretrain_epoc
 
     from models import build_cnn
     from models.data import make_lesions
-    from models.train import train
+    from models.training import train
 
     for name, v, lo in (("n_target", n_target, 4), ("pretrain_epochs", pretrain_epochs, 0),
                         ("finetune_epochs", finetune_epochs, 1), ("n_source", n_source, 10), ("n_val", n_val, 4)):

@@ -27,10 +27,10 @@ _LAZY = {
     "dice_coefficient": "models.losses",
     "dice_loss": "models.losses",
     "bce_dice_loss": "models.losses",
-    "train": "models.train",
-    "TrainingHistory": "models.train",
-    "Observer": "models.train",
-    "EpochProgress": "models.train",
+    "train": "models.training",
+    "TrainingHistory": "models.training",
+    "Observer": "models.training",
+    "EpochProgress": "models.training",
     "load_model": "models.io",
     "save_model": "models.io",
     "device_name": "models.device",
@@ -45,8 +45,7 @@ __all__ = sorted(_LAZY) + ["data"]
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
-        if name != "train":  # `models.train` is also a submodule; it is made callable instead.
-            globals()[name] = value
+        globals()[name] = value
         return value
     if name == "data":
         return importlib.import_module("models.data")

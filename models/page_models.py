@@ -218,7 +218,7 @@ def _zoo_model(name: str):
 
 def run(trainings: list[PageTraining], *, epochs: int = 2, n: int = 32, stream=sys.stdout) -> int:
     """Train each configuration for ``epochs`` on ``n`` samples; print one line each; return failures."""
-    from models.train import train
+    from models.training import train
 
     failures = 0
     for t in trainings:

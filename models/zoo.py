@@ -1,6 +1,6 @@
 """The course's models by name, each with its built-in data and training defaults.
 
-Used by the terminal (``python -m models.train cnn``), the app and the benchmarks.
+Used by the terminal (``python -m models.training cnn``), the app and the benchmarks.
 Two sizes: "small" fits a live demo on a 2-core laptop CPU, "large" is for a GPU.
 """
 from __future__ import annotations

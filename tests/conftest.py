@@ -4,7 +4,32 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # tests are CPU-only by rule
 
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = ROOT.parent / "shared" / "course"  # the course beside the checkout, as laid out for CI
+
+
+@pytest.fixture
+def app_page():
+    """``app_page(path, timeout=120, **query)``: the app opened on one page by AppTest.
+
+    ``path`` is the page file (``"app_pages/cnn.py"`` or ``"cnn.py"``); ``query``
+    sets URL query parameters first, as a shared link would. The app's entry point
+    runs once before ``switch_page`` (AppTest can switch only after a first run).
+    """
+    from streamlit.testing.v1 import AppTest
+
+    def open_page(path: str, timeout: int = 120, **query: str):
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout).run()
+        for key, value in query.items():
+            at.query_params[key] = value
+        page = path if path.startswith("app_pages/") else f"app_pages/{path}"
+        return at.switch_page(page).run()
+
+    return open_page
 
 
 @pytest.fixture(autouse=True)

@@ -125,7 +125,7 @@ def test_compute_attention_refuses_missing_batch_axis_and_models_without_attenti
 def test_training_sharpens_attention_onto_the_symptom_word():
     from models import build_attention_classifier
     from models.data import make_clinical_notes
-    from models.train import train
+    from models.training import train
 
     notes, test = make_clinical_notes(600, seed=0), make_clinical_notes(100, seed=1)
     model = build_attention_classifier(len(notes.vocabulary), notes.tokens.shape[1], 3, 16)
@@ -163,7 +163,7 @@ def test_patch_attention_moves_onto_the_nodule_as_it_trains():
     from explainers.attention import patch_hit_rate
     from models import build_patch_attention
     from models.data import make_lesions
-    from models.train import train
+    from models.training import train
 
     x, y, _, _ = make_lesions(384, seed=0)
     xv, yv, cv, rv = make_lesions(64, seed=1)

@@ -11,7 +11,7 @@ from explainers.landscape import (
 )
 from models import build_cnn, build_logistic_neuron, build_mlp, build_resnet
 from models.data import make_lesions, make_points, make_stroke
-from models.train import train
+from models.training import train
 
 
 def _lesion_cnn(epochs=1):

@@ -182,7 +182,7 @@ def test_model_without_conv_layer_is_refused():
 def test_trained_cnn_gradcam_peaks_inside_the_nodule_for_most_true_positives():
     from models import build_cnn
     from models.data import make_lesions
-    from models.train import train
+    from models.training import train
 
     x, y, _, _ = make_lesions(384, seed=0)
     xv, yv, cv, rv = make_lesions(96, seed=1)

@@ -273,7 +273,7 @@ def test_feature_maps_follow_the_unet_and_reproduce_its_output():
 def test_monitor_records_the_dice_of_each_epoch_and_fixed_validation_images():
     from models import build_unet
     from models.data import make_segmentation
-    from models.train import train
+    from models.training import train
 
     x, y = make_segmentation(32, 32, seed=0)
     xv, yv = make_segmentation(8, 32, seed=1)

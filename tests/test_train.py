@@ -1,10 +1,10 @@
-"""models.train: observers, NaN stops, stop requests, interruptions, device, terminal."""
+"""models.train (in models/training.py): observers, NaN stops, stop requests, interruptions, device, terminal."""
 import numpy as np
 import pytest
 
 import models
 from models import build_mlp
-from models.train import TrainingHistory
+from models.training import TrainingHistory
 
 rng = np.random.default_rng(0)
 X = rng.random((96, 2)).astype("float32")
@@ -126,7 +126,7 @@ def test_device_is_reported():
 
 
 def test_terminal_entry_point_trains_and_saves(tmp_path, capsys):
-    from models.train import main
+    from models.training import main
 
     path = tmp_path / "mlp.keras"
     assert main(["mlp", "--epochs", "2", "--samples", "64", "--save", str(path)]) == 0
@@ -136,11 +136,11 @@ def test_terminal_entry_point_trains_and_saves(tmp_path, capsys):
     assert loaded.count_params() == models.build_model("mlp").count_params()
 
 
-def test_models_train_is_callable_after_its_module_is_imported():
+def test_models_train_is_the_function_after_the_training_module_is_imported():
     import importlib
 
-    importlib.import_module("models.train")
-    assert callable(models.train)
+    importlib.import_module("models.training")
+    assert callable(models.train) and models.train is importlib.import_module("models.training").train
     h = models.train(build_mlp(2), X, Y_CLS, epochs=1)
     assert h.status == "finished"
 

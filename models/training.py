@@ -6,7 +6,7 @@ ends training with the weights and history of the last finished epoch kept.
 
 Terminal::
 
-    python -m models.train cnn --epochs 5 --save cnn.keras
+    python -m models.training cnn --epochs 5 --save cnn.keras
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import argparse
 import math
 import sys
 import time
-import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -387,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Train one of the course models on its built-in data from the terminal."""
     from models.zoo import MODEL_NAMES, build_model, demo_data
 
-    parser = argparse.ArgumentParser(prog="python -m models.train", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m models.training", description=main.__doc__)
     parser.add_argument("model", choices=MODEL_NAMES)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -413,15 +412,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"saved {path}", file=sys.stderr)
     return 0 if record.status in ("finished", "stopped") else 1
 
-
-class _CallableModule(types.ModuleType):
-    """Lets ``models.train(...)`` call the function even once this submodule is imported."""
-
-    def __call__(self, *args, **kwargs):
-        return train(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
 
 if __name__ == "__main__":
     raise SystemExit(main())
