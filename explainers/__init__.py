@@ -1,24 +1,39 @@
 """medlens.explainers: compute what a Keras model does, then draw it.
 
-Every explainer splits compute from drawing: ``compute_*`` returns NumPy data
-in a small frozen dataclass, ``plot_*(result, ax=None)`` draws it on a
-matplotlib Axes and returns the Axes. Compute modules never import matplotlib
-or streamlit; drawing lives in the ``*_plots`` modules beside them.
+The contract, everywhere in this package:
+
+- ``compute_<thing>(model_or_data, ..., *, <options>) -> <Thing>``: the numbers,
+  as a frozen dataclass of NumPy arrays and plain values, whose docstring says
+  what it shows a learner. Arguments are checked up front and a wrong one
+  raises ``models._arguments.ArgumentError`` (a ``ValueError`` and a
+  ``TypeError``) naming the argument and the value received. No public function
+  returns a bare tuple. Compute modules never import matplotlib or streamlit.
+- ``plot_<thing>(result, ax=None) -> Axes`` draws one panel,
+  ``plot_<thing>(result, fig=None) -> Figure`` several; each takes the result
+  dataclass, never raw arrays, and lives in ``<module>_plots.py`` beside the
+  compute module.
+- Works on any fitting Keras model (Sequential, functional, nested,
+  ``keras.applications``): layers are found by name or type through one
+  private core (``_layers``), compiled functions come from one cache that
+  forgets a discarded model (``_backend``), plots go through ``_figure``.
+- Explainers explain the model they are given; anything that trains is a
+  recipe in ``models.recipes``. Nothing here seeds a global generator: pass
+  ``seed=``.
 
 Names are imported lazily (TensorFlow loads only when a function needs it)::
 
-    from explainers import roc, decision_boundary
+    from explainers import compute_roc, plot_roc
+    plot_roc(compute_roc(y_true, scores))
 """
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-# name -> module; each topic adds its public names here. A name must appear
-# once: topic modules may reuse a name (segmentation.compute_feature_maps),
-# reachable through their module.
+# name -> module, one block per topic. A name appears once in the package;
+# the contract test checks this table against every module's ``__all__``.
 _LAZY: dict[str, str] = {
-    # Basics (issue 3): neuron, thresholds/ROC, MLP playground, backprop, gradient descent
+    # ---- Basics: neuron, thresholds and ROC, MLP playground, backprop, gradient descent
     "threshold_metrics": "explainers.metrics",
     "roc": "explainers.metrics",
     "ThresholdMetrics": "explainers.metrics",
@@ -49,7 +64,7 @@ _LAZY: dict[str, str] = {
     "plot_path_losses": "explainers.basics_plots",
     "plot_batch_runs": "explainers.basics_plots",
     "plot_fits": "explainers.basics_plots",
-    # --- Convolutions (issue 4)
+    # ---- Convolutions: kernels, feature maps, receptive fields, transfer
     "PRESETS": "explainers.kernels",
     "convolve2d": "explainers.kernels",
     "conv_output_size": "explainers.kernels",
@@ -66,8 +81,7 @@ _LAZY: dict[str, str] = {
     "plot_feature_maps": "explainers.kernels_plots",
     "plot_filters": "explainers.kernels_plots",
     "plot_kernel": "explainers.kernels_plots",
-    # --- end Convolutions
-    # -- issue 5: loss landscapes, trajectories, residual gradients
+    # ---- Loss landscapes, trajectories, gradient norms, residual gradients
     "Landscape": "explainers.landscape",
     "Trajectory": "explainers.landscape",
     "GradientNorms": "explainers.landscape",
@@ -85,8 +99,7 @@ _LAZY: dict[str, str] = {
     "plot_block_gradients": "explainers.landscape_plots",
     "BlockGradients": "explainers.residual",
     "compute_block_gradients": "explainers.residual",
-    # -- end issue 5
-    # --- segmentation (issue 6)
+    # ---- Segmentation
     "dice_score": "explainers.segmentation",
     "iou_score": "explainers.segmentation",
     "segmentation_scores": "explainers.segmentation",
@@ -105,7 +118,7 @@ _LAZY: dict[str, str] = {
     "plot_imbalance": "explainers.segmentation_plots",
     "plot_upsampling": "explainers.segmentation_plots",
     "plot_skip_comparison": "explainers.segmentation_plots",
-    # --- attention and saliency (issue 7)
+    # ---- Attention and saliency
     "compute_worked_attention": "explainers.attention",
     "compute_attention": "explainers.attention",
     "AttentionRecorder": "explainers.attention",
@@ -123,7 +136,7 @@ _LAZY: dict[str, str] = {
     "find_gradcam_layer": "explainers.saliency",
     "plot_heatmap": "explainers.saliency_plots",
     "plot_hit_rate": "explainers.saliency_plots",
-    # --- end attention and saliency
+    # ---- Training histories
 }
 
 __all__ = sorted(_LAZY)
