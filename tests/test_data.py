@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from models import data as d
+from models.data import images
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +30,7 @@ def _seed():
 # --------------------------------------------------------------------------- #
 
 
-def test_import_is_light():
+def test_importing_models_data_loads_no_heavy_library():
     code = ("import sys, models.data; "
             "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib', 'streamlit', 'sklearn', "
             "'skimage', 'scipy', 'pydicom', 'PIL') if m in sys.modules]; print(heavy)")
@@ -38,6 +39,29 @@ def test_import_is_light():
                          env={**os.environ, "PYTHONPATH": str(root)}, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_models_data_exports_exactly_the_public_names_of_its_modules():
+    import importlib
+
+    names = []
+    for module in ("tables", "points", "images", "xray", "notes", "medmnist", "split"):
+        names += importlib.import_module(f"models.data.{module}").__all__
+    assert sorted(d.__all__) == sorted(names) and len(set(names)) == len(names)
+    assert all(getattr(d, n) is not None for n in d.__all__)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: d.make_stroke(n=1), lambda: d.make_points("donut"), lambda: d.make_lesions(size=8),
+    lambda: d.load_image("mr", size=0), lambda: d.load_medmnist("x", split="validation"),
+    lambda: d.train_test_split_arrays([1, 2], [0, 1], test_fraction=1.0),
+    lambda: d.make_clinical_notes(seq_len=4), lambda: d.load_breast_cancer(standardize="yes"),
+])
+def test_bad_arguments_raise_the_one_argument_error(call):
+    from models._arguments import ArgumentError
+
+    with pytest.raises(ArgumentError):
+        call()
 
 
 # --------------------------------------------------------------------------- #
@@ -107,14 +131,14 @@ def test_logistic_regression_recovers_lecture_neuron():
     ({"seed": -1}, ValueError, ["seed", "-1"]),
     ({"seed": "a"}, TypeError, ["seed", "'a'"]),
 ])
-def test_make_stroke_bad_arguments(kwargs, exc, words):
+def test_make_stroke_refuses_bad_arguments_naming_them(kwargs, exc, words):
     with pytest.raises(exc) as e:
         d.make_stroke(**kwargs)
     for w in words:
         assert w in str(e.value)
 
 
-def test_height_weight_table():
+def test_height_weight_table_is_lecture_000s_five_patients():
     t = d.height_weight_table()
     assert t.names == ("P1", "P2", "P3", "P4", "P5")
     np.testing.assert_allclose(t.x, [[0.625, 0.875], [0, 0], [0.25, 0.375], [1, 1],
@@ -134,7 +158,7 @@ def test_height_weight_table():
 
 
 @pytest.mark.parametrize("kind", d.POINT_KINDS)
-def test_make_points_shapes_balance_determinism(kind):
+def test_make_points_is_balanced_bounded_shuffled_and_seeded(kind):
     x, y = d.make_points(kind, n=201, noise=0.1, seed=0)
     assert x.shape == (201, 2) and x.dtype == np.float32
     assert y.shape == (201,) and y.dtype == np.int64
@@ -161,7 +185,7 @@ def test_make_points_geometry_without_noise(kind, check):
     assert check(x, y)
 
 
-def test_make_points_bad_arguments():
+def test_make_points_refuses_bad_arguments_naming_them():
     with pytest.raises(ValueError, match="'donut'") as e:
         d.make_points("donut")
     assert "circle" in str(e.value)  # lists the valid kinds
@@ -176,7 +200,7 @@ def test_make_points_bad_arguments():
 # --------------------------------------------------------------------------- #
 
 
-def test_load_breast_cancer():
+def test_breast_cancer_table_has_212_malignant_standardised_and_picks_features():
     x, y, names = d.load_breast_cancer()
     assert x.shape == (569, 30) and x.dtype == np.float32 and y.dtype == np.int64
     assert len(names) == 30 and names[0] == "mean radius"
@@ -194,7 +218,7 @@ def test_load_breast_cancer():
         d.load_breast_cancer([99])
 
 
-def test_load_digits():
+def test_digits_are_1797_images_in_unit_range_with_ten_classes():
     images, labels = d.load_digits()
     assert images.shape == (1797, 8, 8, 1) and images.dtype == np.float32
     assert images.min() == 0.0 and images.max() == 1.0
@@ -207,7 +231,7 @@ def test_load_digits():
 
 
 @pytest.mark.parametrize("name", d.IMAGE_NAMES)
-def test_builtin_images(name):
+def test_builtin_image_is_2d_float_in_unit_range_at_any_size(name):
     a = d.load_image(name)
     assert a.ndim == 2 and a.dtype == np.float32
     assert a.min() == 0.0 and 0.99 <= a.max() <= 1.0
@@ -217,7 +241,7 @@ def test_builtin_images(name):
     assert d.load_image(name, size=(20, 30)).shape == (20, 30)
 
 
-def test_builtin_image_sizes():
+def test_builtin_images_keep_native_sizes_and_callers_get_copies():
     assert d.load_image("ct").shape == (128, 128)
     assert d.load_image("mr").shape == (64, 64)
     assert d.load_image("retina").shape == (1024, 1024)  # 1411 px scaled to max_side
@@ -227,8 +251,8 @@ def test_builtin_image_sizes():
     assert d.load_image("phantom").max() == 1.0
 
 
-def test_everything_runs_offline(no_network, tmp_path, monkeypatch):
-    d._builtin_raw.cache_clear()
+def test_every_loader_works_without_network(no_network, tmp_path, monkeypatch):
+    images._builtin_raw.cache_clear()  # decode again, offline
     for name in d.IMAGE_NAMES:
         assert d.load_image(name).ndim == 2
     d.load_breast_cancer()
@@ -250,7 +274,7 @@ def test_everything_runs_offline(no_network, tmp_path, monkeypatch):
     ("brain", ValueError, ["'brain'", "ct", "phantom"]),
     (42, TypeError, ["int"]),
 ])
-def test_load_image_bad_names(arg, exc, words):
+def test_load_image_refuses_unknown_names_and_types(arg, exc, words):
     with pytest.raises(exc) as e:
         d.load_image(arg)
     for w in words:
@@ -263,7 +287,7 @@ def test_load_image_bad_names(arg, exc, words):
     ({"size": "big"}, ["size", "'big'"]),
     ({"max_side": 0}, ["max_side", "0"]),
 ])
-def test_load_image_bad_size(kwargs, words):
+def test_load_image_refuses_bad_sizes_naming_them(kwargs, words):
     with pytest.raises(ValueError) as e:
         d.load_image("mr", **kwargs)
     for w in words:
@@ -321,7 +345,7 @@ def test_rgba_and_rgb_become_grey(tmp_path):
     np.testing.assert_array_equal(d.load_image(_save(tmp_path, "rgb.png", rgb)), out)
 
 
-def test_jpeg(tmp_path):
+def test_jpeg_loads_within_two_percent_of_the_original(tmp_path):
     a = _ramp(64, 64)
     out = d.load_image(_save(tmp_path, "ramp.jpg", a, quality=95))
     assert out.shape == (64, 64) and out.dtype == np.float32
@@ -498,14 +522,14 @@ def test_make_lesions_positive_fraction(fraction, positives):
     ({"positive_fraction": 1.5}, ValueError, ["positive_fraction", "1.5"]),
     ({"positive_fraction": "half"}, TypeError, ["positive_fraction", "'half'"]),
 ])
-def test_make_lesions_bad_arguments(kwargs, exc, words):
+def test_make_lesions_refuses_bad_arguments_naming_them(kwargs, exc, words):
     with pytest.raises(exc) as e:
         d.make_lesions(**kwargs)
     for w in words:
         assert w in str(e.value)
 
 
-def test_make_segmentation():
+def test_segmentation_masks_cover_3_to_15_percent_of_brighter_lesions_and_are_seeded():
     images, masks = d.make_segmentation(256, size=64, seed=0)
     assert images.shape == masks.shape == (256, 64, 64, 1)
     assert images.dtype == masks.dtype == np.float32
@@ -537,7 +561,7 @@ def notes():
     return d.make_clinical_notes(600, seed=0)
 
 
-def test_notes_structure(notes):
+def test_notes_are_balanced_padded_and_encode_decode_round_trip(notes):
     assert notes.tokens.shape == (600, 12) and notes.tokens.dtype == np.int32
     assert notes.labels.dtype == np.int64 and notes.key_positions.shape == (600,)
     assert notes.vocabulary[:2] == ["<pad>", "<unk>"]
@@ -567,7 +591,7 @@ def test_key_word_determines_label(notes):
 
 def test_distractor_words_are_not_predictive(notes):
     """Knowing the drug or past condition barely beats guessing (1/3)."""
-    for words in (d._DRUGS, d._CONDITIONS):
+    for words in (d.DRUGS, d.CONDITIONS):
         ids = [notes.vocabulary.index(w) for w in words]
         correct = 0
         for i in ids:
@@ -590,7 +614,7 @@ def test_lecture_sentence_and_encoding():
     assert d.encode_note("a " * 30, notes.vocabulary, 5).shape == (5,)  # cut to seq_len
 
 
-def test_notes_determinism_and_arguments():
+def test_notes_are_seeded_and_refuse_short_seq_len():
     a, b = d.make_clinical_notes(50, seed=4), d.make_clinical_notes(50, seed=4)
     np.testing.assert_array_equal(a.tokens, b.tokens)
     assert a.texts == b.texts
@@ -668,7 +692,7 @@ def test_medmnist_missing_file_explains_where_to_get_it(tmp_path, isolated_home,
         assert w in msg, w
 
 
-def test_medmnist_corrupt_and_malformed_files(tmp_path, isolated_home):
+def test_medmnist_corrupt_and_malformed_files_say_what_is_wrong(tmp_path, isolated_home):
     (tmp_path / "brokenmnist.npz").write_bytes(b"\x00garbage" * 50)
     with pytest.raises(ValueError, match="brokenmnist.npz.*not a readable .npz"):
         d.load_medmnist("brokenmnist", root=tmp_path)
@@ -690,7 +714,7 @@ def test_medmnist_corrupt_and_malformed_files(tmp_path, isolated_home):
     ({"flag": "pneumoniamnist", "size": 32}, ["size", "32", "224"]),
     ({"flag": "../etc/passwd"}, ["flag", "'../etc/passwd'"]),
 ])
-def test_medmnist_bad_arguments(tmp_path, isolated_home, kwargs, words):
+def test_load_medmnist_refuses_bad_arguments_naming_them(tmp_path, isolated_home, kwargs, words):
     with pytest.raises(ValueError) as e:
         d.load_medmnist(root=tmp_path, **kwargs)
     for w in words:
@@ -702,7 +726,7 @@ def test_medmnist_bad_arguments(tmp_path, isolated_home, kwargs, words):
 # --------------------------------------------------------------------------- #
 
 
-def test_train_test_split_arrays():
+def test_split_is_stratified_paired_seeded_and_checked():
     x = np.arange(200).reshape(100, 2)
     y = np.array([0] * 80 + [1] * 20)
     xtr, xte, ytr, yte = d.train_test_split_arrays(x, y, test_fraction=0.25, seed=0)

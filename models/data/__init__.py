@@ -1,0 +1,87 @@
+"""Built-in, offline data for the course: tables, 2-D points, images, synthetic X-rays, notes.
+
+Everything here is deterministic given ``seed`` and never touches the network.
+Only NumPy is imported when this package loads; scikit-learn, scikit-image,
+SciPy, pydicom and Pillow are imported inside the functions that need them, so
+the app's home page can import it instantly. One module per kind of data:
+
+==================  ======================================================
+``tables``          the lecture's tables (stroke neuron, height/weight),
+                    scikit-learn's breast-cancer table and digits
+``points``          two-class 2-D points (TensorFlow-Playground style)
+``images``          built-in scans, image files, DICOM, uploads
+``xray``            synthetic chest-like images with nodules or lesion masks
+``notes``           synthetic clinical notes
+``medmnist``        MedMNIST from local ``.npz`` files (never downloads)
+``split``           training and test parts
+==================  ======================================================
+
+Conventions (what every function returns):
+
+* images are ``float32`` in ``[0, 1]``;
+* image *sets* are ``(n, H, W, 1)`` (channels-last, ready for Keras);
+* class labels are ``int64``.
+
+Example:
+    >>> from models.data import make_lesions, stroke_patients
+    >>> p = stroke_patients()
+    >>> [round(float(v), 3) for v in p.probability()]
+    [0.87, 0.037]
+    >>> images, labels, centres, radii = make_lesions(8, seed=0)
+    >>> images.shape, images.dtype.name, labels.dtype.name
+    ((8, 64, 64, 1), 'float32', 'int64')
+"""
+from __future__ import annotations
+
+from models.data.images import IMAGE_NAMES, MAX_PIXELS, dicom_frame_count, load_image, load_image_bytes
+from models.data.medmnist import MEDMNIST_SIZES, MEDMNIST_URL, load_medmnist, medmnist_available
+from models.data.notes import (CLASS_NAMES, CONDITIONS, DRUGS, SYMPTOMS, ClinicalNotes, encode_note,
+                               make_clinical_notes)
+from models.data.points import POINT_KINDS, make_points
+from models.data.split import train_test_split_arrays
+from models.data.tables import (HeightWeightTable, StrokePatients, height_weight_table, load_breast_cancer,
+                                load_digits, make_stroke, sigmoid, stroke_patients)
+from models.data.xray import make_lesions, make_segmentation
+
+__all__ = [
+    # tables
+    "sigmoid",
+    "StrokePatients",
+    "stroke_patients",
+    "make_stroke",
+    "HeightWeightTable",
+    "height_weight_table",
+    "load_breast_cancer",
+    "load_digits",
+    # points
+    "POINT_KINDS",
+    "make_points",
+    # images
+    "IMAGE_NAMES",
+    "MAX_PIXELS",
+    "load_image",
+    "load_image_bytes",
+    "dicom_frame_count",
+    # xray
+    "make_lesions",
+    "make_segmentation",
+    # notes
+    "ClinicalNotes",
+    "CLASS_NAMES",
+    "SYMPTOMS",
+    "DRUGS",
+    "CONDITIONS",
+    "make_clinical_notes",
+    "encode_note",
+    # medmnist
+    "MEDMNIST_SIZES",
+    "MEDMNIST_URL",
+    "load_medmnist",
+    "medmnist_available",
+    # split
+    "train_test_split_arrays",
+]
+
+# Transitional: explainers/attention.py still reads the old private names; remove these two
+# lines once it reads DRUGS and CONDITIONS (they are not part of the API).
+_DRUGS, _CONDITIONS = DRUGS, CONDITIONS

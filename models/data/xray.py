@@ -1,0 +1,174 @@
+"""Synthetic chest X-ray-like images: nodules to classify, lesions and their masks to segment.
+
+Smooth backgrounds (a bright body, two dark lungs, faint ribs, low-frequency
+shading), drawn with NumPy only and deterministic given ``seed``.
+
+Example:
+    >>> from models.data import make_lesions
+    >>> images, labels, centres, radii = make_lesions(8, seed=0)
+    >>> images.shape, images.dtype.name, labels.dtype.name
+    ((8, 64, 64, 1), 'float32', 'int64')
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from models._arguments import check_float, check_int
+from models.data._common import check_seed
+
+__all__ = ["make_lesions", "make_segmentation"]
+
+
+def _step(z: np.ndarray) -> np.ndarray:
+    """A smooth 0 -> 1 step (logistic), without overflow warnings."""
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
+
+def _chest(rng: np.random.Generator, n: int, size: int) -> tuple[np.ndarray, dict]:
+    """Smooth X-ray-like backgrounds: bright body, two dark lungs, faint ribs.
+
+    Returns the ``(n, size, size)`` float32 backgrounds (without pixel noise)
+    and the lung ellipses in pixels (centre rows/cols and semi-axes, ``(n, 2)``).
+    """
+    f32 = np.float32
+    t = np.linspace(0.0, 1.0, size, dtype=f32)
+    yy, xx = t[None, :, None], t[None, None, :]
+    cy = (0.52 + 0.02 * rng.standard_normal(n)).astype(f32)[:, None, None]
+    dx = (0.20 + 0.015 * rng.standard_normal(n)).astype(f32)[:, None, None]
+    ay = (0.32 + 0.02 * rng.standard_normal(n)).astype(f32)[:, None, None]
+    ax = (0.14 + 0.01 * rng.standard_normal(n)).astype(f32)[:, None, None]
+    cxs = (0.5 - dx, 0.5 + dx)
+    lungs = 0
+    for cx in cxs:
+        e = ((yy - cy) / ay) ** 2 + ((xx - cx) / ax) ** 2
+        lungs = lungs + _step(10.0 * (1.0 - e))
+    body_e = ((yy - 0.5) / 0.56) ** 2 + ((xx - 0.5) / 0.47) ** 2
+    body = _step(12.0 * (1.0 - body_e))
+    # low-frequency shading: three random plane waves, written separably
+    k = 3
+    fy = rng.uniform(-2.0, 2.0, (n, k, 1, 1)).astype(f32)
+    fx = rng.uniform(-2.0, 2.0, (n, k, 1, 1)).astype(f32)
+    ph = rng.uniform(0, 2 * np.pi, (n, k, 1, 1)).astype(f32)
+    amp = rng.uniform(0.015, 0.035, (n, k, 1, 1)).astype(f32)
+    ay_, ax_ = 2 * np.pi * fy * t[:, None] + ph, 2 * np.pi * fx * t[None, :]
+    shade = (amp * (np.cos(ay_) * np.cos(ax_) - np.sin(ay_) * np.sin(ax_))).sum(1)
+    # ribs: faint bright bands curving down towards the sides, only over the lungs
+    rib_phase = rng.uniform(0, 2 * np.pi, n).astype(f32)[:, None, None]
+    rib_freq = rng.uniform(6.0, 8.0, n).astype(f32)[:, None, None]
+    u = yy - 0.5 * (xx - 0.5) ** 2
+    ribs = np.maximum(np.cos(2 * np.pi * rib_freq * u + rib_phase), 0.0) ** 3
+    img = (0.08 + 0.52 * body + 0.12 * yy - 0.30 * lungs + 0.07 * ribs * lungs + shade)
+    geometry = {
+        "cy": np.repeat(cy[:, 0, 0, None] * (size - 1), 2, 1),
+        "cx": np.stack([c[:, 0, 0] for c in cxs], 1) * (size - 1),
+        "ay": np.repeat(ay[:, 0, 0, None] * (size - 1), 2, 1),
+        "ax": np.repeat(ax[:, 0, 0, None] * (size - 1), 2, 1),
+    }
+    return img.astype(f32), geometry
+
+
+def make_lesions(n: int = 512, size: int = 64, seed: int = 0, positive_fraction: float = 0.5
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Synthetic chest X-ray-like images, half of them with a bright round nodule.
+
+    What this shows: a CNN can learn to spot a small local pattern (a nodule)
+    anywhere in the lungs, even though other regions (the body) are brighter.
+
+    Args:
+        n: number of images (>= 1).
+        size: image side in pixels (>= 16).
+        seed: random seed.
+        positive_fraction: share of images with a nodule, in [0, 1]
+            (exactly ``round(n * positive_fraction)`` are positive).
+
+    Returns:
+        ``(images, labels, centres, radii)``: ``(n, size, size, 1)`` float32 in
+        [0, 1]; ``(n,)`` int64 (1 = nodule); ``(n, 2)`` float32 (row, col) of the
+        nodule centre in pixels, ``(-1, -1)`` if none; ``(n,)`` float32 nodule
+        radius in pixels (size/16 .. size/8), 0 if none.
+    """
+    n = check_int("n", n, low=1)
+    size = check_int("size", size, low=16)
+    positive_fraction = check_float("positive_fraction", positive_fraction, low=0.0, high=1.0)
+    rng = np.random.default_rng(check_seed(seed))
+    img, geo = _chest(rng, n, size)
+    n_pos = int(round(n * positive_fraction))
+    labels = np.zeros(n, dtype=np.int64)
+    labels[rng.permutation(n)[:n_pos]] = 1
+    pos = labels == 1
+    # nodule geometry (drawn for every image, used for positives only: keeps shapes fixed)
+    radii = rng.uniform(size / 16, size / 8, n).astype(np.float32)
+    side = rng.integers(0, 2, n)
+    rows = np.arange(n)
+    cy, cx = geo["cy"][rows, side], geo["cx"][rows, side]
+    ay, ax = geo["ay"][rows, side], geo["ax"][rows, side]
+    rho = 0.75 * np.sqrt(rng.random(n))
+    theta = rng.uniform(0, 2 * np.pi, n)
+    r_c = cy + rho * np.maximum(ay - radii, 1.0) * np.sin(theta)
+    c_c = cx + rho * np.maximum(ax - radii, 1.0) * np.cos(theta)
+    centres = np.stack([r_c, c_c], 1).astype(np.float32)
+    amplitude = rng.uniform(0.35, 0.50, n).astype(np.float32)
+    g = np.arange(size, dtype=np.float32)
+    sigma = (0.6 * radii)[:, None, None]
+    d2 = (g[None, :, None] - centres[:, 0, None, None]) ** 2 \
+        + (g[None, None, :] - centres[:, 1, None, None]) ** 2
+    blob = np.exp(-0.5 * d2 / sigma**2)
+    img += np.where(pos, amplitude, 0.0).astype(np.float32)[:, None, None] * blob
+    img += rng.normal(0.0, 0.03, img.shape).astype(np.float32)
+    np.clip(img, 0.0, 1.0, out=img)
+    centres[~pos] = -1.0
+    radii = np.where(pos, radii, 0.0).astype(np.float32)
+    return img[..., None], labels, centres, radii
+
+
+def make_segmentation(n: int = 256, size: int = 64, seed: int = 0
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic X-ray-like images with one or two bright elliptic lesions and their masks.
+
+    What this shows: segmentation predicts a label per pixel; the mask is the
+    answer a U-Net learns to draw.
+
+    Args:
+        n: number of images (>= 1).
+        size: image side in pixels (>= 16).
+        seed: random seed.
+
+    Returns:
+        ``(images, masks)``, both ``(n, size, size, 1)`` float32; images in [0, 1],
+        masks in {0, 1} (1 = lesion), lesions covering about 3-15 % of each image.
+    """
+    n = check_int("n", n, low=1)
+    size = check_int("size", size, low=16)
+    rng = np.random.default_rng(check_seed(seed))
+    img, _ = _chest(rng, n, size)
+    f32 = np.float32
+    two = rng.random(n) < 0.5
+    frac = rng.uniform(0.045, 0.12, n)
+    share = np.where(two, rng.uniform(0.4, 0.6, n), 1.0)
+    fracs = np.stack([frac * share, frac * (1 - share)], 1)  # (n, 2); second is 0 if one lesion
+    q = rng.uniform(0.55, 1.0, (n, 2))  # minor / major axis
+    a = np.sqrt(np.maximum(fracs, 1e-9) * size * size / (np.pi * q))  # major semi-axis, px
+    b = q * a
+    angle = rng.uniform(0, np.pi, (n, 2))
+    # centres: lesion 0 on a random side, lesion 1 on the other, fully inside the image
+    left = rng.random(n) < 0.5
+    half = np.stack([np.where(left, 0, 1), np.where(left, 1, 0)], 1)
+    lo_c = np.where(half == 0, a + 1, size / 2 + 1)
+    hi_c = np.where(half == 0, size / 2 - 1, size - 2 - a)
+    cols = lo_c + rng.random((n, 2)) * np.maximum(hi_c - lo_c, 0)
+    rows = a + 1 + rng.random((n, 2)) * np.maximum(size - 3 - 2 * a, 0)
+    g = np.arange(size, dtype=f32)
+    dy = g[None, None, :, None] - rows.astype(f32)[:, :, None, None]
+    dx = g[None, None, None, :] - cols.astype(f32)[:, :, None, None]
+    cos, sin = np.cos(angle).astype(f32)[..., None, None], np.sin(angle).astype(f32)[..., None, None]
+    u, v = dx * cos + dy * sin, -dx * sin + dy * cos
+    e = (u / a.astype(f32)[..., None, None]) ** 2 + (v / b.astype(f32)[..., None, None]) ** 2
+    present = np.stack([np.ones(n, bool), two], 1)[..., None, None]
+    inside = (e <= 1.0) & present
+    masks = inside.any(1)
+    soft = _step(12.0 * (1.0 - e)) * present  # soft edge for the image
+    amplitude = rng.uniform(0.22, 0.35, (n, 2)).astype(f32)[..., None, None]
+    img += (amplitude * soft).max(1)
+    img += rng.normal(0.0, 0.04, img.shape).astype(f32)
+    np.clip(img, 0.0, 1.0, out=img)
+    return img[..., None], masks.astype(f32)[..., None]
