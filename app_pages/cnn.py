@@ -16,10 +16,10 @@ def draw_filters(result):
     return plot_filters(result)
 
 
-def draw_feature_maps(maps, title, channels=None):
-    from explainers.kernels_plots import plot_feature_maps
+def draw_feature_maps(maps, title):
+    from explainers.feature_maps_plots import plot_feature_maps
 
-    fig = plot_feature_maps(maps, fig=figure(11, 1.6 * len(maps.maps) + 0.4), max_maps=8, channels=channels)
+    fig = plot_feature_maps(maps, figure(11, 1.6 * len(maps.maps) + 0.4), max_maps=8)
     fig.suptitle(title, fontsize=9)
     return fig
 
@@ -126,9 +126,8 @@ def probabilities(model, images) -> np.ndarray:
 
 
 def redraw(progress, model):
-    from explainers.kernels import compute_feature_maps, filters
-
-    from explainers.kernels_plots import strongest_channels
+    from explainers.feature_maps import compute_feature_maps
+    from explainers.kernels import filters
 
     if len(entry.history):
         cached_figure(history_figure, entry.history.history, ("accuracy", "val_accuracy"), 5, 3, "Accuracy",
@@ -136,13 +135,18 @@ def redraw(progress, model):
     else:
         curves.info("The accuracy curves appear here after the first epoch: press **Train**.")
     cached_figure(draw_filters, filters(model, "cnn_conv1"), slot=filt_slot)
-    maps = compute_feature_maps(model, xt[index])
+    # The same channels every epoch (the 8 most active, chosen once per model and image), so a student
+    # can follow one filter.
+    shown = entry.extra.setdefault("map_channels", {})
+    if index in shown:
+        maps = compute_feature_maps(model, xt[index], channels=shown[index])
+    else:
+        maps = compute_feature_maps(model, xt[index], max_channels=8)
+        shown[index] = maps.channels
     prob = probabilities(model, xt[index][None])[0]
-    # The same channels every epoch (chosen once per model and image), so a student can follow one filter.
-    shown = entry.extra.setdefault("map_channels", {}).setdefault(index, strongest_channels(maps))
     cached_figure(draw_feature_maps, maps, f"Feature maps of test image {index} · predicted "
                   f"{class_names[int(prob.argmax())]} ({prob.max():.0%}) · the same channels every epoch",
-                  shown, slot=maps_slot)
+                  slot=maps_slot)
 
 
 if go:

@@ -18,7 +18,7 @@ from benchmarks.common import Row, best_time
 
 def _feature_maps(model, image, quick):
     from explainers import _layers
-    from explainers.kernels import compute_feature_maps
+    from explainers.feature_maps import compute_feature_maps
 
     convs = _layers.conv_layers(model)
     if quick:
@@ -26,7 +26,7 @@ def _feature_maps(model, image, quick):
     names = [c.name for c in convs]
 
     def ours():
-        compute_feature_maps(model, image, names)
+        compute_feature_maps(model, image, layers=names)
 
     def naive():
         for c in convs:
@@ -85,7 +85,7 @@ def _erf(name, model, layer, n, limit=None):
 def _cnn_feature_maps(model, image):
     """The CNN page's per-epoch snapshot: feature maps of every conv layer of one 64×64 image."""
     from explainers import _layers
-    from explainers.kernels import compute_feature_maps
+    from explainers.feature_maps import compute_feature_maps
 
     convs = _layers.conv_layers(model)
 

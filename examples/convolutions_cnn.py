@@ -37,8 +37,10 @@ def main(out: Path, epochs: int = 6, transfer: bool = True) -> None:
     import numpy as np
 
     from explainers.basics_plots import plot_confusion
-    from explainers.kernels import compute_feature_maps, filters
-    from explainers.kernels_plots import plot_feature_maps, plot_filters
+    from explainers.feature_maps import compute_feature_maps
+    from explainers.feature_maps_plots import plot_feature_maps
+    from explainers.kernels import filters
+    from explainers.kernels_plots import plot_filters
     from explainers.metrics import threshold_metrics
     from models import build_cnn
     from models.data import make_lesions
@@ -67,7 +69,7 @@ def main(out: Path, epochs: int = 6, transfer: bool = True) -> None:
     fig.savefig(out / "convolutions_cnn_confusion.png", dpi=80)
     plot_filters(filters(model)).savefig(out / "convolutions_cnn_filters.png", dpi=80)
     nodule = x_test[int(np.argmax(y_test))]
-    plot_feature_maps(compute_feature_maps(model, nodule)).savefig(out / "convolutions_cnn_feature_maps.png", dpi=80)
+    plot_feature_maps(compute_feature_maps(model, nodule, max_channels=8)).savefig(out / "convolutions_cnn_feature_maps.png", dpi=80)
 
     if transfer:
         from explainers.transfer import compute_transfer

@@ -47,16 +47,18 @@ def main(out: Path) -> None:
     # Feature maps and filters of the course CNN (untrained: random kernels).
     import keras
 
+    from explainers.feature_maps import compute_feature_maps
+    from explainers.feature_maps_plots import plot_feature_maps
     from models import build_cnn
     from models.data import make_lesions
 
     keras.utils.set_random_seed(0)
     model = build_cnn()
     x, y, _, _ = make_lesions(4, 64, seed=0)
-    maps = K.compute_feature_maps(model, x[int(y.argmax())])
-    KP.plot_feature_maps(maps).savefig(out / "convolutions_feature_maps.png", dpi=80)
+    maps = compute_feature_maps(model, x[int(y.argmax())], max_channels=8)
+    plot_feature_maps(maps).savefig(out / "convolutions_feature_maps.png", dpi=80)
     KP.plot_filters(K.filters(model, "cnn_conv1")).savefig(out / "convolutions_filters.png", dpi=80)
-    print("feature maps:", {n: m.shape for n, m in zip(maps.layer_names, maps.maps)}, "saved to", out)
+    print("feature maps:", dict(zip(maps.layer_names, maps.shapes)), "saved to", out)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from models._arguments import fail
+
 CONV_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
 
 
@@ -73,6 +75,26 @@ def find(model: Any, name_or_type: str | type | None, *, default: str = "first_c
     names = [layer.name for _, layer in found]
     raise ValueError(f"{argument}={name_or_type!r} is not a layer of model {model.name!r}; "
                      f"its layers are {names}")
+
+
+def find_all(model: Any, name_or_type: str | type, *, argument: str = "layers") -> list[Any]:
+    """Every layer a selector names: a layer name gives that layer; a layer class
+    (``keras.layers.Conv2D``) or class name (``"MaxPooling2D"``) gives every layer of
+    that type, subclasses included, in graph order (nested models too)."""
+    found = [layer for _, layer in walk(model)]
+    if isinstance(name_or_type, type):
+        hits = [layer for layer in found if isinstance(layer, name_or_type)]
+        label = name_or_type.__name__
+    elif isinstance(name_or_type, str):
+        hits = [layer for layer in found if layer.name == name_or_type] or [
+            layer for layer in found if any(c.__name__ == name_or_type for c in type(layer).__mro__)]
+        label = repr(name_or_type)
+    else:
+        fail(argument, name_or_type, "a layer name, a layer class or a class name")
+    if not hits:
+        fail(argument, name_or_type, f"a layer of model {model.name!r} (a name, class or class name)",
+             f"{label} matches none of its layers {[layer.name for layer in found]}")
+    return hits
 
 
 def conv_layers(model: Any) -> list[Any]:

@@ -249,47 +249,6 @@ def dense_parameter_count(layer_sizes: Sequence[int]) -> int:
 
 # ------------------------------------------------------- inside a Keras CNN
 @dataclass(frozen=True)
-class FeatureMaps:
-    """Outputs of conv layers for one image: ``maps[i]`` is ``(H_i, W_i, K_i)``."""
-
-    layer_names: tuple[str, ...]
-    maps: tuple[np.ndarray, ...]
-    image: np.ndarray        # the (H, W, C) input
-
-
-def compute_feature_maps(model: Any, image: Any, layer_names: Sequence[str] | None = None) -> FeatureMaps:
-    """The feature maps a model computes for one image at the chosen layers.
-
-    What this shows: early conv layers respond to edges, later ones to larger
-    shapes (the lesion), at a coarser resolution.
-
-    Args:
-        model: any built Keras model (Sequential, functional, nested).
-        image: ``(H, W)``, ``(H, W, C)`` or ``(1, H, W, C)`` matching the input.
-        layer_names: names (or class names) of layers; ``None``: every conv layer.
-    """
-    _layers.check_model(model)
-    batch = _layers.as_batch(model, image)
-    if layer_names is None:
-        chosen = _layers.conv_layers(model)
-        if not chosen:
-            raise ValueError(f"model {model.name!r} has no conv layer; pass layer_names=")
-    else:
-        if isinstance(layer_names, str):
-            layer_names = [layer_names]
-        chosen = [_layers.find(model, name, argument="layer_names")[1] for name in layer_names]
-    outputs = _layers.output_model(model, chosen)(batch)
-    maps = []
-    for layer, out in zip(chosen, outputs):
-        a = np.asarray(out)[0]
-        if a.ndim != 3:
-            raise ValueError(f"layer {layer.name!r} outputs shape {a.shape}, not a (H, W, K) feature map; "
-                             "choose a conv or pooling layer")
-        maps.append(a)
-    return FeatureMaps(tuple(layer.name for layer in chosen), tuple(maps), batch[0])
-
-
-@dataclass(frozen=True)
 class Filters:
     """A conv layer's learned kernels ``(F, F, C, K)`` and biases ``(K,)`` (zeros if none)."""
 

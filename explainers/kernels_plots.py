@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from explainers.kernels import FeatureMaps, Filters, OutputStep, conv_output_size, padding_amounts
+from explainers.kernels import Filters, OutputStep, conv_output_size, padding_amounts
 
 
 def _ax(ax, w=4.0, h=4.0):
@@ -114,43 +114,6 @@ def plot_padding_stride(n: int, kernel_size: int, padding: str = "valid", stride
     ax.set_title(f"n={n}, F={kernel_size}, {padding}, S={stride}, D={dilation} → {out}×{out}\n"
                  f"padding {before}+{after}; windows of outputs 0..{min(show, out) - 1}", fontsize=9)
     return ax
-
-
-def strongest_channels(result: FeatureMaps, max_maps: int = 8) -> tuple[tuple[int, ...], ...]:
-    """Per layer, the ``max_maps`` channels that respond most (mean |activation|) to this image."""
-    return tuple(tuple(int(c) for c in np.argsort(-np.abs(m).mean(axis=(0, 1)))[:max_maps]) for m in result.maps)
-
-
-def plot_feature_maps(result: FeatureMaps, fig: Figure | None = None, max_maps: int = 8,
-                      channels: Sequence[Sequence[int]] | None = None) -> Figure:
-    """One row per layer: the input, then up to ``max_maps`` channels of that layer's output.
-
-    ``channels`` fixes which channels each row shows (one sequence per layer), so
-    a learner can follow the same filters while a model trains; by default the
-    strongest on this image (:func:`strongest_channels`).
-    """
-    rows = len(result.maps)
-    if fig is None:
-        fig = Figure(figsize=(1.4 * (max_maps + 1), 1.5 * rows + 0.3), layout="constrained")
-    axes = np.atleast_2d(fig.subplots(rows, max_maps + 1, squeeze=False))
-    # Strongest channels first (the ones that fire on this image), unless the caller fixed them.
-    shown = strongest_channels(result, max_maps) if channels is None else channels
-    for r, (name, maps) in enumerate(zip(result.layer_names, result.maps)):
-        axes[r, 0].imshow(result.image[..., 0], cmap="gray")
-        axes[r, 0].set_ylabel(f"{name}\n{maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}", fontsize=8)
-        order = list(shown[r])[:max_maps]
-        for c in range(max_maps):
-            ax = axes[r, c + 1]
-            if c < len(order):
-                ax.imshow(maps[..., order[c]], cmap="magma")
-                ax.set_title(f"#{order[c]}", fontsize=7)
-            else:
-                ax.axis("off")
-        for ax in axes[r]:
-            ax.set_xticks([])
-            ax.set_yticks([])
-    axes[0, 0].set_title("input", fontsize=7)
-    return fig
 
 
 def plot_filters(result: Filters, fig: Figure | None = None, max_filters: int = 16) -> Figure:

@@ -3,8 +3,11 @@ import keras
 import numpy as np
 import pytest
 import scipy.signal
+from conftest import COURSE
 
 from explainers import kernels as K
+from explainers.feature_maps import FeatureMaps, compute_feature_maps
+from explainers.feature_maps_plots import plot_feature_maps
 
 
 @pytest.mark.parametrize("x, w, expected", [
@@ -17,12 +20,8 @@ def test_lecture_worked_examples_reproduce_exactly(x, w, expected):
 
 
 def test_the_lecture_6x6_input_is_the_one_printed_in_lecture_003():
-    from pathlib import Path
-
-    text = next(Path(__file__).resolve().parents[2].glob("shared/course/003_*.txt"), None) or \
-        next(Path("/work/shared/course").glob("003_*.txt"), None)
-    if text is None:
-        pytest.skip("course text not available")
+    text = next(COURSE.glob("003_*.txt"), None)
+    assert text is not None, f"lecture 003 is missing from {COURSE} (the course sits beside the checkout)"
     s = text.read_text()
     row = " & ".join(str(int(v)) for v in K.LECTURE_6X6_INPUT[0])
     assert row in s and "-11 & -4 & 9 & 12" in s
@@ -168,7 +167,7 @@ def test_feature_maps_of_first_conv_equal_the_numpy_convolution(build):
     else:
         model, scale = _nested()
     image = np.random.default_rng(4).random((12, 12)).astype("float32")
-    maps = K.compute_feature_maps(model, image, ["c1", "c2"])
+    maps = compute_feature_maps(model, image, layers=["c1", "c2"])
     assert maps.layer_names == ("c1", "c2")
     f = K.filters(model, "c1")
     expected = K.convolve2d(image[..., None] * scale, f.kernels, bias=f.bias)
@@ -179,7 +178,7 @@ def test_feature_maps_of_first_conv_equal_the_numpy_convolution(build):
 def test_feature_maps_default_to_every_conv_layer_of_the_course_cnn():
     from models import build_cnn
 
-    maps = K.compute_feature_maps(build_cnn(), np.zeros((64, 64)))
+    maps = compute_feature_maps(build_cnn(), np.zeros((64, 64)))
     assert maps.layer_names == ("cnn_conv1", "cnn_conv2")
     assert [m.shape for m in maps.maps] == [(64, 64, 16), (32, 32, 32)]
 
@@ -197,7 +196,7 @@ def test_filters_found_by_name_or_type_are_the_layer_weights():
     with pytest.raises(ValueError, match="nope.*c1"):
         K.filters(model, "nope")
     with pytest.raises(ValueError, match="expects"):
-        K.compute_feature_maps(model, np.zeros((10, 10)))
+        compute_feature_maps(model, np.zeros((10, 10)))
 
 
 def test_plots_draw_the_numbers_they_explain():
@@ -209,5 +208,65 @@ def test_plots_draw_the_numbers_they_explain():
     assert {t.get_text() for t in ax.texts} >= {"4·0\n= 0", "8·3\n= 24"}
     ax = KP.plot_padding_stride(6, 3, "same", 2, 1)
     assert "→ 3×3" in ax.get_title() and len(ax.patches) == 3
-    fig = KP.plot_feature_maps(K.FeatureMaps(("a",), (np.ones((4, 4, 2)),), np.zeros((4, 4, 1))), max_maps=3)
+    fig = plot_feature_maps(FeatureMaps(np.zeros((4, 4, 1)), ("a",), (np.ones((4, 4, 2)),), (np.arange(2),),
+                                        ((4, 4, 2),)), max_maps=3)
     assert len(fig.axes) == 4
+
+
+def _bn_net():
+    i = keras.Input((10, 10, 1))
+    x = keras.layers.Conv2D(6, 3, padding="same", name="c1")(i)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.ReLU(name="r1")(x)
+    x = keras.layers.MaxPooling2D(name="p1")(x)
+    x = keras.layers.Conv2D(3, 3, padding="same", name="c2")(x)
+    x = keras.layers.MaxPooling2D(name="p2")(x)
+    return keras.Model(i, keras.layers.Flatten(name="flat")(x), name="bn_net")
+
+
+@pytest.mark.parametrize("selector, expected", [
+    (None, ("c1", "c2")),
+    ("p2", ("p2",)),
+    (keras.layers.MaxPooling2D, ("p1", "p2")),
+    ("MaxPooling2D", ("p1", "p2")),
+    (["c2", "r1"], ("c2", "r1")),
+    (["c1", keras.layers.Conv2D], ("c1", "c2")),
+])
+def test_feature_map_layers_are_chosen_by_name_class_or_class_name(selector, expected):
+    maps = compute_feature_maps(_bn_net(), np.ones((10, 10)), layers=selector)
+    assert maps.layer_names == expected
+    assert maps.shapes == tuple(tuple(m.shape) for m in maps.maps)
+
+
+def test_feature_map_layers_chosen_by_pattern_inside_a_nested_model():
+    model, _ = _nested()
+    maps = compute_feature_maps(model, np.ones((12, 12)), pattern=r"^(c\d|r1)$")
+    assert maps.layer_names == ("c1", "r1", "c2")
+    assert maps.shapes == ((10, 10, 4), (10, 10, 4), (5, 5, 2))
+
+
+def test_max_channels_keeps_the_most_active_channels_first():
+    model = _bn_net()
+    image = np.random.default_rng(5).random((10, 10)).astype("float32")
+    full = compute_feature_maps(model, image, layers="c1")
+    top = compute_feature_maps(model, image, layers="c1", max_channels=3)
+    means = full.maps[0].mean(axis=(0, 1))
+    np.testing.assert_array_equal(full.channels[0], np.arange(6))
+    np.testing.assert_array_equal(top.channels[0], np.argsort(-means)[:3])
+    np.testing.assert_allclose(top.maps[0], full.maps[0][..., top.channels[0]])
+    assert top.shapes == full.shapes == ((10, 10, 6),)
+    fixed = compute_feature_maps(model, image, layers="c1", channels=[top.channels[0][::-1]])
+    np.testing.assert_array_equal(fixed.channels[0], top.channels[0][::-1])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"layers": "c1", "pattern": "c"}, "pattern"),
+    ({"pattern": "nonexistent"}, "matches pattern"),
+    ({"layers": "nope"}, "nope"),
+    ({"layers": "flat"}, "feature-map"),
+    ({"max_channels": 0}, "max_channels"),
+    ({"layers": "c1", "channels": [[9]]}, "channel"),
+])
+def test_feature_map_options_that_cannot_work_raise_a_message_naming_them(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        compute_feature_maps(_bn_net(), np.ones((10, 10)), **kwargs)
