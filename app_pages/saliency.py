@@ -3,28 +3,29 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, dicom_frame_picker, figure, history_figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, dicom_frame_picker, figure, history_figure, report, session_model, stop_button,
+    train_buttons, url_setting, write_url,
 )
 
 
-def draw_explanations(image, cam, sal, label, centre, radius):
+def draw_explanations(cam, sal, label, centre, radius):
     """The image, its Grad-CAM and its saliency map side by side."""
     from explainers.saliency_plots import plot_heatmap
 
     fig = figure(10, 3.5)
     a0, a1, a2 = fig.subplots(1, 3)
-    a0.imshow(image[..., 0], cmap="gray")
+    a0.imshow(cam.image[..., 0], cmap="gray")
     a0.set_title("image" + ("" if label is None else f" (label {label})"), fontsize=9)
     a0.set_axis_off()
-    plot_heatmap(cam, image, ax=a1, centre=centre, radius=radius)
-    plot_heatmap(sal, image, ax=a2, centre=centre, radius=radius)
+    plot_heatmap(cam, a1, centre=centre, radius=radius)
+    plot_heatmap(sal, a2, centre=centre, radius=radius)
     return fig
 
 
-def draw_hit_rate(hits, images, centres, radii, heatmaps):
+def draw_hit_rate(hits):
     from explainers.saliency_plots import plot_hit_rate
 
-    return plot_hit_rate(hits, images, centres, radii, heatmaps=heatmaps, n=8, fig=figure(10, 1.9))
+    return plot_hit_rate(hits, figure(10, 1.9), n=8)
 
 
 st.title("Where did the model look?")
@@ -145,7 +146,7 @@ if image is not None:
     truth = "" if label is None else f" · truth: **{'nodule' if label else 'no nodule'}**"
     st.markdown(f"Prediction: **{'nodule' if p >= 0.5 else 'no nodule'}** (p = {p:.2f}){truth} · "
                 f"Grad-CAM layer `{cam.layer_name}` ({cam.cam.shape[0]}×{cam.cam.shape[1]}, upsampled).")
-    cached_figure(draw_explanations, image, cam, sal, label, centre, radius)
+    cached_figure(draw_explanations, cam, sal, label, centre, radius)
     if centre is not None and label == 1:
         r, c = np.unravel_index(cam.heatmap.argmax(), cam.heatmap.shape)
         inside = np.hypot(r - centre[0], c - centre[1]) <= radius
@@ -156,20 +157,18 @@ st.header("How often does Grad-CAM find the nodule?")
 
 
 def hit_rate_section():
-    from explainers.saliency import gradcam_maps, nodule_hit_rate
-    from explainers.saliency_plots import plot_hit_rate
+    from explainers.saliency import compute_nodule_hit_rate
 
     cached = entry.extra.get("hits")
     if cached is None or cached[0] != len(entry.history):  # once per trained state, not every rerun
-        entry.extra["hits"] = (len(entry.history), nodule_hit_rate(entry.model, xv, yv, cv, rv))
+        entry.extra["hits"] = (len(entry.history), compute_nodule_hit_rate(entry.model, xv, yv, cv, rv))
     hits = entry.extra["hits"][1]
     if hits.true_positives == 0:
         st.warning("No true positives yet (the model finds no nodule in the test images): train it first.")
         return
     st.metric("Grad-CAM peak inside the nodule, on true positives", f"{hits.rate:.0%}",
               help=f"{hits.hits} of {hits.true_positives} test images with a nodule that the model called positive")
-    heat = gradcam_maps(entry.model, xv[hits.indices[:8]], class_index=1)[0]
-    cached_figure(draw_hit_rate, hits, xv, cv, rv, heat)
+    cached_figure(draw_hit_rate, hits)
 
 
 if len(entry.history):

@@ -1,5 +1,6 @@
-"""Grad-CAM of one image per call: ours (the model runs as is, the layer's output held
-for the gradient) vs the usual recipe that rebuilds a two-output sub-model on every call.
+"""Grad-CAM of one image per call: ours (the model runs as is, compiled once per model, the
+layer's output shifted by a zero tensor whose gradient is ∂y/∂A) vs the usual recipe that
+rebuilds a two-output sub-model on every call.
 
 Both explain the same trained-shape CNN and the same image, side by side in one run;
 the maps must agree.

@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from explainers.saliency import compute_gradcam, compute_saliency, gradcam_maps, nodule_hit_rate  # noqa: E402
+from explainers.saliency import compute_gradcam, compute_nodule_hit_rate, compute_saliency  # noqa: E402
 from explainers.saliency_plots import plot_heatmap, plot_hit_rate  # noqa: E402
 
 
@@ -52,16 +52,15 @@ def main(argv: list[str] | None = None) -> None:
     cam, sal = compute_gradcam(model, xv[i]), compute_saliency(model, xv[i], smoothgrad=16)
     fig = Figure(figsize=(8, 4), layout="constrained")
     a0, a1 = fig.subplots(1, 2)
-    plot_heatmap(cam, xv[i], ax=a0, centre=cv[i], radius=rv[i])
-    plot_heatmap(sal, xv[i], ax=a1, centre=cv[i], radius=rv[i])
+    plot_heatmap(cam, a0, centre=cv[i], radius=rv[i])
+    plot_heatmap(sal, a1, centre=cv[i], radius=rv[i])
     fig.savefig(out / "saliency_one_image.png", dpi=100)
 
-    hits = nodule_hit_rate(model, xv, yv, cv, rv)
+    hits = compute_nodule_hit_rate(model, xv, yv, cv, rv)
     print(f"Grad-CAM peak inside the nodule for {hits.hits} of {hits.true_positives} true positives "
           f"({hits.rate:.0%})")
     if hits.true_positives:
-        heat = gradcam_maps(model, xv[hits.indices[:8]], class_index=1)[0]
-        plot_hit_rate(hits, xv, cv, rv, heatmaps=heat, n=8).savefig(out / "saliency_hit_rate.png", dpi=100)
+        plot_hit_rate(hits, n=8).savefig(out / "saliency_hit_rate.png", dpi=100)
     print(f"saved figures to {out}/")
 
 

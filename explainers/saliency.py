@@ -7,11 +7,16 @@ that argue *for* the class. A saliency map is the size of ∂y/∂x per pixel:
 which pixels, nudged, would change the score most.
 
 How the gradient is taken, on any model (Sequential, functional, or a model
-used as a layer inside another): the chosen layer's ``call`` is swapped, for
-the duration of one forward pass, for a function that returns a tensor we
-hold (and watch). The model then runs as usual, so no sub-model has to be
-cut out of its graph and nested models never raise "graph disconnected".
-TensorFlow (``GradientTape``) and JAX (``jax.grad``) backends are supported.
+used as a layer inside another): for the duration of one forward pass the
+chosen layer returns its usual output plus a zero tensor ``δ``, and the
+gradient is taken with respect to ``δ`` (which equals ∂y/∂A). The model runs
+as usual, so no sub-model has to be cut out of its graph and nested models
+never raise "graph disconnected".
+
+Both gradients are compiled once per model (``explainers._backend``: a
+``tf.function`` or ``jax.jit``), held weakly so a discarded model frees them,
+and run through ``model.stateless_call`` with the current weights as
+arguments, so training between two explanations is always seen.
 """
 from __future__ import annotations
 
@@ -23,12 +28,23 @@ from typing import Any
 
 import numpy as np
 
+from explainers import _backend
+from explainers._layers import check_model, walk
+from models._arguments import check_array, check_float, check_int, fail
+
+__all__ = [
+    "SaliencyMap", "GradCamBatch", "NoduleHitRate",
+    "compute_gradcam", "compute_gradcam_batch", "compute_saliency", "compute_nodule_hit_rate",
+    "find_gradcam_layer",
+]
+
 
 @dataclass(frozen=True)
-class SaliencyResult:
-    """A heatmap over the input image.
+class SaliencyMap:
+    """A heatmap over one input image: where the model looked to make its call.
 
     Attributes:
+        image: (H, W, C) the image explained, as the model saw it.
         heatmap: (H, W) in [0, 1] at the input's resolution (1 = most important).
         method: "gradcam", "saliency" or "smoothgrad".
         class_index: the class explained (for one sigmoid unit: 1 = positive, 0 = negative).
@@ -38,6 +54,7 @@ class SaliencyResult:
         channel_weights: Grad-CAM's α_k (spatial means of ∂y/∂A_k), (k,); else empty.
     """
 
+    image: np.ndarray
     heatmap: np.ndarray
     method: str
     class_index: int
@@ -47,17 +64,37 @@ class SaliencyResult:
     channel_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-# ----------------------------------------------------------- model walking
-def iter_layers(model) -> Iterator[tuple[str, Any]]:
-    """Every layer of ``model``, nested models walked into, in graph order, with a path name."""
-    import keras
+@dataclass(frozen=True)
+class GradCamBatch:
+    """Grad-CAM of a batch of images, every step kept.
 
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            for path, inner in iter_layers(layer):
-                yield f"{layer.name}/{path}", inner
-        else:
-            yield layer.name, layer
+    Attributes:
+        images: (N, H, W, C) the images explained.
+        heatmaps: (N, H, W) in [0, 1], each upsampled to the input and scaled by its maximum.
+        cams: (N, h, w) ReLU(Σ_k α_k A_k) at the layer's resolution.
+        channel_weights: (N, k) α_k, the spatial means of ∂y/∂A_k.
+        scores: (N,) the model's output for the explained class.
+        class_index: the class explained (one for the whole batch).
+        layer_name: the layer whose feature maps A_k were used.
+    """
+
+    images: np.ndarray
+    heatmaps: np.ndarray
+    cams: np.ndarray
+    channel_weights: np.ndarray
+    scores: np.ndarray
+    class_index: int
+    layer_name: str
+
+
+# ----------------------------------------------------------- model walking
+_GRADCAM_CONVS = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D")  # not transposed: decoders upsample
+_FOLLOWERS = ("BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU")
+
+
+def _paths(model) -> list[tuple[str, Any]]:
+    """Every layer with its path ("inner_model/layer" inside nested models), in graph order."""
+    return [("/".join([m.name for m in chain[1:]] + [layer.name]), layer) for chain, layer in walk(model)]
 
 
 def _is_4d(layer) -> bool:
@@ -65,6 +102,10 @@ def _is_4d(layer) -> bool:
         return len(layer.output.shape) == 4
     except (AttributeError, ValueError):
         return False
+
+
+def _is_a(layer, names: tuple[str, ...]) -> bool:
+    return type(layer).__name__ in names
 
 
 def find_gradcam_layer(model, layer_name: str | None = None):
@@ -75,41 +116,41 @@ def find_gradcam_layer(model, layer_name: str | None = None):
     e.g. ``cnn_relu2`` in :func:`models.build_cnn`). ``layer_name`` may be a
     plain name or a path "inner_model/layer" inside nested models.
     """
-    import keras
-
-    layers_ = list(iter_layers(model))
+    check_model(model)
+    layers_ = _paths(model)
     if layer_name is not None:
         if not isinstance(layer_name, str):
-            raise TypeError(f"layer_name must be a str, got {type(layer_name).__name__}")
+            fail("layer_name", layer_name, "a layer name (str) or None")
         for path, layer in layers_:
             if layer_name in (path, layer.name):
                 if not _is_4d(layer):
-                    raise ValueError(f"layer {layer_name!r} has output shape {tuple(layer.output.shape)}; "
-                                     f"Grad-CAM needs a 4-D (batch, height, width, channels) feature map")
+                    fail("layer_name", layer_name, "a layer with a 4-D (batch, height, width, channels) output",
+                         f"{layer_name!r} gives {tuple(layer.output.shape)}")
                 return layer
         spatial = [p for p, l in layers_ if _is_4d(l)]
-        raise ValueError(f"model {model.name!r} has no layer {layer_name!r}; spatial layers: {spatial}")
-    convs = [i for i, (_, l) in enumerate(layers_)
-             if isinstance(l, keras.layers.Conv2D | keras.layers.DepthwiseConv2D | keras.layers.SeparableConv2D)
-             and _is_4d(l)]
+        fail("layer_name", layer_name, f"a layer of model {model.name!r}",
+             f"model {model.name!r} has no layer {layer_name!r}; spatial layers: {spatial}")
+    convs = [i for i, (_, l) in enumerate(layers_) if _is_a(l, _GRADCAM_CONVS) and _is_4d(l)]
     if not convs:
         raise ValueError(f"model {model.name!r} has no 2-D conv layer; Grad-CAM needs one "
                          f"(or name a 4-D layer with layer_name=...)")
     i = convs[-1]
     chosen = layers_[i][1]
     # Walk on through elementwise layers fed directly by the chosen one.
-    follow = (keras.layers.BatchNormalization, keras.layers.Activation, keras.layers.ReLU,
-              keras.layers.LeakyReLU, keras.layers.ELU)
     while i + 1 < len(layers_):
         nxt = layers_[i + 1][1]
         try:
             fed = nxt.input is chosen.output
         except (AttributeError, ValueError):
             fed = False
-        if not (isinstance(nxt, follow) and fed):
+        if not (_is_a(nxt, _FOLLOWERS) and fed):
             break
         chosen, i = nxt, i + 1
     return chosen
+
+
+def _layer_path(model, layer) -> str:
+    return next(path for path, l in _paths(model) if l is layer)
 
 
 @contextlib.contextmanager
@@ -127,60 +168,30 @@ def _replace_output(layer, fn: Callable[[Any], Any]) -> Iterator[None]:
         del layer.call  # back to the class's method
 
 
-def _backend() -> str:
-    import keras
-
-    return keras.backend.backend()
-
-
-def _class_score(outputs, class_index: int | None):
-    """Per-example score of the explained class and the index used."""
-    from keras import ops
-
-    if isinstance(outputs, (list, tuple)):
-        outputs = outputs[0]
-    if len(outputs.shape) != 2:
-        raise ValueError(f"the model's output must be (batch, classes), got shape {tuple(outputs.shape)}")
-    n_units = int(outputs.shape[-1])
-    if n_units == 1:
-        ci = 1 if class_index is None else class_index
-        p = outputs[:, 0]
-        return (p if ci == 1 else 1.0 - p), ci
-    ci = int(np.argmax(ops.convert_to_numpy(outputs)[0])) if class_index is None else class_index
-    return outputs[:, ci], ci
-
-
-def _check_class_index(model, class_index):
+# ---------------------------------------------------------------- checks
+def _check_class_index(model, class_index) -> int | None:
     if class_index is None:
-        return
-    if isinstance(class_index, bool) or not isinstance(class_index, (int, np.integer)):
-        raise TypeError(f"class_index must be an int or None, got {class_index!r}")
-    units = int(model.outputs[0].shape[-1]) if hasattr(model, "outputs") and model.outputs else None
+        return None
+    units = int(model.outputs[0].shape[-1]) if getattr(model, "outputs", None) else None
     top = 2 if units == 1 else units
-    if class_index < 0 or (top is not None and class_index >= top):
-        raise ValueError(f"class_index must be in 0..{(top or 1) - 1} for this model, got {class_index}")
+    return check_int("class_index", class_index, low=0, high=None if top is None else top - 1)
 
 
 def _check_images(model, image) -> np.ndarray:
     """Accept (H, W), (H, W, C) or (N, H, W, C); return (N, H, W, C) float32 that fits the model."""
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    x = np.asarray(image, dtype=np.float32)
+    check_model(model)
     shape = tuple(model.inputs[0].shape[1:])
     if len(shape) != 3:
-        raise ValueError(f"model {model.name!r} takes inputs of shape {shape}; saliency needs an image model "
-                         f"(height, width, channels)")
+        fail("model", model.name, "an image model taking (height, width, channels)",
+             f"it takes inputs of shape {shape}")
+    x = check_array("image", image, ndim=(2, 3, 4))
     if x.ndim == 2:
         x = x[..., None]
     if x.ndim == 3:
         x = x[None]
-    if x.ndim != 4 or any(s is not None and s != v for s, v in zip(shape, x.shape[1:])):
-        raise ValueError(f"image has shape {np.shape(image)}, the model expects {shape} (one image) or "
-                         f"(batch, *{shape}); resize it first, e.g. models.data.load_image(..., size=...)")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("image contains NaN or inf values; replace them before explaining")
+    if any(s is not None and s != v for s, v in zip(shape, x.shape[1:])):
+        fail("image", image, f"one image {shape} or a batch (n, *{shape}), as the model expects",
+             "resize it first, e.g. models.data.load_image(..., size=...)")
     return x
 
 
@@ -199,74 +210,116 @@ def _upsample(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.clip(ops.convert_to_numpy(up)[..., 0].astype(np.float64), 0.0, None)
 
 
-# ---------------------------------------------------------------- Grad-CAM
-def _activations_and_grads(model, x: np.ndarray, layer, class_index: int | None):
-    """Feature maps A of ``layer``, ∂(Σ scores)/∂A, scores and the class index (NumPy)."""
+# ------------------------------------------------------- compiled gradients
+def _class_score(outputs, class_index: int | None):
+    """Per-example score of the explained class and its index (a tensor), chosen inside the graph.
+
+    One sigmoid unit: class 1 is p, class 0 is 1 - p (default 1). Softmax: the
+    default is the first example's top class, for the whole batch.
+    """
     from keras import ops
 
-    backend = _backend()
-    held: dict[str, Any] = {}
-    if backend == "tensorflow":
-        import tensorflow as tf
+    if isinstance(outputs, (list, tuple)):
+        outputs = outputs[0]
+    if len(outputs.shape) != 2:
+        raise ValueError(f"the model's output must be (batch, classes), got shape {tuple(outputs.shape)}")
+    if int(outputs.shape[-1]) == 1:
+        ci = 1 if class_index is None else class_index
+        return (outputs[:, 0] if ci == 1 else 1.0 - outputs[:, 0]), ops.convert_to_tensor(ci, "int32")
+    ci = ops.cast(ops.argmax(outputs[0]), "int32") if class_index is None else ops.convert_to_tensor(
+        class_index, "int32")
+    return ops.take(outputs, ci, axis=1), ci
 
-        with tf.GradientTape() as tape:
-            def watch(a):
-                tape.watch(a)
+
+def _weights(model) -> tuple[list, list]:
+    return [v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables]
+
+
+def _gradcam_function(model, layer, class_index: int | None) -> Callable:
+    """Compiled ``(weights, non-trainable weights, x) -> (A, ∂Σy/∂A, scores, class)``, once per model,
+    layer and class choice. Eager GradientTape passes re-dispatch every op from Python (~5x the
+    compiled pass on the course CNN)."""
+    from keras import ops
+
+    model_ref, layer_ref = weakref.ref(model), weakref.ref(layer)  # strong refs would keep the model alive
+    feature_shape = tuple(layer.output.shape[1:])
+
+    def run(trainable, non_trainable, x):
+        m, l = model_ref(), layer_ref()
+
+        def total(delta):
+            held = {}
+
+            def shifted(a):
                 held["a"] = a
-                return a
+                return a + delta
 
-            with _replace_output(layer, watch):
-                out = model(x, training=False)
+            with _replace_output(l, shifted):
+                out, _ = m.stateless_call(trainable, non_trainable, x, training=False)
             scores, ci = _class_score(out, class_index)
-            total = tf.reduce_sum(scores)
-        grads = tape.gradient(total, held["a"])
-        acts = held["a"]
-    elif backend == "jax":
-        import jax
+            return ops.sum(scores), (held["a"], scores, ci)
 
-        def keep(a):
-            held["a"] = a
-            return a
+        delta = ops.zeros((ops.shape(x)[0], *feature_shape), dtype=l.output.dtype)
+        (_, (acts, scores, ci)), grads = _backend.value_and_grad(total, delta, has_aux=True)
+        return acts, grads, scores, ci
 
-        with _replace_output(layer, keep):
-            out = model(x, training=False)
-        scores, ci = _class_score(out, class_index)
-        acts = held["a"]
-
-        def total(a):
-            with _replace_output(layer, lambda _: a):
-                s, _ = _class_score(model(x, training=False), ci)
-            return s.sum()
-
-        grads = jax.grad(total)(acts)
-    else:
-        raise NotImplementedError(f"Grad-CAM supports the tensorflow and jax backends, not {backend!r}")
-    if grads is None:
-        raise ValueError(f"the score does not depend on layer {layer.name!r}; choose a layer on the path "
-                         f"from the input to the output")
-    to_np = ops.convert_to_numpy
-    return (to_np(acts).astype(np.float64), to_np(grads).astype(np.float64),
-            to_np(scores).astype(np.float64), ci)
+    return _backend.compile_function(run)
 
 
-def gradcam_maps(model, images, layer_name: str | None = None, class_index: int | None = None):
-    """Grad-CAM for a batch: (heatmaps (N, H, W) in [0, 1], cams (N, h, w), α (N, k), scores, class, layer).
+def _input_function(model, class_index: int | None) -> Callable:
+    """Compiled ``(weights, non-trainable weights, x) -> (∂Σy/∂x, scores, class)``, once per model
+    and class choice (the saliency page pays it on every image and SmoothGrad copy)."""
+    from keras import ops
+
+    model_ref = weakref.ref(model)
+
+    def run(trainable, non_trainable, x):
+        def total(v):
+            out, _ = model_ref().stateless_call(trainable, non_trainable, v, training=False)
+            scores, ci = _class_score(out, class_index)
+            return ops.sum(scores), (scores, ci)
+
+        (_, (scores, ci)), grads = _backend.value_and_grad(total, x, has_aux=True)
+        return grads, scores, ci
+
+    return _backend.compile_function(run)
+
+
+def _to_numpy(*tensors) -> list[np.ndarray]:
+    from keras import ops
+
+    return [ops.convert_to_numpy(t).astype(np.float64) for t in tensors]
+
+
+# ---------------------------------------------------------------- Grad-CAM
+def compute_gradcam_batch(model, images, *, layer_name: str | None = None,
+                          class_index: int | None = None) -> GradCamBatch:
+    """Grad-CAM for a batch of images (Selvaraju et al., 2017), in one compiled pass.
+
+    What this shows: for every image, the regions whose features raise the
+    score of the class, as :func:`compute_gradcam` does for one.
 
     With ``class_index=None`` a softmax model explains the first image's
     top class for every image (pass an index to be explicit).
     """
     x = _check_images(model, images)
-    _check_class_index(model, class_index)
+    class_index = _check_class_index(model, class_index)
     layer = find_gradcam_layer(model, layer_name)
-    acts, grads, scores, ci = _activations_and_grads(model, x, layer, class_index)
+    fn = _backend.per_model(model, ("gradcam", _layer_path(model, layer), class_index),
+                            lambda: _gradcam_function(model, layer, class_index))
+    acts, grads, scores, ci = fn(*_weights(model), x)
+    if grads is None:
+        raise ValueError(f"the score does not depend on layer {layer.name!r}; choose a layer on the path "
+                         f"from the input to the output")
+    acts, grads, scores = _to_numpy(acts, grads, scores)
     alphas = grads.mean(axis=(1, 2))                                   # α_k: (N, k)
     cams = np.maximum(np.einsum("nhwk,nk->nhw", acts, alphas), 0.0)    # ReLU(Σ α_k A_k)
     heat = _normalise(_upsample(_normalise(cams), x.shape[1:3]))
-    return heat, cams, alphas, scores, ci, layer.name
+    return GradCamBatch(x, heat, cams, alphas, scores, int(ci), layer.name)
 
 
-def compute_gradcam(model, image, layer_name: str | None = None, class_index: int | None = None
-                    ) -> SaliencyResult:
+def compute_gradcam(model, image, *, layer_name: str | None = None, class_index: int | None = None
+                    ) -> SaliencyMap:
     """Grad-CAM heatmap of one image (Selvaraju et al., 2017).
 
     What this shows: the regions of the image whose features raise the
@@ -281,80 +334,20 @@ def compute_gradcam(model, image, layer_name: str | None = None, class_index: in
             softmax, the positive class for one sigmoid unit; 0 explains "negative").
 
     Returns:
-        :class:`SaliencyResult`; ``heatmap`` (H, W) in [0, 1].
+        :class:`SaliencyMap`; ``heatmap`` (H, W) in [0, 1].
     """
     x = _check_images(model, image)
     if len(x) != 1:
-        raise ValueError(f"image must be one image, got a batch of {len(x)}; use gradcam_maps for batches")
-    heat, cams, alphas, scores, ci, name = gradcam_maps(model, x, layer_name, class_index)
-    return SaliencyResult(heat[0], "gradcam", ci, float(scores[0]), name, cams[0], alphas[0])
+        fail("image", image, "one image", f"got a batch of {len(x)}; use compute_gradcam_batch for batches")
+    b = compute_gradcam_batch(model, x, layer_name=layer_name, class_index=class_index)
+    return SaliencyMap(image=x[0], heatmap=b.heatmaps[0], method="gradcam", class_index=b.class_index,
+                       score=float(b.scores[0]), layer_name=b.layer_name, cam=b.cams[0],
+                       channel_weights=b.channel_weights[0])
 
 
 # ---------------------------------------------------------------- saliency
-# One compiled gradient function per model and class choice. Held weakly: a model the
-# user replaces (Reset, a new architecture) takes its function with it.
-_INPUT_GRADS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
-
-
-def _class_score_in_graph(outputs, class_index: int | None):
-    """:func:`_class_score` with the softmax class chosen inside the graph (a tensor)."""
-    from keras import ops
-
-    if isinstance(outputs, (list, tuple)):
-        outputs = outputs[0]
-    if int(outputs.shape[-1]) == 1:
-        ci = 1 if class_index is None else class_index
-        return (outputs[:, 0] if ci == 1 else 1.0 - outputs[:, 0]), ops.convert_to_tensor(ci, "int32")
-    ci = ops.cast(ops.argmax(outputs[0]), "int32") if class_index is None else ops.convert_to_tensor(
-        class_index, "int32")
-    return ops.take(outputs, ci, axis=1), ci
-
-
-def _tf_input_grads(model, class_index: int | None):
-    """A tf.function: images -> (∂score/∂x, scores, class), traced once per model and class choice.
-
-    Eager GradientTape passes re-dispatch every op from Python: on a small CNN
-    that is ~3x the compiled pass, and the saliency page pays it on every image.
-    """
-    table = _INPUT_GRADS.setdefault(model, {})
-    if class_index not in table:
-        import tensorflow as tf
-
-        ref = weakref.ref(model)  # a strong reference here would keep the model alive forever
-
-        def grads(x):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                scores, ci = _class_score_in_graph(ref()(x, training=False), class_index)
-                total = tf.reduce_sum(scores)
-            return tape.gradient(total, x), scores, ci
-
-        # reduce_retracing: a new SmoothGrad batch size generalises to any batch, not a trace per size
-        table[class_index] = tf.function(grads, reduce_retracing=True)
-    return table[class_index]
-
-
-def _input_grads(model, x: np.ndarray, class_index: int | None):
-    from keras import ops
-
-    backend = _backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        grads, scores, ci = _tf_input_grads(model, class_index)(tf.convert_to_tensor(x))
-        ci = int(ci)
-    elif backend == "jax":
-        import jax
-
-        scores, ci = _class_score(model(x, training=False), class_index)
-        grads = jax.grad(lambda v: _class_score(model(v, training=False), ci)[0].sum())(x)
-    else:
-        raise NotImplementedError(f"saliency supports the tensorflow and jax backends, not {backend!r}")
-    return ops.convert_to_numpy(grads).astype(np.float64), ops.convert_to_numpy(scores).astype(np.float64), ci
-
-
-def compute_saliency(model, image, class_index: int | None = None, smoothgrad: int = 0,
-                     noise: float = 0.15, seed: int = 0) -> SaliencyResult:
+def compute_saliency(model, image, *, class_index: int | None = None, smoothgrad: int = 0,
+                     noise: float = 0.15, seed: int | None = 0) -> SaliencyMap:
     """Vanilla gradient saliency |∂y/∂x| (Simonyan et al., 2014), optionally SmoothGrad.
 
     What this shows: which pixels, if nudged, would change the score most.
@@ -368,35 +361,38 @@ def compute_saliency(model, image, class_index: int | None = None, smoothgrad: i
         seed: seed of the noise.
 
     Returns:
-        :class:`SaliencyResult`; ``heatmap`` (H, W) in [0, 1]: the largest
+        :class:`SaliencyMap`; ``heatmap`` (H, W) in [0, 1]: the largest
         |gradient| over channels, scaled by its maximum.
     """
     x = _check_images(model, image)
     if len(x) != 1:
-        raise ValueError(f"image must be one image, got a batch of {len(x)}")
-    _check_class_index(model, class_index)
-    if isinstance(smoothgrad, bool) or not isinstance(smoothgrad, (int, np.integer)) or not 0 <= smoothgrad <= 256:
-        raise ValueError(f"smoothgrad must be an int in 0..256 (number of noisy copies), got {smoothgrad!r}")
-    if not isinstance(noise, (int, float)) or not 0 <= noise <= 1:
-        raise ValueError(f"noise must be in [0, 1] (fraction of the value range), got {noise!r}")
+        fail("image", image, "one image", f"got a batch of {len(x)}")
+    class_index = _check_class_index(model, class_index)
+    smoothgrad = check_int("smoothgrad", smoothgrad, low=0, high=256)
+    noise = check_float("noise", noise, low=0.0, high=1.0)
+    batch = x
     if smoothgrad:
         rng = np.random.default_rng(seed)
         span = float(x.max() - x.min()) or 1.0
         noisy = x + rng.normal(0.0, noise * span, (smoothgrad, *x.shape[1:])).astype(np.float32)
         # One forward/backward pass for the clean image (first: it fixes the class and the score)
-        # and its noisy copies together; eager passes cost more per call than per image.
-        grads, scores, ci = _input_grads(model, np.concatenate([x, noisy]), class_index)
-        grads = grads[1:].mean(axis=0, keepdims=True)
-    else:
-        grads, scores, ci = _input_grads(model, x, class_index)
+        # and its noisy copies together; a pass costs more per call than per image.
+        batch = np.concatenate([x, noisy])
+    fn = _backend.per_model(model, ("saliency", class_index), lambda: _input_function(model, class_index))
+    grads, scores, ci = fn(*_weights(model), batch)
+    grads, scores = _to_numpy(grads, scores)
+    grads = grads[1:].mean(axis=0, keepdims=True) if smoothgrad else grads
     sal = np.abs(grads).max(axis=-1)
-    return SaliencyResult(_normalise(sal)[0], "smoothgrad" if smoothgrad else "saliency", ci, float(scores[0]))
+    return SaliencyMap(image=x[0], heatmap=_normalise(sal)[0], method="smoothgrad" if smoothgrad else "saliency",
+                       class_index=int(ci), score=float(scores[0]))
 
 
 # ---------------------------------------------------------- nodule hit rate
 @dataclass(frozen=True)
-class HitRate:
+class NoduleHitRate:
     """How often Grad-CAM's peak falls inside the nodule, on true positives.
+
+    Per true positive (``m`` of them, in the order of the given arrays):
 
     Attributes:
         rate: hits / true positives (NaN if there are none).
@@ -406,6 +402,8 @@ class HitRate:
         peaks: (m, 2) (row, col) of each Grad-CAM peak.
         inside: (m,) whether each peak lies within the nodule's radius.
         distances: (m,) distance from peak to nodule centre, in pixels.
+        images: (m, H, W, C) the true positives; heatmaps (m, H, W) their Grad-CAM (class 1).
+        centres: (m, 2) and radii (m,): their nodules.
     """
 
     rate: float
@@ -415,10 +413,14 @@ class HitRate:
     peaks: np.ndarray
     inside: np.ndarray
     distances: np.ndarray
+    images: np.ndarray
+    heatmaps: np.ndarray
+    centres: np.ndarray
+    radii: np.ndarray
 
 
-def nodule_hit_rate(model, images, labels, centres, radii, *, threshold: float = 0.5,
-                    layer_name: str | None = None, batch_size: int = 64) -> HitRate:
+def compute_nodule_hit_rate(model, images, labels, centres, radii, *, threshold: float = 0.5,
+                            layer_name: str | None = None, batch_size: int = 64) -> NoduleHitRate:
     """Share of true positives whose Grad-CAM peak is inside the nodule.
 
     What this shows: whether the detector is right *for the right reason*:
@@ -430,22 +432,27 @@ def nodule_hit_rate(model, images, labels, centres, radii, *, threshold: float =
         images, labels, centres, radii: as returned by :func:`models.data.make_lesions`.
         threshold: probability above which the model says "nodule".
         layer_name: Grad-CAM layer (default as in :func:`compute_gradcam`).
+        batch_size: images per compiled pass.
     """
     x = _check_images(model, images)
     labels, centres, radii = np.asarray(labels), np.asarray(centres, dtype=np.float64), np.asarray(radii)
     if labels.shape != (len(x),) or centres.shape != (len(x), 2) or radii.shape != (len(x),):
-        raise ValueError(f"labels (n,), centres (n, 2) and radii (n,) must match {len(x)} images, got "
-                         f"{labels.shape}, {centres.shape}, {radii.shape}")
+        fail("labels, centres, radii", (labels.shape, centres.shape, radii.shape),
+             f"shapes ({len(x)},), ({len(x)}, 2) and ({len(x)},) to match {len(x)} images")
+    threshold = check_float("threshold", threshold, low=0.0, high=1.0)
+    batch_size = check_int("batch_size", batch_size, low=1)
     out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     prob = out[:, 0] if out.shape[-1] == 1 else out[:, 1]
     tp = np.flatnonzero((labels == 1) & (prob >= threshold))
-    peaks = np.zeros((len(tp), 2), dtype=np.int64)
+    heat = np.zeros((len(tp), *x.shape[1:3]))
     for start in range(0, len(tp), batch_size):
         idx = tp[start:start + batch_size]
-        heat = gradcam_maps(model, x[idx], layer_name, class_index=1)[0]
-        flat = heat.reshape(len(idx), -1).argmax(axis=1)
-        peaks[start:start + len(idx)] = np.stack(np.unravel_index(flat, heat.shape[1:]), axis=1)
+        heat[start:start + len(idx)] = compute_gradcam_batch(model, x[idx], layer_name=layer_name,
+                                                             class_index=1).heatmaps
+    flat = heat.reshape(len(tp), -1).argmax(axis=1)
+    peaks = np.stack(np.unravel_index(flat, heat.shape[1:]), axis=1).astype(np.int64).reshape(len(tp), 2)
     dist = np.linalg.norm(peaks - centres[tp], axis=1) if len(tp) else np.zeros(0)
     inside = dist <= radii[tp]
     rate = float(inside.mean()) if len(tp) else float("nan")
-    return HitRate(rate, int(inside.sum()), len(tp), tp, peaks, inside, dist)
+    return NoduleHitRate(rate, int(inside.sum()), len(tp), tp, peaks, inside, dist, x[tp], heat, centres[tp],
+                         radii[tp])

@@ -5,7 +5,7 @@ import pytest
 from scipy.signal import correlate
 
 from explainers.saliency import (
-    compute_gradcam, compute_saliency, find_gradcam_layer, gradcam_maps, nodule_hit_rate,
+    compute_gradcam, compute_gradcam_batch, compute_nodule_hit_rate, compute_saliency, find_gradcam_layer,
 )
 
 
@@ -105,18 +105,19 @@ def test_saliency_follows_new_weights_and_the_softmax_top_class():
         np.testing.assert_allclose(result.heatmap, np.abs(grad) / np.abs(grad).max(), atol=1e-5)
 
 
-def test_a_discarded_model_is_freed_with_its_compiled_gradient():
+def test_a_discarded_model_frees_its_compiled_gradients():
     import gc
     import weakref
 
-    from explainers import saliency
+    from explainers import _backend
 
     model = _one_conv(1)
     compute_saliency(model, np.ones((8, 8, 1), np.float32), smoothgrad=2)
-    ref, before = weakref.ref(model), len(saliency._INPUT_GRADS)
+    compute_gradcam(model, np.ones((8, 8, 1), np.float32))
+    ref, before = weakref.ref(model), len(_backend._PER_MODEL)
     del model
     gc.collect()
-    assert ref() is None and len(saliency._INPUT_GRADS) <= before - 1  # earlier tests' models may go too
+    assert ref() is None and len(_backend._PER_MODEL) <= before - 1  # earlier tests' models may go too
 
 
 def test_nested_model_works_where_a_cut_out_submodel_is_disconnected():
@@ -152,7 +153,7 @@ def test_course_models_get_a_heatmap_at_input_resolution(name, n_classes, layer)
 def test_batch_gradcam_equals_one_image_at_a_time():
     model = _one_conv(3)
     images = np.random.default_rng(6).random((4, 8, 8, 1)).astype(np.float32)
-    heat = gradcam_maps(model, images, class_index=1)[0]
+    heat = compute_gradcam_batch(model, images, class_index=1).heatmaps
     for i in range(4):
         np.testing.assert_allclose(heat[i], compute_gradcam(model, images[i], class_index=1).heatmap, atol=1e-6)
 
@@ -172,10 +173,48 @@ def test_bad_arguments_are_refused_with_a_clear_message(kwargs, error, match):
         compute_gradcam(model, **args)
 
 
-def test_model_without_conv_layer_is_refused():
+def test_gradcam_without_a_conv_layer_is_refused():
     model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
     with pytest.raises(ValueError, match="no 2-D conv layer"):
         compute_gradcam(model, np.zeros((6, 6, 1), np.float32))
+
+
+def test_nodule_hit_rate_keeps_each_true_positive_with_its_heatmap_and_nodule():
+    from models import build_cnn
+    from models.data import make_lesions
+
+    model = build_cnn((32, 32, 1))
+    x, y, c, r = make_lesions(12, size=32, seed=3)
+    hits = compute_nodule_hit_rate(model, x, y, c, r, threshold=0.0, batch_size=4)  # every nodule is a TP
+    tp = np.flatnonzero(y == 1)
+    assert hits.true_positives == len(tp) and np.array_equal(hits.indices, tp)
+    np.testing.assert_allclose(hits.heatmaps, compute_gradcam_batch(model, x[tp], class_index=1).heatmaps, atol=1e-6)
+    np.testing.assert_array_equal(hits.images, x[tp])
+    np.testing.assert_array_equal(hits.centres, c[tp])
+    np.testing.assert_array_equal(hits.radii, r[tp])
+    peaks = np.array([np.unravel_index(h.argmax(), h.shape) for h in hits.heatmaps])
+    np.testing.assert_array_equal(hits.peaks, peaks)
+    assert hits.hits == int(hits.inside.sum()) and hits.rate == pytest.approx(hits.inside.mean())
+
+
+def test_plots_draw_the_result_on_the_axes_or_figure_given():
+    from matplotlib.figure import Figure
+
+    from explainers.saliency_plots import plot_heatmap, plot_hit_rate
+    from models.data import make_lesions
+
+    model = _one_conv(1, size=32)
+    x, y, c, r = make_lesions(6, size=32, seed=4)
+    cam = compute_gradcam(model, x[0])
+    ax = Figure().subplots()
+    assert plot_heatmap(cam, ax, centre=c[0], radius=r[0]) is ax
+    peak = np.unravel_index(cam.heatmap.argmax(), cam.heatmap.shape)
+    assert tuple(ax.lines[0].get_xydata()[0]) == (peak[1], peak[0])  # the + sits on the peak
+    np.testing.assert_array_equal(ax.images[0].get_array(), x[0][..., 0])
+    hits = compute_nodule_hit_rate(model, x, y, c, r, threshold=0.0)
+    fig = Figure()
+    assert plot_hit_rate(hits, fig, n=2) is fig
+    assert [a.get_title() for a in fig.axes] == ["hit" if i else "miss" for i in hits.inside[:2]]
 
 
 @pytest.mark.slow
@@ -189,7 +228,7 @@ def test_trained_cnn_gradcam_peaks_inside_the_nodule_for_most_true_positives():
     model = build_cnn()
     history = train(model, x, y, epochs=6, learning_rate=3e-3, validation_data=(xv, yv))
     assert history.history["val_accuracy"][-1] >= 0.85
-    hits = nodule_hit_rate(model, xv, yv, cv, rv)
+    hits = compute_nodule_hit_rate(model, xv, yv, cv, rv)
     assert hits.true_positives >= 30
     # an untrained-like guess (uniformly random peak) lands in a nodule ~1-3 % of the time
     assert hits.rate >= 0.8, hits

@@ -1,24 +1,14 @@
 """AppTest drives the saliency page: training, a test image, an upload, a bad upload."""
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+PAGE = "saliency.py"
 
 
-def _page(params=None):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180).run()
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    return at.switch_page("app_pages/saliency.py").run()
-
-
-def test_untrained_page_explains_a_test_image_and_says_to_train():
-    at = _page({"sal_smooth": "0"})
+def test_untrained_page_explains_a_test_image_and_says_to_train(app_page):
+    at = app_page(PAGE, timeout=180, sal_smooth="0")
     assert not at.exception
     assert any("untrained" in i.value for i in at.info)
     assert any("Prediction:" in m.value and "cnn_relu2" in m.value for m in at.markdown)
@@ -26,25 +16,25 @@ def test_untrained_page_explains_a_test_image_and_says_to_train():
 
 
 @pytest.mark.slow
-def test_trained_page_reports_the_nodule_hit_rate_of_its_model():
+def test_trained_page_reports_the_nodule_hit_rate_of_its_model(app_page):
     # (that a trained CNN's hit rate is high is proven in test_saliency.py; here: the page's number)
-    from explainers.saliency import nodule_hit_rate
+    from explainers.saliency import compute_nodule_hit_rate
     from models.data import make_lesions
 
-    at = _page({"sal_epochs": "2", "sal_smooth": "0"})
+    at = app_page(PAGE, timeout=180, sal_epochs="2", sal_smooth="0")
     at.button(key="sal_train").click().run()
     assert not at.exception
     entry = at.session_state["sal_cnn"]
     assert len(entry.history) == 2
     xv, yv, cv, rv = make_lesions(96, seed=1)
-    hits = nodule_hit_rate(entry.model, xv, yv, cv, rv)
+    hits = compute_nodule_hit_rate(entry.model, xv, yv, cv, rv)
     if hits.true_positives:
         assert at.metric[0].value == f"{hits.rate:.0%}"
     else:
         assert any("No true positives" in w.value for w in at.warning)
 
 
-def test_upload_is_explained_and_a_bad_file_gives_a_clear_error(monkeypatch):
+def test_upload_is_explained_and_a_bad_file_gives_a_clear_error(monkeypatch, app_page):
     """The uploader is fed through load_image_bytes exactly as the page does (AppTest cannot upload)."""
     from PIL import Image
     import streamlit as st
@@ -64,7 +54,7 @@ def test_upload_is_explained_and_a_bad_file_gives_a_clear_error(monkeypatch):
 
     for data, name, ok in ((buf.getvalue(), "scan.png", True), (b"not an image", "scan.png", False)):
         monkeypatch.setattr(st, "file_uploader", lambda *a, _u=Upload(data, name), **k: _u)
-        at = _page({"sal_source": "Upload", "sal_smooth": "0"})
+        at = app_page(PAGE, timeout=180, sal_source="Upload", sal_smooth="0")
         assert not at.exception
         if ok:
             assert any("Prediction:" in m.value for m in at.markdown) and not at.error
@@ -76,8 +66,8 @@ def test_upload_is_explained_and_a_bad_file_gives_a_clear_error(monkeypatch):
     ("a nodule it finds", 1, "nodule"), ("a nodule it misses", 1, "no nodule"),
     ("a false alarm", 0, "nodule"), ("a clear scan it gets right", 0, "no nodule"),
 ])
-def test_the_image_picker_shows_an_image_of_the_kind_asked_for(kind, truth, said):
-    at = _page({"sal_smooth": "0", "sal_kind": kind, "sal_pick": "3"})
+def test_the_image_picker_shows_an_image_of_the_kind_asked_for(kind, truth, said, app_page):
+    at = app_page(PAGE, timeout=180, sal_smooth="0", sal_kind=kind, sal_pick="3")
     assert not at.exception
     line = next(m.value for m in at.markdown if m.value.startswith("Prediction:"))
     if any("No test image is" in i.value for i in at.info):
