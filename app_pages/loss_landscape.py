@@ -3,7 +3,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, figure, plot_history, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
 from models.page_models import LANDSCAPE_LEARNING_RATES, landscape_model
 from models.zoo import demo_data
@@ -53,7 +53,7 @@ st.caption(f"{model.count_params():,} parameters · {len(y)} training samples ·
            f"of {min(N_LAND[name], len(y))} samples, weights evaluated in inference mode")
 
 if "recorder" not in entry.extra:
-    from explainers.landscape import TrajectoryRecorder
+    from explainers.trajectory import TrajectoryRecorder
 
     entry.extra["recorder"] = TrajectoryRecorder(model, every_n_batches=4)
 recorder = entry.extra["recorder"]
@@ -66,11 +66,12 @@ traj_slot, curve_slot = top[0].empty(), top[1].empty()
 
 def trajectory_landscape(n_steps: int):
     """The PCA plane of the run so far, with the loss on it (cached per snapshot count and resolution)."""
-    from explainers.landscape import compute_landscape, project_trajectory
+    from explainers.landscape import compute_landscape
+    from explainers.trajectory import compute_trajectory
 
     key = ("traj", len(recorder), n_steps)
     if entry.extra.get("traj_key") != key:
-        traj = project_trajectory(recorder)
+        traj = compute_trajectory(recorder)
         reach = float(np.abs(traj.coords).max()) * 1.25 or 1.0
         land = compute_landscape(model, x, y, traj.directions, steps=n_steps, span=reach, n_samples=N_LAND[name])
         entry.extra["traj_key"], entry.extra["traj"] = key, (traj, land)
@@ -78,14 +79,15 @@ def trajectory_landscape(n_steps: int):
 
 
 def redraw(progress, model_now, n_steps: int = 11):
-    from explainers.landscape_plots import plot_trajectory
+    from explainers.history_plots import plot_history
+    from explainers.trajectory_plots import plot_trajectory
 
     if len(recorder) >= 3:
         traj, land = trajectory_landscape(n_steps)
-        ax = plot_trajectory(traj, land, ax=figure(5.5, 4.2).subplots(),
+        ax = plot_trajectory(traj, ax=figure(5.5, 4.2).subplots(), landscape=land,
                              title=f"Trajectory on the PCA plane ({n_steps}×{n_steps} grid)")
         traj_slot.pyplot(ax.figure, clear_figure=False)
-    ax = plot_history(entry.history, keys=("loss", "accuracy"), ax=figure(4, 3).subplots())
+    ax = plot_history(entry.history, figure(4, 3).subplots(), metric=("loss", "accuracy"))
     curve_slot.pyplot(ax.figure, clear_figure=False)
 
 
@@ -103,7 +105,7 @@ if len(entry.history):
     traj, land_t = entry.extra["traj"] if len(recorder) >= 3 else (None, None)
 
     from explainers.landscape import compute_landscape, random_directions
-    from explainers.landscape_plots import plot_1d, plot_contour, plot_surface
+    from explainers.landscape_plots import plot_contour, plot_landscape_1d, plot_surface
 
     key = ("rand", len(recorder), int(steps), float(span))
     if entry.extra.get("rand_key") != key:
@@ -115,16 +117,12 @@ if len(entry.history):
         entry.extra["rand_key"], entry.extra["rand"] = key, (land, line)
     land, line = entry.extra["rand"]
     if entry.extra.get("path_key") != key:
-        import keras
+        from explainers.landscape import compute_interpolation
 
-        from explainers.landscape import interpolate, unflatten_weights
-
-        start = keras.models.clone_model(model)  # fresh BN statistics = the initial ones
-        for v, w in zip(start.trainable_variables, unflatten_weights(recorder.weights[0], model)):
-            v.assign(w)
+        start = recorder.snapshot_model(0)  # the initial weights (and fresh BN statistics, the initial ones)
         entry.extra["path_key"] = key
-        entry.extra["path"] = interpolate(start, model, x, y, steps=31, loss=model.loss, margin=0.25,
-                                          n_samples=N_LAND[name])
+        entry.extra["path"] = compute_interpolation(start, model, x, y, steps=31, loss=model.loss, margin=0.25,
+                                                    n_samples=N_LAND[name])
     path = entry.extra["path"]
 
     st.subheader("Filter-normalised random directions")
@@ -134,9 +132,9 @@ if len(entry.history):
     ax = plot_contour(land, ax=figure(5, 4.2).subplots())
     cols[1].pyplot(ax.figure, clear_figure=False)
     cols = st.columns(2)
-    ax = plot_1d(line, ax=figure(5, 3).subplots(), title="1-D slice along δ")
+    ax = plot_landscape_1d(line, ax=figure(5, 3).subplots(), title="1-D slice along δ")
     cols[0].pyplot(ax.figure, clear_figure=False)
-    ax = plot_1d(path, ax=figure(5, 3).subplots(), title="Straight line from the initial to the trained weights")
+    ax = plot_landscape_1d(path, ax=figure(5, 3).subplots(), title="Straight line from the initial to the trained weights")
     cols[1].pyplot(ax.figure, clear_figure=False)
     cols = st.columns(2)
     z = land.losses

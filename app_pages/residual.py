@@ -103,8 +103,9 @@ if trained:
                            for k, v in final.items()))
 
     from explainers.landscape import compute_landscape, random_directions
-    from explainers.landscape_plots import plot_block_gradients, plot_contour
+    from explainers.landscape_plots import plot_contour
     from explainers.residual import compute_block_gradients
+    from explainers.residual_plots import plot_block_gradients
 
     key = tuple(len(e.history) for e in nets.values()) + (int(steps),)
     if st.session_state.get("res_results_key") != key:

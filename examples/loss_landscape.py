@@ -26,9 +26,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     import keras
     from matplotlib.figure import Figure
 
-    from explainers.landscape import (TrajectoryRecorder, compute_landscape, interpolate, project_trajectory,
-                                      random_directions)
-    from explainers.landscape_plots import plot_1d, plot_contour, plot_surface, plot_trajectory
+    from explainers.landscape import compute_interpolation, compute_landscape, random_directions
+    from explainers.landscape_plots import plot_contour, plot_landscape_1d, plot_surface
+    from explainers.trajectory import TrajectoryRecorder, compute_trajectory
+    from explainers.trajectory_plots import plot_trajectory
     from models import build_logistic_neuron, build_mlp
     from models.data import make_points, make_stroke
     from models.training import train
@@ -55,10 +56,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     start.compile(loss="binary_crossentropy")
     rec = TrajectoryRecorder(mlp, every_n_batches=2)
     train(mlp, x, y, epochs=15, learning_rate=0.03, observers=[rec])
-    traj = project_trajectory(rec)
+    traj = compute_trajectory(rec)
     reach = 1.2 * float(abs(traj.coords).max())
     on_plane = compute_landscape(mlp, x, y, traj.directions, steps=41, span=reach)
-    ax = plot_trajectory(traj, on_plane, ax=Figure(figsize=(5.5, 4.5), layout="constrained").subplots())
+    ax = plot_trajectory(traj, ax=Figure(figsize=(5.5, 4.5), layout="constrained").subplots(), landscape=on_plane)
     ax.figure.savefig(out / "loss_landscape_trajectory.png", dpi=90)
     numbers["pca_explained"] = float(traj.explained_variance.sum())
 
@@ -68,8 +69,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     plot_surface(rand, ax=fig.add_subplot(1, 2, 2, projection="3d"), elev=40, azim=-50)
     fig.savefig(out / "loss_landscape_mlp.png", dpi=90)
 
-    path = interpolate(start, mlp, x, y, steps=51, margin=0.25)
-    ax = plot_1d(path, ax=Figure(figsize=(5, 3), layout="constrained").subplots(),
+    path = compute_interpolation(start, mlp, x, y, steps=51, margin=0.25)
+    ax = plot_landscape_1d(path, ax=Figure(figsize=(5, 3), layout="constrained").subplots(),
                  title="From the initial (t=0) to the trained weights (t=1)")
     ax.figure.savefig(out / "loss_landscape_interpolation.png", dpi=90)
     numbers["mlp_centre_loss"] = rand.center_loss

@@ -21,7 +21,9 @@ from typing import Any
 import keras
 import numpy as np
 
-from explainers.landscape import _check_model, _check_xy, _loss_spec, _prepare_y, _subset
+from explainers import _backend
+from explainers.loss_inputs import check_weighted_model, loss_spec, sample_data
+from models._arguments import ArgumentError
 
 __all__ = ["BlockGradients", "compute_block_gradients"]
 
@@ -65,7 +67,7 @@ def _find_blocks(model: keras.Model) -> list[tuple[str, Any, Any, Any, bool, boo
     return out
 
 
-def compute_block_gradients(model: keras.Model, x: Any, y: Any, loss: Any = None, *,
+def compute_block_gradients(model: keras.Model, x: Any, y: Any, *, loss: Any = None,
                             n_samples: int | None = 128, seed: int = 0) -> BlockGradients:
     """Measure ∂E/∂x, ∂E/∂y and ∂E/∂y·F′(x) at every block (inference mode).
 
@@ -78,26 +80,26 @@ def compute_block_gradients(model: keras.Model, x: Any, y: Any, loss: Any = None
             ``<block>_conv1``, ``<block>_bn2`` or ``<block>_conv2``, ``<block>_add``).
         x, y: data; a fixed seeded subset of ``n_samples`` rows is used.
         loss: as in :func:`explainers.landscape.compute_landscape`.
+        n_samples, seed: the size of the fixed subset and the seed that picks it.
     """
-    _check_model(model)
-    x, y = _check_xy(model, x, y)
+    check_weighted_model(model)
+    sample = sample_data(model, x, y, n_samples=n_samples, seed=seed)
     blocks = _find_blocks(model)
     if not blocks:
-        raise ValueError(f"model {model.name!r} has no residual/plain blocks (layers named '<block>_conv1'); "
+        raise ArgumentError(f"model {model.name!r} has no residual/plain blocks (layers named '<block>_conv1'); "
                          "build it with models.build_resnet")
-    if keras.backend.backend() != "tensorflow":
+    if _backend.name() != "tensorflow":
         raise NotImplementedError("compute_block_gradients needs the tensorflow backend "
                                   "(gradients at intermediate tensors)")
     import tensorflow as tf  # lazily: only this measurement needs a tape on intermediate tensors
 
-    idx = _subset(len(x), n_samples, seed)
-    loss_fn, sparse, _ = _loss_spec(model, loss, y[idx])
-    yt = tf.convert_to_tensor(_prepare_y(y[idx], int(model.outputs[0].shape[-1]), sparse))
+    spec = loss_spec(model, sample.y, loss)
+    yt = tf.convert_to_tensor(spec.labels)
     tensors = [t for b in blocks for t in b[1:4]]
     probe = keras.Model(model.inputs, tensors + list(model.outputs))
     with tf.GradientTape(persistent=True) as tape:
-        outs = probe(tf.convert_to_tensor(x[idx].astype(np.float32)), training=False)
-        value = tf.reduce_mean(loss_fn(yt, tf.cast(outs[-1], tf.float32)))
+        outs = probe(tf.convert_to_tensor(sample.x.astype(np.float32)), training=False)
+        value = tf.reduce_mean(spec.fn(yt, tf.cast(outs[-1], tf.float32)))
     g_in, g_out, g_branch, err = [], [], [], []
     for k, (_, _, _, _, has_skip, identity) in enumerate(blocks):
         x_in, f_out, y_out = outs[3 * k: 3 * k + 3]

@@ -1,14 +1,14 @@
-"""Loss landscapes: filter normalisation, centre == evaluate, weights untouched, convexity, trajectories."""
+"""Loss landscapes, interpolation, trajectories and gradient norms: filter normalisation, centre == evaluate,
+weights untouched, convexity, PCA against scikit-learn, gradients against NumPy, the drawings."""
 from __future__ import annotations
 
 import keras
 import numpy as np
 import pytest
 
-from explainers.landscape import (
-    TrajectoryRecorder, compute_gradient_norms, compute_landscape, interpolate, project_trajectory,
-    random_directions, unflatten_weights,
-)
+from explainers.gradient_norms import compute_gradient_norms
+from explainers.landscape import compute_interpolation, compute_landscape, random_directions
+from explainers.trajectory import TrajectoryRecorder, compute_trajectory, unflatten_weights
 from models import build_cnn, build_logistic_neuron, build_mlp, build_resnet
 from models.data import make_lesions, make_points, make_stroke
 from models.training import train
@@ -74,7 +74,7 @@ def test_random_directions_rejects_bad_arguments(bad, match):
 
 
 @pytest.mark.parametrize("kind", ["mlp", "cnn"])
-def test_centre_equals_evaluate_and_weights_are_unchanged(kind):
+def test_landscape_centre_equals_evaluate_and_weights_are_unchanged(kind):
     model, x, y = _circle_mlp() if kind == "mlp" else _lesion_cnn()
     before = [keras.ops.convert_to_numpy(v.value).copy() for v in model.variables]
     dirs = random_directions(model, n=2, seed=1)
@@ -167,20 +167,20 @@ def test_deep_net_surface_is_not_convex():
     assert d2.min() < -1e-4  # somewhere the line bends down: not a bowl
 
 
-def test_interpolate_ends_match_each_model():
+def test_interpolation_ends_match_each_models_evaluate():
     model_b, x, y = _circle_mlp()
     model_a = build_mlp(2, (8, 8), "tanh")
     model_a.compile(loss="binary_crossentropy")
-    path = interpolate(model_a, model_b, x, y, steps=11, n_samples=None)
+    path = compute_interpolation(model_a, model_b, x, y, steps=11, n_samples=None)
     assert path.alphas[0] == 0 and path.alphas[-1] == 1
     ea = model_a.evaluate(x, y, batch_size=len(x), verbose=0)
     eb = model_b.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=True)["loss"]
     assert abs(path.losses[0] - ea) < 1e-5 and abs(path.losses[-1] - eb) < 1e-5
 
 
-def test_interpolate_rejects_different_architectures():
+def test_interpolation_rejects_models_of_different_architectures():
     with pytest.raises(ValueError, match="same architecture"):
-        interpolate(build_mlp(2, (3,)), build_mlp(2, (4,)), np.zeros((4, 2)), np.zeros(4))
+        compute_interpolation(build_mlp(2, (3,)), build_mlp(2, (4,)), np.zeros((4, 2)), np.zeros(4))
 
 
 def test_trajectory_projection_recovers_a_known_2d_path():
@@ -193,7 +193,7 @@ def test_trajectory_projection_recovers_a_known_2d_path():
     path -= path[-1]  # the path ends at the final weights
     final = rng.standard_normal(n)
     snaps = final + path @ u.T
-    traj = project_trajectory(snaps, model)
+    traj = compute_trajectory(snaps, model)
     # the two PCA directions span the plane of u, so the path is recovered up to a rotation
     rec = traj.coords @ np.stack([np.concatenate([a.ravel() for a in d]) for d in traj.directions])
     np.testing.assert_allclose(rec, path @ u.T, atol=1e-5)
@@ -216,7 +216,7 @@ def test_recorder_follows_training_and_its_plane_holds_the_path():
     assert len(rec) == 1 + 3 + 3 * 7 // 3  # start, 3 epochs, every 3rd of 21 batches
     np.testing.assert_allclose(rec.weights[-1], np.concatenate(
         [w.ravel() for w in model.get_weights()]), atol=0)
-    traj = project_trajectory(rec)
+    traj = compute_trajectory(rec)
     np.testing.assert_allclose(traj.coords[-1], 0, atol=1e-6)
     assert 0.5 < traj.explained_variance.sum() <= 1.0 + 1e-9
     # the landscape on the PCA plane is centred on the final weights
@@ -225,12 +225,12 @@ def test_recorder_follows_training_and_its_plane_holds_the_path():
                                                  verbose=0, return_dict=True)["loss"]) < 1e-5
 
 
-def test_project_trajectory_needs_three_snapshots():
+def test_trajectory_needs_at_least_three_snapshots():
     with pytest.raises(ValueError, match="at least 3"):
-        project_trajectory(np.zeros((2, 5)))
+        compute_trajectory(np.zeros((2, 5)))
 
 
-def test_unflatten_rejects_wrong_length():
+def test_unflatten_weights_rejects_a_vector_of_the_wrong_length():
     with pytest.raises(ValueError, match="trainable weights"):
         unflatten_weights(np.zeros(3), build_mlp(2, (3,)))
 
@@ -269,8 +269,80 @@ def test_compute_landscape_rejects_foreign_directions_and_data():
         random_directions("model")
 
 
+def test_recorder_snapshot_model_holds_the_starting_weights():
+    x, y = make_points("circle", 64, noise=0.1, seed=0)
+    model = build_mlp(2, (4,), "tanh")
+    start = [w.copy() for w in model.get_weights()]
+    rec = TrajectoryRecorder(model)
+    train(model, x, y, epochs=2, batch_size=32, learning_rate=0.05, observers=[rec])
+    copy = rec.snapshot_model(0)
+    assert copy is not model
+    for a, b in zip(copy.get_weights(), start):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(rec.snapshot_model(-1).get_weights()[0], model.get_weights()[0])
+    with pytest.raises(ValueError, match="index"):
+        rec.snapshot_model(len(rec))
+
+
+def test_a_discarded_model_frees_its_compiled_landscape_functions():
+    import gc
+    import weakref
+
+    from explainers import _backend
+
+    x, y = make_points("circle", 32, noise=0.1, seed=0)
+    for build in (lambda: build_mlp(2, (4,), "tanh"), lambda: build_cnn((16, 16, 1), 2, filters=(2,), dense_units=2)):
+        model = build()
+        data = (x, y) if len(model.inputs[0].shape) == 2 else make_lesions(16, size=16, seed=0)[:2]
+        compute_landscape(model, *data, random_directions(model, n=1), steps=3, n_samples=None)
+        assert model in _backend._PER_MODEL
+        ref = weakref.ref(model)
+        del model
+        gc.collect()
+        assert ref() is None, "the per-model cache kept the model alive"
+
+
+def _landscapes():
+    model, x, y = _circle_mlp(epochs=1)
+    dirs = random_directions(model, n=2, seed=0)
+    plane = compute_landscape(model, x, y, dirs, steps=5, n_samples=64)
+    line = compute_landscape(model, x, y, dirs[:1], steps=5, n_samples=64)
+    return model, x, y, plane, line
+
+
+def test_each_landscape_plot_draws_on_the_axes_it_is_given_and_refuses_the_wrong_dimension():
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from explainers.gradient_norms_plots import plot_gradient_norms
+    from explainers.landscape_plots import plot_contour, plot_landscape_1d, plot_surface
+    from explainers.trajectory_plots import plot_trajectory
+
+    model, x, y, plane, line = _landscapes()
+    n = sum(int(np.prod(v.shape)) for v in model.trainable_variables)
+    traj = compute_trajectory(np.cumsum(np.random.default_rng(0).standard_normal((4, n)), axis=0), model)
+    fig = Figure()
+    drawings = [
+        (plot_contour, plane, fig.add_subplot(2, 3, 1), {}),
+        (plot_surface, plane, fig.add_subplot(2, 3, 2, projection="3d"), {}),
+        (plot_landscape_1d, line, fig.add_subplot(2, 3, 3), {}),
+        (plot_trajectory, traj, fig.add_subplot(2, 3, 4), {"landscape": plane}),
+        (plot_trajectory, traj, fig.add_subplot(2, 3, 5), {}),
+        (plot_gradient_norms, compute_gradient_norms(model, x, y), fig.add_subplot(2, 3, 6), {"label": "mlp"}),
+    ]
+    for plot, result, ax, kwargs in drawings:
+        assert plot(result, ax=ax, **kwargs) is ax, plot.__name__
+        assert isinstance(plot(result, **kwargs), Axes), plot.__name__  # a new figure of its own
+    assert "PCA" in drawings[3][2].get_xlabel() and drawings[3][2].collections  # path on the contours
+    for plot, result in ((plot_contour, line), (plot_surface, line), (plot_landscape_1d, plane)):
+        with pytest.raises(ValueError, match="result must be a"):
+            plot(result)
+    with pytest.raises(ValueError, match="3-D Axes"):
+        plot_surface(plane, ax=Figure().add_subplot())
+
+
 @pytest.mark.slow
-def test_example_script_saves_its_figures(tmp_path):
+def test_loss_landscape_example_saves_its_four_figures(tmp_path):
     import runpy
     import sys
 
@@ -288,7 +360,7 @@ def test_example_script_saves_its_figures(tmp_path):
 
 
 @pytest.mark.slow
-def test_landscape_runs_under_the_jax_backend():
+def test_landscape_and_gradient_norms_match_evaluate_under_the_jax_backend():
     """Both paths (linear-first-layer and jax.lax.map over stateless_call) under KERAS_BACKEND=jax."""
     import os
     import subprocess
@@ -300,7 +372,8 @@ def test_landscape_runs_under_the_jax_backend():
     code = """
 import keras, numpy as np
 assert keras.backend.backend() == "jax"
-from explainers.landscape import compute_landscape, random_directions, compute_gradient_norms
+from explainers.landscape import compute_landscape, random_directions
+from explainers.gradient_norms import compute_gradient_norms
 from models import build_mlp, build_cnn
 from models.data import make_points, make_lesions
 for kind in ("mlp", "cnn"):

@@ -1,23 +1,12 @@
 """AppTest drives the loss-landscape and residual pages: settings from the URL, Train, numbers on the page."""
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _app():
-    from streamlit.testing.v1 import AppTest
-
-    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180).run()
-
 
 @pytest.mark.slow
-def test_loss_landscape_page_trains_and_draws_trajectory_and_surface():
-    at = _app()
-    at.query_params.update({"land_model": "logistic", "land_epochs": "3", "land_steps": "11", "land_lr_logistic": "0.05"})
-    at.switch_page("app_pages/loss_landscape.py").run()
+def test_loss_landscape_page_trains_and_draws_trajectory_and_surface(app_page):
+    at = app_page("loss_landscape.py", timeout=180, land_model="logistic", land_epochs="3", land_steps="11",
+                  land_lr_logistic="0.05")
     assert not at.exception
     assert at.selectbox(key="land_model").value == "logistic"
     assert at.query_params["land_span"] == "1.0"
@@ -34,17 +23,13 @@ def test_loss_landscape_page_trains_and_draws_trajectory_and_surface():
     path = entry.extra["path"]  # initial -> trained weights: ends at the trained model's loss
     assert abs(path.losses[np.argmin(np.abs(path.alphas - 1))] - land.center_loss) < 1e-5
     # a bad URL value is ignored, not a crash
-    at2 = _app()
-    at2.query_params["land_steps"] = "7"
-    at2.switch_page("app_pages/loss_landscape.py").run()
+    at2 = app_page("loss_landscape.py", timeout=180, land_steps="7")
     assert not at2.exception and at2.select_slider(key="land_steps").value == 31
 
 
 @pytest.mark.slow
-def test_residual_page_trains_both_nets_and_reports_gradients():
-    at = _app()
-    at.query_params.update({"res_blocks": "2", "res_epochs": "2", "res_steps": "11"})
-    at.switch_page("app_pages/residual.py").run()
+def test_residual_page_trains_both_nets_and_reports_gradients(app_page):
+    at = app_page("residual.py", timeout=180, res_blocks="2", res_epochs="2", res_steps="11")
     assert not at.exception
     at.button[0].click().run()
     assert not at.exception, at.exception

@@ -62,3 +62,19 @@ def test_build_resnet_without_batch_norm_has_no_bn_layers_and_keeps_names():
 def test_block_gradients_reject_a_model_without_blocks():
     with pytest.raises(ValueError, match="build_resnet"):
         compute_block_gradients(build_mlp(2, (3,)), np.zeros((4, 2)), np.zeros(4))
+
+
+def test_block_gradient_plot_draws_three_curves_and_marks_dead_blocks(digits):
+    from matplotlib.figure import Figure
+
+    from explainers.residual import BlockGradients
+    from explainers.residual_plots import plot_block_gradients
+
+    x, y = digits
+    g = compute_block_gradients(build_resnet((8, 8, 1), 10, blocks=(2,), base_filters=4, batch_norm=False), x, y)
+    ax = Figure().add_subplot()
+    assert plot_block_gradients(g, ax=ax) is ax and len(ax.get_lines()) == 3
+    dead = BlockGradients(("a", "b"), (False, False), np.array([0.0, 1e-3]), np.array([1e-3, 1e-2]),
+                          np.array([0.0, 1e-3]), np.array([np.nan, np.nan]), 2.3)
+    ax = plot_block_gradients(dead)
+    assert any("dead ReLUs" in t.get_text() for t in ax.texts)
