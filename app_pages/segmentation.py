@@ -6,63 +6,58 @@ import streamlit as st
 from app_pages.ui import (
     LiveTraining, cached_figure, dicom_frame_picker, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
+from explainers.feature_maps import compute_feature_maps
+from explainers.feature_maps_plots import plot_feature_maps
 from explainers.segmentation import (
-    DEFAULT_RECIPE, LECTURE_PREDICTION, LECTURE_TARGET, LOSSES, UPSAMPLING_METHODS, SegmentationMonitor,
-    SegmentationRecipe, build_recipe_model, compare_skip_connections, compute_dice_table, compute_feature_maps,
-    compute_imbalance_trap, compute_upsampling, dice_score, iou_score, loss_function, recipe_data,
-    validate_pair,
+    LECTURE_PREDICTION, LECTURE_TARGET, STAGE_PATTERN, SegmentationMonitor, compute_dice_table,
+    compute_imbalance_trap, compute_mask_prediction, validate_pair,
 )
 from explainers.segmentation_plots import (
-    plot_dice_table, plot_feature_maps, plot_imbalance, plot_overlay, plot_scores, plot_segmentation_panels,
-    plot_skip_comparison, plot_upsampling,
+    plot_dice_table, plot_imbalance, plot_overlay, plot_scores, plot_segmentation_panels, plot_skip_comparison,
+)
+from explainers.upsampling import UPSAMPLING_METHODS, compute_upsampling
+from explainers.upsampling_plots import plot_upsampling
+from models.recipes import (
+    DEFAULT_SEGMENTATION_RECIPE, SEGMENTATION_LOSSES, SegmentationRecipe, build_segmentation_model,
+    compare_skip_connections, segmentation_data, train_segmentation,
 )
 
 LOSS_LABELS = {"bce_dice": "BCE + Dice", "dice": "soft Dice", "bce": "binary cross-entropy"}
 METHOD_LABELS = {"transposed": "transposed convolution", "upsample_conv": "upsampling + convolution",
                  "dilated": "dilated convolution"}
-R = DEFAULT_RECIPE
+R = DEFAULT_SEGMENTATION_RECIPE
 
 
 def draw_panels(snapshot):
-    fig = figure(7.5, 5.6)
-    plot_segmentation_panels(snapshot, fig.subplots(len(snapshot.images), 4))
-    return fig
+    return plot_segmentation_panels(snapshot, figure(7.5, 5.6))
 
 
-def draw_scores(epochs, dice, iou, train_dice):
-    return plot_scores(epochs, dice, iou, ax=figure(5, 3.2).subplots(), train_dice=train_dice).figure
+def draw_scores(history):
+    return plot_scores(history, figure(5, 3.2).subplots()).figure
 
 
 def draw_dice_table(table):
-    fig = figure(8, 2.8)
-    plot_dice_table(table, fig.subplots(1, 3))
-    return fig
+    return plot_dice_table(table, figure(8, 2.8))
 
 
-def draw_overlay(image, mask, prob, size, title):
-    return plot_overlay(image, mask, prob, ax=figure(size, size).subplots(), title=title).figure
+def draw_overlay(shown, size, title):
+    return plot_overlay(shown, figure(size, size).subplots(), title=title).figure
 
 
 def draw_imbalance(trap):
-    return plot_imbalance(trap, ax=figure(6, 3).subplots()).figure
+    return plot_imbalance(trap, figure(6, 3).subplots()).figure
 
 
 def draw_upsampling(demo):
-    fig = figure(10, 2.9)
-    plot_upsampling(demo, fig.subplots(1, 4))
-    return fig
+    return plot_upsampling(demo, figure(10, 2.9))
 
 
 def draw_skip_comparison(comp):
-    fig = figure(8, 2.9)
-    plot_skip_comparison(comp, fig.subplots(1, 3))
-    return fig
+    return plot_skip_comparison(comp, figure(8, 2.9))
 
 
 def draw_feature_maps(fm):
-    fig = figure(7.5, 1.55 * len(fm.names))
-    plot_feature_maps(fm, fig.subplots(len(fm.names), 5))
-    return fig
+    return plot_feature_maps(fm, figure(7.5, 1.55 * len(fm.layer_names)), max_maps=4)
 
 
 st.title("Segmentation with a U-Net")
@@ -81,8 +76,8 @@ with tab_train:
     # two rows of three: six controls in one row truncate the loss name and the toggle at 1024 px
     c1, c2, c5 = st.columns(3)
     c3, c4, c6 = st.columns(3, vertical_alignment="bottom")
-    loss_name = c1.selectbox("Loss", LOSSES, format_func=LOSS_LABELS.get,
-                             key=url_setting("seg_loss", R.loss, options=LOSSES))
+    loss_name = c1.selectbox("Loss", SEGMENTATION_LOSSES, format_func=LOSS_LABELS.get,
+                             key=url_setting("seg_loss", R.loss, options=SEGMENTATION_LOSSES))
     lr = c2.select_slider("Learning rate", [0.001, 0.003, 0.005, 0.01, 0.03],
                           key=url_setting("seg_lr", R.learning_rate, options=[0.001, 0.003, 0.005, 0.01, 0.03]))
     filters = c3.select_slider("Base filters", [4, 8, 16], key=url_setting("seg_filters", R.base_filters,
@@ -104,18 +99,19 @@ recipe = SegmentationRecipe(depth=int(depth), base_filters=int(filters), loss=lo
 @st.cache_data(show_spinner=False)
 def cached_data(n_train: int, n_val: int, size: int, seed: int):
     """The synthetic training and validation sets, made once per process."""
-    return recipe_data(SegmentationRecipe(n_train=n_train, n_val=n_val, size=size, seed=seed))
+    return segmentation_data(SegmentationRecipe(n_train=n_train, n_val=n_val, size=size, seed=seed))
 
 
-(x, y), (xv, yv) = cached_data(R.n_train, R.n_val, R.size, R.seed)
+data = cached_data(R.n_train, R.n_val, R.size, R.seed)
+xv, yv = data.x_val, data.y_val
 entry = session_model("seg_model", (recipe.depth, recipe.base_filters, recipe.skip_connections, loss_name),
-                      lambda: build_recipe_model(recipe))
+                      lambda: build_segmentation_model(recipe))
 monitor = entry.extra.setdefault("monitor", SegmentationMonitor(xv, yv, n_show=3))
 trained = len(entry.history) > 0
 
 # ------------------------------------------------------------------ training
 with tab_train:
-    st.caption(f"U-Net with {entry.model.count_params():,} parameters · {len(x)} training and {len(xv)} "
+    st.caption(f"U-Net with {entry.model.count_params():,} parameters · {len(data.x)} training and {len(xv)} "
                f"validation images of {R.size}×{R.size} · batch {R.batch_size} · Adam. "
                f"The default (BCE + Dice, 0.005, 8 filters, depth 2, 5 epochs) reaches a validation Dice "
                f"of about 0.95 in about 25 s of CPU time.")
@@ -128,23 +124,16 @@ with tab_train:
         """Validation panels and Dice/IoU curves from the monitor (called every epoch)."""
         if monitor.snapshot is not None:
             cached_figure(draw_panels, monitor.snapshot, slot=panels)
-        cached_figure(draw_scores, list(monitor.epochs), list(monitor.dice), list(monitor.iou),
-                      entry.history.history.get("dice_coefficient"), slot=curves)
+        cached_figure(draw_scores, monitor.history, slot=curves)
         if monitor.dice:
             # one line of text, not three metric tiles: at 1024 px the tiles cut "0.955" to "0.…"
             numbers.markdown(f"After epoch **{len(monitor.epochs)}**: validation Dice "
                              f"**{monitor.dice[-1]:.3f}** · IoU **{monitor.iou[-1]:.3f}**")
 
     if go:
-        from models.losses import dice_coefficient
-        from models.training import train
-
-        compiled = getattr(entry.model, "compiled", False)
         with stop_button(beside=go):
-            train(entry.model, x, y, epochs=int(epochs), batch_size=R.batch_size, validation_data=(xv, yv),
-                  learning_rate=float(lr), loss=None if compiled else loss_function(loss_name),
-                  metrics=None if compiled else [dice_coefficient], history=entry.history,
-                  observers=[monitor, LiveTraining(redraw)])
+            train_segmentation(recipe, model=entry.model, data=data, history=entry.history, monitor=monitor,
+                               observers=[LiveTraining(redraw)])
         trained = True
     if trained:
         redraw()
@@ -190,17 +179,15 @@ with tab_dice:
     st.subheader("The class-imbalance trap")
     areas = yv.sum((1, 2, 3))
     small = int(np.argmin(np.where(areas > 0, areas, np.inf)))
-    preds = {}
-    if trained:
-        preds["U-Net"] = np.asarray(entry.model.predict(xv[small:small + 1], verbose=0))[0]
-    trap = compute_imbalance_trap(yv[small], preds)
+    shown = compute_mask_prediction(entry.model if trained else None, xv[small], yv[small])
+    trap = compute_imbalance_trap(yv[small], {} if shown.prob is None else {"U-Net": shown.prob})
     st.markdown(f"The smallest lesion of the validation set covers **{trap.lesion_fraction:.1%}** of the image. "
                 f"Predicting *no lesion anywhere* gets **{trap.pixel_accuracy[0]:.1%}** of the pixels right, "
                 f"yet its Dice is **{trap.dice[0]:.0f}**: it found nothing. Pixel-wise cross-entropy of that "
                 f"useless answer is only {trap.bce[0]:.3f}, which is why small lesions are trained with a "
                 f"Dice term." + ("" if trained else " Train the U-Net to add its row."))
     t1, t2 = st.columns([1, 2])
-    cached_figure(draw_overlay, xv[small], yv[small], preds.get("U-Net"), 3, "smallest validation lesion", slot=t1)
+    cached_figure(draw_overlay, shown, 3, "smallest validation lesion", slot=t1)
     cached_figure(draw_imbalance, trap, slot=t2)
 
 
@@ -258,7 +245,7 @@ with tab_maps:
     write_url()
     if not trained:
         st.info("These are the maps of the untrained U-Net; train it to see them become meaningful.")
-    fm = compute_feature_maps(entry.model, xv[idx], max_channels=4)
+    fm = compute_feature_maps(entry.model, xv[idx], pattern=STAGE_PATTERN, max_channels=4)
     cached_figure(draw_feature_maps, fm)
     st.caption("Rows run through the network: encoder stages shrink the picture, the bottleneck is coarsest, "
                "decoder stages grow it back. Each row shows its four most active channels.")
@@ -275,7 +262,7 @@ with tab_own:
     if up_img is not None and up_mask is not None:
         from models.data import load_image_bytes
 
-        xi = yi = None
+        pair = None
         try:
             frame = dicom_frame_picker(up_img.getvalue(), up_img.name, key="seg_frame")
             img = load_image_bytes(up_img.getvalue(), up_img.name, frame=frame)
@@ -290,16 +277,16 @@ with tab_own:
                          "white = lesion, black = background.", icon=":material/error:")
             else:
                 try:
-                    xi, yi = validate_pair(img, msk, size=R.size)
+                    pair = validate_pair(img, msk, size=R.size)
                 except (ValueError, TypeError) as err:
                     st.error(f"{err}", icon=":material/error:")
-        if xi is not None:
+        if pair is not None:
             if not trained:
                 st.warning("The U-Net is untrained: train it on the Train tab first.")
-            prob = np.asarray(entry.model.predict(xi[None], verbose=0))[0]
+            yours = compute_mask_prediction(entry.model, pair.image, pair.mask)
             o1, o2 = st.columns([1, 1])
-            cached_figure(draw_overlay, xi, yi, prob, 3.5, "green: your mask · red: U-Net", slot=o1)
-            o2.metric("Dice", f"{dice_score(yi, prob):.3f}")
-            o2.metric("IoU", f"{iou_score(yi, prob):.3f}")
+            cached_figure(draw_overlay, yours, 3.5, "green: your mask · red: U-Net", slot=o1)
+            o2.metric("Dice", f"{yours.dice:.3f}")
+            o2.metric("IoU", f"{yours.iou:.3f}")
     elif up_img is not None or up_mask is not None:
         st.info("Upload both the image and its mask.")

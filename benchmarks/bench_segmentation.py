@@ -12,6 +12,8 @@ from dataclasses import replace
 
 from benchmarks.common import PAIRED_ROUNDS, Row, paired_epochs
 
+__all__ = ["run"]
+
 
 def _throughput(quick: bool) -> tuple[float, float, float, int]:
     """Median samples/s with the monitor and with plain fit, the paired overhead, and the rounds.
@@ -23,28 +25,30 @@ def _throughput(quick: bool) -> tuple[float, float, float, int]:
     import keras
     import numpy as np
 
-    from explainers.segmentation import DEFAULT_RECIPE, build_recipe_model, loss_function, recipe_data, train_recipe
     from models.losses import dice_coefficient
+    from models.recipes import (
+        DEFAULT_SEGMENTATION_RECIPE, build_segmentation_model, segmentation_data, segmentation_loss,
+        train_segmentation,
+    )
 
-    recipe = replace(DEFAULT_RECIPE, n_train=128 if quick else 256, epochs=1)
-    data = recipe_data(recipe)
-    (x, y), (xv, yv) = data
-    model = build_recipe_model(recipe)
-    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate), loss=loss_function(recipe.loss),
+    recipe = replace(DEFAULT_SEGMENTATION_RECIPE, n_train=128 if quick else 256, epochs=1)
+    data = segmentation_data(recipe)
+    model = build_segmentation_model(recipe)
+    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate), loss=segmentation_loss(recipe.loss),
                   metrics=[dice_coefficient])
-    run_plain = lambda: model.fit(x, y, epochs=1, batch_size=recipe.batch_size,  # noqa: E731
-                                  validation_data=(xv, yv), verbose=0)
-    run_ours = lambda: train_recipe(recipe, model=model, data=data)  # noqa: E731
+    run_plain = lambda: model.fit(data.x, data.y, epochs=1, batch_size=recipe.batch_size,  # noqa: E731
+                                  validation_data=(data.x_val, data.y_val), verbose=0)
+    run_ours = lambda: train_segmentation(recipe, model=model, data=data)  # noqa: E731
     run_plain(), run_ours()  # trace outside the timing
     plain, ours, overhead = paired_epochs(run_plain, run_ours, **PAIRED_ROUNDS[quick])
-    return len(x) / float(np.median(ours)), len(x) / float(np.median(plain)), overhead, len(plain)
+    return len(data.x) / float(np.median(ours)), len(data.x) / float(np.median(plain)), overhead, len(plain)
 
 
 def _time_to_dice(threshold: float = 0.9) -> tuple[float, int | None, float]:
-    from explainers.segmentation import DEFAULT_RECIPE, train_recipe
+    from models.recipes import DEFAULT_SEGMENTATION_RECIPE, train_segmentation
 
     c = time.process_time()
-    _, _, monitor = train_recipe(DEFAULT_RECIPE)
+    monitor = train_segmentation(DEFAULT_SEGMENTATION_RECIPE).monitor
     cpu = time.process_time() - c
     reached = next((e for e, d in zip(monitor.epochs, monitor.dice) if d >= threshold), None)
     return cpu, reached, monitor.dice[-1]

@@ -1,33 +1,36 @@
-"""Segmentation: Dice and IoU on masks, the Dice table, upsampling layers, U-Net insides.
+"""Segmentation: Dice and IoU on masks, the Dice table, the imbalance trap, what a U-Net predicts.
 
 What this shows: a segmentation network draws a label for every pixel; Dice
 and IoU score the overlap with the true mask whatever the lesion's size, where
-pixel accuracy rewards "all background"; the decoder grows the picture back
-with transposed or dilated convolutions, and the U-Net's skips keep its edges sharp.
+pixel accuracy rewards "all background"; the U-Net's skips keep its edges sharp.
 
 Compute only (NumPy and Keras); drawing lives in :mod:`explainers.segmentation_plots`.
+The decoder layers are in :mod:`explainers.upsampling`, the U-Net's feature
+maps in :mod:`explainers.feature_maps` (with :data:`STAGE_PATTERN`), and the
+training recipe and the skip-connection run in :mod:`models.recipes`.
 """
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from explainers import _layers
+from models._arguments import ArgumentError, check_array, check_float, check_int, fail
+
 __all__ = [
-    "LECTURE_PREDICTION", "LECTURE_TARGET", "DEFAULT_RECIPE",
-    "dice_score", "iou_score", "segmentation_scores", "boundary_sharpness",
+    "LECTURE_PREDICTION", "LECTURE_TARGET", "STAGE_PATTERN",
+    "dice_score", "iou_score", "boundary_sharpness",
+    "SegmentationScores", "compute_segmentation_scores",
     "DiceTable", "compute_dice_table",
     "ImbalanceTrap", "compute_imbalance_trap",
-    "UpsamplingDemo", "UPSAMPLING_METHODS", "compute_upsampling",
-    "FeatureMaps", "compute_feature_maps",
-    "SegmentationSnapshot", "SegmentationMonitor",
-    "SegmentationRecipe", "build_recipe_model", "recipe_data", "train_recipe",
-    "SkipComparison", "compare_skip_connections",
-    "validate_pair",
+    "MaskPrediction", "compute_mask_prediction",
+    "SkipComparison", "compute_skip_comparison",
+    "SegmentationSnapshot", "ScoreHistory", "SegmentationMonitor",
+    "ImageMaskPair", "validate_pair",
 ]
 
 # The lecture's worked example (002, "Dice loss in segmentation"): a 4×4 soft
@@ -45,6 +48,12 @@ LECTURE_TARGET = np.array([
     [1, 1, 1, 1],
 ], dtype=float)
 
+# The last ReLU of every U-Net stage (``models.build_unet`` names them e.g.
+# ``unet_enc1_relu2``): pass it as ``pattern=`` to
+# :func:`explainers.feature_maps.compute_feature_maps` to follow a U-Net from
+# encoder through bottleneck to decoder.
+STAGE_PATTERN = r"_(enc\d+|bottleneck|dec\d+)_relu2$"
+
 
 # --------------------------------------------------------------------------- #
 # scores on masks                                                              #
@@ -54,34 +63,31 @@ def _as_mask(name: str, a: Any, threshold: float) -> np.ndarray:
     """One image's mask as a 2-D bool array (a trailing channel of 1 is dropped)."""
     arr = np.asarray(a)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be a numeric array (a mask or a probability map), got dtype {arr.dtype}")
+        fail(name, a, "a numeric array (a mask or a probability map)", f"its dtype is {arr.dtype}")
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be one image's mask of shape (H, W) or (H, W, 1), got shape {arr.shape}; "
-                         f"for a batch use segmentation_scores(masks_true, masks_pred)")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values; pass a probability map or a 0/1 mask")
+        raise ArgumentError(f"{name} must be one image's mask of shape (H, W) or (H, W, 1), got shape {arr.shape}; "
+                            f"for a batch use compute_segmentation_scores(masks_true, masks_pred)")
+    check_array(name, arr, dtype=None)  # finite
     return arr >= threshold if arr.dtype != bool else arr
 
 
 def _check_threshold(threshold: float) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be a number in (0, 1], got {threshold!r}; 0.5 is the usual choice")
-    return float(threshold)
+    return check_float("threshold", threshold, low=0.0, high=1.0, low_open=True)
 
 
-def _overlap(mask_true, mask_pred, threshold: float) -> tuple[int, int, int]:
+def _overlap(mask_true: Any, mask_pred: Any, threshold: float) -> tuple[int, int, int]:
     threshold = _check_threshold(threshold)
     t = _as_mask("mask_true", mask_true, 0.5)
     p = _as_mask("mask_pred", mask_pred, threshold)
     if t.shape != p.shape:
-        raise ValueError(f"mask_true has shape {t.shape} but mask_pred has shape {p.shape}; "
-                         f"both must cover the same pixels")
+        raise ArgumentError(f"mask_true has shape {t.shape} but mask_pred has shape {p.shape}; "
+                            f"both must cover the same pixels")
     return int(np.sum(t & p)), int(np.sum(t)), int(np.sum(p))
 
 
-def dice_score(mask_true, mask_pred, *, threshold: float = 0.5) -> float:
+def dice_score(mask_true: Any, mask_pred: Any, *, threshold: float = 0.5) -> float:
     """Dice (F1) of one image: 2|A∩B| / (|A| + |B|) on binarised masks.
 
     What this shows: the overlap of prediction and lesion, 1 for a perfect
@@ -106,7 +112,7 @@ def dice_score(mask_true, mask_pred, *, threshold: float = 0.5) -> float:
     return 2.0 * inter / (n_true + n_pred)
 
 
-def iou_score(mask_true, mask_pred, *, threshold: float = 0.5) -> float:
+def iou_score(mask_true: Any, mask_pred: Any, *, threshold: float = 0.5) -> float:
     """IoU (Jaccard) of one image: |A∩B| / |A∪B| on binarised masks.
 
     What this shows: a stricter overlap than Dice; IoU = Dice / (2 − Dice).
@@ -127,18 +133,41 @@ def iou_score(mask_true, mask_pred, *, threshold: float = 0.5) -> float:
 
 
 def _as_batch(name: str, a: Any) -> np.ndarray:
-    arr = np.asarray(a, dtype=np.float32)
+    arr = check_array(name, a, ndim=(2, 3, 4))
     if arr.ndim == 4 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     if arr.ndim == 2:
         arr = arr[None]
     if arr.ndim != 3:
-        raise ValueError(f"{name} must have shape (N, H, W), (N, H, W, 1) or (H, W), got {np.shape(a)}")
+        fail(name, a, "masks of shape (N, H, W), (N, H, W, 1) or (H, W)", f"its shape is {np.shape(a)}")
     return arr
 
 
-def segmentation_scores(masks_true, masks_pred, *, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class SegmentationScores:
+    """Dice and IoU of every image of a batch."""
+
+    dice: np.ndarray  # (N,) float64
+    iou: np.ndarray  # (N,) float64
+    threshold: float  # the binarisation threshold of the predictions
+
+    @property
+    def mean_dice(self) -> float:
+        """The batch's mean Dice (what the training curves show)."""
+        return float(self.dice.mean())
+
+    @property
+    def mean_iou(self) -> float:
+        """The batch's mean IoU."""
+        return float(self.iou.mean())
+
+
+def compute_segmentation_scores(masks_true: Any, masks_pred: Any, *, threshold: float = 0.5) -> SegmentationScores:
     """Dice and IoU per image for a batch, vectorised (same rules as :func:`dice_score`).
+
+    What this shows: how well each image's lesion is found, one number per
+    image, so a few missed small lesions stand out instead of vanishing in a
+    pixel average over the whole batch.
 
     Args:
         masks_true: (N, H, W[, 1]) 0/1 targets.
@@ -146,23 +175,23 @@ def segmentation_scores(masks_true, masks_pred, *, threshold: float = 0.5) -> tu
         threshold: binarisation threshold of ``masks_pred``.
 
     Returns:
-        ``(dice, iou)``, each (N,) float64.
+        A :class:`SegmentationScores` with ``dice`` and ``iou``, each (N,) float64.
     """
     threshold = _check_threshold(threshold)
     t = _as_batch("masks_true", masks_true) >= 0.5
     p = _as_batch("masks_pred", masks_pred) >= threshold
     if t.shape != p.shape:
-        raise ValueError(f"masks_true has shape {t.shape} but masks_pred has shape {p.shape}")
+        raise ArgumentError(f"masks_true has shape {t.shape} but masks_pred has shape {p.shape}")
     inter = (t & p).sum((1, 2)).astype(float)
     n_t, n_p = t.sum((1, 2)).astype(float), p.sum((1, 2)).astype(float)
     union = n_t + n_p - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         dice = np.where(n_t + n_p == 0, 1.0, 2 * inter / (n_t + n_p))
         iou = np.where(union == 0, 1.0, inter / union)
-    return dice, iou
+    return SegmentationScores(dice, iou, threshold)
 
 
-def boundary_sharpness(prob, mask_true) -> float:
+def boundary_sharpness(prob: Any, mask_true: Any) -> float:
     """Mean gradient magnitude of a probability map on the true mask's boundary.
 
     What this shows: a sharp prediction jumps from 0 to 1 across the lesion's
@@ -178,11 +207,11 @@ def boundary_sharpness(prob, mask_true) -> float:
     """
     from scipy import ndimage
 
-    p = np.asarray(prob, dtype=float)
+    p = check_array("prob", prob, ndim=(2, 3), dtype="float64")
     p = p[..., 0] if p.ndim == 3 else p
     t = _as_mask("mask_true", mask_true, 0.5)
     if p.shape != t.shape:
-        raise ValueError(f"prob has shape {p.shape} but mask_true has shape {t.shape}")
+        raise ArgumentError(f"prob has shape {p.shape} but mask_true has shape {t.shape}")
     edge = ndimage.binary_dilation(t) & ~ndimage.binary_erosion(t)
     if not edge.any():
         return math.nan
@@ -211,7 +240,7 @@ class DiceTable:
     dice_loss: float  # 1 − dice
 
 
-def compute_dice_table(prediction=LECTURE_PREDICTION, target=LECTURE_TARGET) -> DiceTable:
+def compute_dice_table(prediction: Any = LECTURE_PREDICTION, target: Any = LECTURE_TARGET) -> DiceTable:
     """The lecture's soft-Dice computation, number by number (edit any cell).
 
     What this shows: Dice multiplies prediction and target pixel by pixel, sums
@@ -227,16 +256,16 @@ def compute_dice_table(prediction=LECTURE_PREDICTION, target=LECTURE_TARGET) -> 
         A :class:`DiceTable`; for the defaults |A∩B| = 7.41, |A| = 7.82,
         |B| = 8, Dice = 0.9368, squared variant 0.9938.
     """
-    p = np.asarray(prediction, dtype=float)
-    t = np.asarray(target, dtype=float)
-    for name, a in (("prediction", p), ("target", t)):
+    p = check_array("prediction", prediction, dtype="float64", finite=False, min_size=0)
+    t = check_array("target", target, dtype="float64", finite=False, min_size=0)
+    for name, a, value in (("prediction", p, prediction), ("target", t, target)):
         if a.ndim != 2 or a.size == 0:
-            raise ValueError(f"{name} must be a non-empty 2-D table, got shape {a.shape}")
+            fail(name, value, "a non-empty 2-D table", f"its shape is {a.shape}")
         if not np.all(np.isfinite(a)) or a.min() < 0 or a.max() > 1:
-            raise ValueError(f"{name} values must lie in [0, 1] (probabilities or a 0/1 mask), "
-                             f"got values from {np.nanmin(a):g} to {np.nanmax(a):g}; fix the cells outside")
+            raise ArgumentError(f"{name} values must lie in [0, 1] (probabilities or a 0/1 mask), "
+                                f"got values from {np.nanmin(a):g} to {np.nanmax(a):g}; fix the cells outside")
     if p.shape != t.shape:
-        raise ValueError(f"prediction has shape {p.shape} but target has shape {t.shape}; they must match")
+        raise ArgumentError(f"prediction has shape {p.shape} but target has shape {t.shape}; they must match")
     product = p * t
     inter, sp, st = float(product.sum()), float(p.sum()), float(t.sum())
     sp2, st2 = float((p**2).sum()), float((t**2).sum())
@@ -261,7 +290,7 @@ class ImbalanceTrap:
     lesion_fraction: float  # share of lesion pixels in the target
 
 
-def compute_imbalance_trap(mask_true, predictions: dict[str, Any] | None = None) -> ImbalanceTrap:
+def compute_imbalance_trap(mask_true: Any, predictions: dict[str, Any] | None = None) -> ImbalanceTrap:
     """Score "all background" (and any other predictions) by pixel accuracy, Dice and IoU.
 
     What this shows: with a lesion covering 3 % of the image, predicting no
@@ -278,13 +307,14 @@ def compute_imbalance_trap(mask_true, predictions: dict[str, Any] | None = None)
     """
     t = _as_mask("mask_true", mask_true, 0.5)
     if not t.any():
-        raise ValueError("mask_true has no lesion pixels; the trap needs a (small) lesion to miss")
+        fail("mask_true", mask_true, "a mask with at least one lesion pixel",
+             "it has no lesion pixels; the trap needs a (small) lesion to miss")
     preds = {"all background": np.full(t.shape, 0.01), "all lesion": np.full(t.shape, 0.99)}
     for name, pm in (predictions or {}).items():
-        pm = np.asarray(pm, dtype=float)
+        pm = check_array(f"predictions[{name!r}]", pm, ndim=(2, 3), dtype="float64")
         pm = pm[..., 0] if pm.ndim == 3 else pm
         if pm.shape != t.shape:
-            raise ValueError(f"prediction {name!r} has shape {pm.shape}, expected {t.shape}")
+            raise ArgumentError(f"prediction {name!r} has shape {pm.shape}, expected {t.shape}")
         preds[str(name)] = pm
     acc, dice, iou, bce = [], [], [], []
     tf_ = t.astype(float)
@@ -299,187 +329,114 @@ def compute_imbalance_trap(mask_true, predictions: dict[str, Any] | None = None)
 
 
 # --------------------------------------------------------------------------- #
-# upsampling layers on a small grid                                            #
+# one image: the model's mask against the true one                             #
 # --------------------------------------------------------------------------- #
 
-UPSAMPLING_METHODS = ("transposed", "upsample_conv", "dilated")
+def _grey(name: str, a: Any) -> np.ndarray:
+    arr = check_array(name, a, ndim=(2, 3), dtype="float64")
+    if arr.ndim == 3:
+        if arr.shape[-1] != 1:
+            fail(name, a, "one grey image of shape (H, W) or (H, W, 1)", f"its shape is {arr.shape}")
+        arr = arr[..., 0]
+    return arr
 
 
 @dataclass(frozen=True)
-class UpsamplingDemo:
-    """One decoder layer applied by Keras to a small single-channel grid."""
+class MaskPrediction:
+    """One image, its true mask and a model's probability map, with their overlap."""
 
-    method: str
-    grid: np.ndarray  # (h, w) input
-    kernel: np.ndarray  # (k, k) the fixed weights
-    output: np.ndarray  # Keras' output, (H, W)
-    overlap: np.ndarray  # (H, W) how many kernel taps/placements reach each output pixel
-    params_demo: int  # parameters of the 1→1-channel layer used here
-    params_at: dict[str, int]  # {"64→32 channels": n} for a U-Net-sized layer (from Keras)
-    receptive_field: int  # side of the input patch one output pixel sees
-    description: str
+    image: np.ndarray  # (H, W) the input
+    mask: np.ndarray  # (H, W) the true mask, 0/1
+    prob: np.ndarray | None  # (H, W) the model's probabilities; None without a model
+    threshold: float  # pixels with prob >= threshold are predicted lesion
+    dice: float  # NaN without a model
+    iou: float  # NaN without a model
 
 
-def _check_grid(grid) -> np.ndarray:
-    g = np.asarray(grid, dtype=np.float32)
-    if g.ndim != 2 or min(g.shape) < 2 or max(g.shape) > 64:
-        raise ValueError(f"grid must be a 2-D array with sides between 2 and 64, got shape {g.shape}")
-    if not np.all(np.isfinite(g)):
-        raise ValueError("grid contains NaN or infinite values")
-    return g
+def compute_mask_prediction(model: Any, image: Any, mask: Any, *, threshold: float = 0.5) -> MaskPrediction:
+    """What a segmentation model predicts for one image, scored against its true mask.
 
-
-def compute_upsampling(method: str, grid=None, kernel=None, *, stride: int = 2, dilation: int = 2,
-                       channels: tuple[int, int] = (64, 32)) -> UpsamplingDemo:
-    """Run a real Keras decoder layer with fixed weights on a small grid.
-
-    What this shows: a transposed convolution paints a weighted copy of the
-    kernel for every input pixel (overlaps add up, hence checkerboards when the
-    kernel size is not a multiple of the stride); upsampling + convolution first
-    repeats pixels and then smooths, with more parameters but no checkerboard;
-    a dilated convolution keeps the size but spreads its taps apart, so it sees
-    a wider patch with the same number of weights.
+    What this shows: where the network puts the lesion (its probability map,
+    thresholded) next to where it really is, and how much the two overlap
+    (Dice, IoU) for this one picture.
 
     Args:
-        method: "transposed", "upsample_conv" or "dilated".
-        grid: (h, w) input (default: a 4×4 with a bright 2×2 centre; for
-            "dilated" a 7×7 with one bright pixel).
-        kernel: (k, k) weights (default: 3×3 of ones, so outputs are plain sums).
-        stride: upsampling factor of "transposed" and "upsample_conv".
-        dilation: spacing of the taps of "dilated".
-        channels: (in, out) channels of the U-Net-sized layer whose parameters are counted.
-
-    Returns:
-        An :class:`UpsamplingDemo` with Keras' output and the parameter counts.
+        model: a Keras model mapping (1, H, W, 1) images to (1, H, W, 1)
+            probabilities (e.g. a trained ``models.build_unet``), or None to
+            show the image and its true mask only (before any training).
+        image: (H, W[, 1]) grey image of the model's input size.
+        mask: (H, W[, 1]) 0/1 true mask of the same size.
+        threshold: binarisation threshold of the probabilities.
     """
-    import keras
-    from keras import layers
-
-    if method not in UPSAMPLING_METHODS:
-        raise ValueError(f"method must be one of {UPSAMPLING_METHODS}, got {method!r}")
-    if grid is None:
-        # a bright 2×2 square to grow; for "dilated" one bright pixel, whose
-        # output shows where the kernel's taps land (its impulse response)
-        grid = np.zeros((7, 7) if method == "dilated" else (4, 4), np.float32)
-        if method == "dilated":
-            grid[3, 3] = 1.0
-        else:
-            grid[1:3, 1:3] = 1.0
-    g = _check_grid(grid)
-    k = np.ones((3, 3), np.float32) if kernel is None else np.asarray(kernel, dtype=np.float32)
-    if k.ndim != 2 or k.shape[0] != k.shape[1] or not 1 <= k.shape[0] <= 7 or not np.all(np.isfinite(k)):
-        raise ValueError(f"kernel must be a square 2-D array of side 1 to 7 with finite values, got shape {k.shape}")
-    for name, v in (("stride", stride), ("dilation", dilation)):
-        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 4:
-            raise ValueError(f"{name} must be an integer from 1 to 4, got {v!r}")
-    c_in, c_out = channels
-    ks = k.shape[0]
-
-    def make(c_i: int, c_o: int):
-        """The method's layers as a small functional model with c_i → c_o channels."""
-        inp = keras.Input((None, None, c_i))
-        if method == "transposed":
-            out = layers.Conv2DTranspose(c_o, ks, strides=stride, padding="same", use_bias=True,
-                                         name="demo_transposed")(inp)
-        elif method == "upsample_conv":
-            up = layers.UpSampling2D(stride, interpolation="nearest", name="demo_upsample")(inp)
-            out = layers.Conv2D(c_o, ks, padding="same", name="demo_conv")(up)
-        else:
-            out = layers.Conv2D(c_o, ks, dilation_rate=dilation, padding="same", name="demo_dilated")(inp)
-        return keras.Model(inp, out)
-
-    demo = make(1, 1)
-    layer = next(lay for lay in demo.layers if lay.name.startswith("demo_") and lay.weights)
-    # Keras stores a conv kernel as (kh, kw, in, out) and applies it as a
-    # cross-correlation; a transposed conv's kernel is (kh, kw, out, in).
-    layer.set_weights([k[:, :, None, None], np.zeros(1, np.float32)])
-    out = np.asarray(demo(g[None, :, :, None]))[0, :, :, 0]
-
-    # How many taps reach each output pixel: the same layer on all-ones input
-    # with an all-ones kernel (for "same" padding, border pixels see fewer).
-    layer.set_weights([np.ones_like(k)[:, :, None, None], np.zeros(1, np.float32)])
-    overlap = np.asarray(demo(np.ones((1, *g.shape, 1), np.float32)))[0, :, :, 0]
-    big = make(c_in, c_out)
-    params_at = {f"{c_in}→{c_out} channels": int(big.count_params())}
-    if method == "transposed":
-        rf, desc = math.ceil(ks / stride), (
-            f"Each input pixel stamps the {ks}×{ks} kernel, scaled by its value, onto the output "
-            f"{stride} pixels apart; where stamps overlap they add up.")
-    elif method == "upsample_conv":
-        rf, desc = math.ceil(ks / stride) + 1 if ks > 1 else 1, (
-            f"Nearest-neighbour upsampling repeats each pixel {stride}×{stride} times (no weights), "
-            f"then a {ks}×{ks} convolution smooths the blocky picture.")
-    else:
-        rf, desc = (ks - 1) * dilation + 1, (
-            f"The {ks}×{ks} kernel's taps sit {dilation} pixels apart, so it sees a "
-            f"{(ks - 1) * dilation + 1}×{(ks - 1) * dilation + 1} patch with {ks * ks} weights; the size stays.")
-    return UpsamplingDemo(method, g, k, out.astype(np.float64), overlap.astype(np.float64),
-                          int(demo.count_params()), params_at, int(rf), desc)
+    threshold = _check_threshold(threshold)
+    img = _grey("image", image)
+    msk = _grey("mask", mask)
+    if img.shape != msk.shape:
+        raise ArgumentError(f"image has shape {img.shape} but mask has shape {msk.shape}; they must match")
+    if model is None:
+        return MaskPrediction(img, (msk >= 0.5).astype(float), None, threshold, math.nan, math.nan)
+    prob = np.asarray(model.predict(_layers.as_batch(model, img), verbose=0), dtype=np.float64)
+    prob = prob.reshape(img.shape)
+    return MaskPrediction(img, (msk >= 0.5).astype(float), prob, threshold,
+                          dice_score(msk, prob, threshold=threshold), iou_score(msk, prob, threshold=threshold))
 
 
 # --------------------------------------------------------------------------- #
-# U-Net feature maps                                                           #
+# with and without skip connections                                            #
 # --------------------------------------------------------------------------- #
-
-STAGE_PATTERN = r"_(enc\d+|bottleneck|dec\d+)_relu2$"
-
 
 @dataclass(frozen=True)
-class FeatureMaps:
-    """Activations of the encoder, bottleneck and decoder stages for one image."""
+class SkipComparison:
+    """Two segmentation models (e.g. a U-Net with and without skips) on the same validation set."""
 
-    image: np.ndarray  # (H, W)
-    names: tuple[str, ...]  # layer names, in the order of the network
-    maps: tuple[np.ndarray, ...]  # each (h, w, k): the k most active channels
-    channels: tuple[np.ndarray, ...]  # the channel indices shown
-    shapes: tuple[tuple[int, int, int], ...]  # full (h, w, c) of each stage
+    names: tuple[str, ...]  # e.g. ("with skips", "without skips")
+    dice: np.ndarray  # (k,) mean validation Dice
+    iou: np.ndarray  # (k,)
+    sharpness: np.ndarray  # (k,) mean |∇p| on the true boundary, averaged over images
+    params: np.ndarray  # (k,)
+    image: np.ndarray  # (H, W) one validation image
+    mask: np.ndarray  # (H, W)
+    probs: np.ndarray  # (k, H, W) every model's probability map for it
 
 
-def compute_feature_maps(model, image, *, pattern: str = STAGE_PATTERN, max_channels: int = 4) -> FeatureMaps:
-    """The outputs of the layers whose names match ``pattern`` for one image.
+def compute_skip_comparison(models: Sequence[Any], x_val: Any, y_val: Any, *,
+                            names: Sequence[str] = ("with skips", "without skips"), show: int = 0,
+                            batch_size: int = 64) -> SkipComparison:
+    """Validation Dice, IoU and boundary sharpness of a few trained segmentation models.
 
-    What this shows: the encoder's maps shrink and become abstract ("where is
-    something bright and round"), the decoder's grow back and become masks.
+    What this shows: without the skips the decoder must rebuild the edges from
+    the coarse bottleneck alone, so the mask comes out blurred and blobby: its
+    Dice is lower and its probability rises slowly across the lesion's edge.
+    (:func:`models.recipes.compare_skip_connections` trains the two U-Nets.)
 
     Args:
-        model: a functional Keras model (e.g. ``models.build_unet``).
-        image: (H, W) or (H, W, C) input of the model's size.
-        pattern: regular expression searched in layer names (default: the
-            last ReLU of every U-Net stage, e.g. ``unet_enc1_relu2``).
-        max_channels: channels kept per stage, the most active first.
-
-    Raises:
-        ValueError: no layer matches, or the image does not fit the model.
+        models: trained Keras models, each (N, H, W, 1) → (N, H, W, 1) probabilities.
+        x_val, y_val: validation images and masks, (N, H, W, 1).
+        names: one name per model.
+        show: index of the validation image whose probability maps are kept.
+        batch_size: prediction batch size.
     """
-    import keras
-
-    if isinstance(max_channels, bool) or not isinstance(max_channels, int) or max_channels < 1:
-        raise ValueError(f"max_channels must be a positive integer, got {max_channels!r}")
-    rx = re.compile(pattern)
-    found = [lay for lay in model.layers if rx.search(lay.name)]
-    if not found:
-        raise ValueError(f"no layer of model {model.name!r} matches pattern {pattern!r}; layer names are e.g. "
-                         f"{[lay.name for lay in model.layers[:6]]}")
-    x = np.asarray(image, dtype=np.float32)
-    if x.ndim == 2:
-        x = x[..., None]
-    want = tuple(model.input_shape[1:])
-    if x.ndim != 3 or any(w is not None and w != s for w, s in zip(want, x.shape)):
-        raise ValueError(f"image has shape {np.shape(image)} but the model expects {want}")
-    probe = keras.Model(model.input, [lay.output for lay in found])
-    outs = probe(x[None], training=False)
-    outs = [np.asarray(o)[0] for o in (outs if isinstance(outs, (list, tuple)) else [outs])]
-    maps, chans = [], []
-    for o in outs:
-        order = np.argsort(-o.mean((0, 1)))[:max_channels]
-        chans.append(order)
-        maps.append(o[..., order])
-    return FeatureMaps(x[..., 0], tuple(lay.name for lay in found), tuple(maps), tuple(chans),
-                       tuple(tuple(int(s) for s in o.shape) for o in outs))
+    xv = check_array("x_val", x_val, ndim=4)
+    yv = check_array("y_val", y_val, ndim=4)
+    if len(models) != len(names) or not models:
+        fail("names", names, f"one name for each of the {len(models)} models")
+    show = check_int("show", show, low=0, high=len(xv) - 1)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    dice, iou, sharp, params, probs = [], [], [], [], []
+    for model in models:
+        p = np.asarray(model.predict(xv, batch_size=batch_size, verbose=0))[..., 0]
+        scores = compute_segmentation_scores(yv, p)
+        dice.append(scores.mean_dice)
+        iou.append(scores.mean_iou)
+        sharp.append(float(np.nanmean([boundary_sharpness(p[i], yv[i]) for i in range(len(p))])))
+        params.append(model.count_params())
+        probs.append(p[show])
+    return SkipComparison(tuple(names), np.array(dice), np.array(iou), np.array(sharp), np.array(params),
+                          xv[show, ..., 0], yv[show, ..., 0], np.stack(probs))
 
 
 # --------------------------------------------------------------------------- #
-# training: monitor, default recipe, skip comparison                           #
+# following a training run                                                     #
 # --------------------------------------------------------------------------- #
 
 @dataclass(frozen=True)
@@ -495,6 +452,20 @@ class SegmentationSnapshot:
     iou: np.ndarray  # (k,)
 
 
+@dataclass(frozen=True)
+class ScoreHistory:
+    """Validation Dice and IoU after every epoch of a run (and the soft training Dice)."""
+
+    epochs: np.ndarray  # (E,) 1, 2, ...
+    dice: np.ndarray  # (E,) mean hard Dice over the validation set
+    iou: np.ndarray  # (E,)
+    train_dice: np.ndarray  # (E,) Keras' soft Dice of the training epoch (NaN where not logged)
+
+
+# The monitor stays with the explainers (not with the recipe in models.recipes):
+# it trains nothing. Like explainers.landscape's TrajectoryRecorder, it measures a
+# model that someone else trains (the page's models.train call, the recipe, a
+# script), and its results are the dataclasses the plots here draw.
 class SegmentationMonitor:
     """Observer for :func:`models.train`: validation Dice/IoU per epoch and a few predictions.
 
@@ -508,160 +479,67 @@ class SegmentationMonitor:
         batch_size: prediction batch size.
 
     Attributes:
-        epochs, dice, iou: per-epoch lists (mean hard Dice / IoU over ``x_val``).
+        epochs, dice, iou, train_dice: per-epoch lists (mean hard Dice / IoU
+            over ``x_val``; Keras' soft training Dice when the run logs it).
+        scores: the latest :class:`SegmentationScores` of every validation image.
         snapshot: the latest :class:`SegmentationSnapshot` (None before an epoch).
     """
 
-    def __init__(self, x_val, y_val, *, n_show: int = 3, threshold: float = 0.5, batch_size: int = 64):
-        x = np.asarray(x_val, dtype=np.float32)
-        y = np.asarray(y_val, dtype=np.float32)
-        if x.ndim != 4 or y.shape != x.shape[:3] + (1,):
-            raise ValueError(f"x_val must be (N, H, W, C) and y_val (N, H, W, 1), got {x.shape} and {y.shape}")
-        if isinstance(n_show, bool) or not isinstance(n_show, int) or not 1 <= n_show <= len(x):
-            raise ValueError(f"n_show must be an integer from 1 to {len(x)}, got {n_show!r}")
+    def __init__(self, x_val: Any, y_val: Any, *, n_show: int = 3, threshold: float = 0.5,
+                 batch_size: int = 64):
+        x = check_array("x_val", x_val, ndim=4)
+        y = check_array("y_val", y_val, ndim=4)
+        if y.shape != x.shape[:3] + (1,):
+            raise ArgumentError(f"x_val must be (N, H, W, C) and y_val (N, H, W, 1), got {x.shape} and {y.shape}")
         self.x_val, self.y_val = x, y
-        self.n_show = n_show
+        self.n_show = check_int("n_show", n_show, low=1, high=len(x))
         self.threshold = _check_threshold(threshold)
-        self.batch_size = batch_size
+        self.batch_size = check_int("batch_size", batch_size, low=1)
         self.epochs: list[int] = []
         self.dice: list[float] = []
         self.iou: list[float] = []
+        self.train_dice: list[float] = []
+        self.scores: SegmentationScores | None = None
         self.snapshot: SegmentationSnapshot | None = None
 
-    def evaluate(self, model, epoch: int = 0) -> SegmentationSnapshot:
+    def evaluate(self, model: Any, epoch: int = 0) -> SegmentationSnapshot:
         """Predict the validation set; keep per-image Dice/IoU and the shown images' snapshot."""
         probs = np.asarray(model.predict(self.x_val, batch_size=self.batch_size, verbose=0), dtype=np.float32)
-        self.last_dice, self.last_iou = segmentation_scores(self.y_val, probs, threshold=self.threshold)
+        self.scores = compute_segmentation_scores(self.y_val, probs, threshold=self.threshold)
         k = self.n_show
         self.snapshot = SegmentationSnapshot(epoch, self.x_val[:k, ..., 0], self.y_val[:k, ..., 0],
                                              probs[:k, ..., 0], self.threshold,
-                                             self.last_dice[:k], self.last_iou[:k])
+                                             self.scores.dice[:k], self.scores.iou[:k])
         return self.snapshot
 
-    def on_epoch_end(self, progress, model):
+    def on_epoch_end(self, progress: Any, model: Any) -> None:
         """Called by ``models.train`` after every epoch: record the scores, refresh the snapshot."""
         self.evaluate(model, epoch=len(self.epochs) + 1)
         self.epochs.append(len(self.epochs) + 1)
-        self.dice.append(float(self.last_dice.mean()))
-        self.iou.append(float(self.last_iou.mean()))
+        self.dice.append(self.scores.mean_dice)
+        self.iou.append(self.scores.mean_iou)
+        self.train_dice.append(float(getattr(progress, "logs", {}).get("dice_coefficient", math.nan)))
 
-
-@dataclass(frozen=True)
-class SegmentationRecipe:
-    """Everything that decides the default U-Net run (the page's defaults)."""
-
-    depth: int = 2
-    base_filters: int = 8
-    loss: str = "bce_dice"  # "bce", "dice" or "bce_dice"
-    learning_rate: float = 0.005
-    epochs: int = 5
-    batch_size: int = 16
-    n_train: int = 256
-    n_val: int = 64
-    size: int = 64
-    skip_connections: bool = True
-    seed: int = 0
-
-
-DEFAULT_RECIPE = SegmentationRecipe()
-LOSSES = ("bce_dice", "dice", "bce")
-
-
-def loss_function(name: str):
-    """The Keras loss for a name in :data:`LOSSES`."""
-    from models.losses import bce_dice_loss, dice_loss
-
-    table = {"bce_dice": bce_dice_loss, "dice": dice_loss, "bce": "binary_crossentropy"}
-    if name not in table:
-        raise ValueError(f"loss must be one of {LOSSES}, got {name!r}")
-    return table[name]
-
-
-def recipe_data(recipe: SegmentationRecipe = DEFAULT_RECIPE):
-    """``((x, y), (x_val, y_val))`` from ``models.data.make_segmentation`` (validation with another seed)."""
-    from models.data import make_segmentation
-
-    train = make_segmentation(recipe.n_train, recipe.size, seed=recipe.seed)
-    val = make_segmentation(recipe.n_val, recipe.size, seed=recipe.seed + 1000)
-    return train, val
-
-
-def build_recipe_model(recipe: SegmentationRecipe = DEFAULT_RECIPE):
-    """The recipe's U-Net, built with a fixed seed."""
-    import keras
-
-    from models import build_unet
-
-    keras.utils.set_random_seed(recipe.seed)
-    return build_unet((recipe.size, recipe.size, 1), depth=recipe.depth, base_filters=recipe.base_filters,
-                      skip_connections=recipe.skip_connections)
-
-
-def train_recipe(recipe: SegmentationRecipe = DEFAULT_RECIPE, *, model=None, observers: Sequence[Any] = (),
-                 data=None, history=None):
-    """Train the recipe's U-Net (or ``model``) and return ``(model, history, monitor)``.
-
-    The default recipe (depth 2, 8 base filters, BCE + Dice, Adam 0.005, batch 16,
-    5 epochs on 256 images of 64×64) reaches a validation Dice of 0.94-0.95 for
-    seeds 0-3 (≥ 0.9 from epoch 4 or 5) in about 25 s of CPU time.
-    """
-    from models.losses import dice_coefficient
-    from models.training import train
-
-    (x, y), (xv, yv) = data if data is not None else recipe_data(recipe)
-    model = build_recipe_model(recipe) if model is None else model
-    monitor = SegmentationMonitor(xv, yv)
-    # a compiled model keeps its optimizer state and traced step: continue it, don't recompile
-    compiled = getattr(model, "compiled", False)
-    history = train(model, x, y, epochs=recipe.epochs, batch_size=recipe.batch_size, validation_data=(xv, yv),
-                    learning_rate=recipe.learning_rate, loss=None if compiled else loss_function(recipe.loss),
-                    metrics=None if compiled else [dice_coefficient], observers=[monitor, *observers],
-                    history=history)
-    return model, history, monitor
-
-
-@dataclass(frozen=True)
-class SkipComparison:
-    """The same U-Net trained with and without skip connections."""
-
-    names: tuple[str, str]  # ("with skips", "without skips")
-    dice: np.ndarray  # (2,) mean validation Dice
-    iou: np.ndarray  # (2,)
-    sharpness: np.ndarray  # (2,) mean |∇p| on the true boundary, averaged over images
-    params: np.ndarray  # (2,)
-    image: np.ndarray  # (H, W) one validation image
-    mask: np.ndarray  # (H, W)
-    probs: np.ndarray  # (2, H, W) both models' probability maps for it
-
-
-def compare_skip_connections(recipe: SegmentationRecipe = DEFAULT_RECIPE, *, show: int = 0) -> SkipComparison:
-    """Train the recipe's U-Net with and without skips; compare Dice and boundary sharpness.
-
-    What this shows: without the skips the decoder must rebuild the edges from
-    the coarse bottleneck alone, so the mask comes out blurred and blobby.
-    """
-    from dataclasses import replace
-
-    data = recipe_data(recipe)
-    xv, yv = data[1]
-    dice, iou, sharp, params, probs = [], [], [], [], []
-    for skips in (True, False):
-        model, _, monitor = train_recipe(replace(recipe, skip_connections=skips), data=data)
-        p = np.asarray(model.predict(xv, verbose=0))[..., 0]
-        dice.append(float(monitor.last_dice.mean()))
-        iou.append(float(monitor.last_iou.mean()))
-        sharp.append(float(np.nanmean([boundary_sharpness(p[i], yv[i]) for i in range(len(p))])))
-        params.append(model.count_params())
-        probs.append(p[show])
-    return SkipComparison(("with skips", "without skips"), np.array(dice), np.array(iou), np.array(sharp),
-                          np.array(params), xv[show, ..., 0], yv[show, ..., 0], np.stack(probs))
+    @property
+    def history(self) -> ScoreHistory:
+        """The scores so far, as a :class:`ScoreHistory` (what :func:`plot_scores` draws)."""
+        return ScoreHistory(np.array(self.epochs, dtype=int), np.array(self.dice, dtype=float),
+                            np.array(self.iou, dtype=float), np.array(self.train_dice, dtype=float))
 
 
 # --------------------------------------------------------------------------- #
 # user image + mask                                                            #
 # --------------------------------------------------------------------------- #
 
-def validate_pair(image, mask, *, size: int | None = 64) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class ImageMaskPair:
+    """An image and its mask, checked to belong together and sized for the U-Net."""
+
+    image: np.ndarray  # (size, size, 1) float32 in [0, 1]
+    mask: np.ndarray  # (size, size, 1) float32, exactly 0/1
+
+
+def validate_pair(image: Any, mask: Any, *, size: int | None = 64) -> ImageMaskPair:
     """Check an image and its mask belong together; return them ready for the U-Net.
 
     Args:
@@ -670,43 +548,43 @@ def validate_pair(image, mask, *, size: int | None = 64) -> tuple[np.ndarray, np
         size: resize both to size×size (nearest for the mask); None keeps them.
 
     Returns:
-        ``(image, mask)`` as (size, size, 1) float32, the mask exactly 0/1.
+        An :class:`ImageMaskPair`, both (size, size, 1) float32, the mask exactly 0/1.
 
     Raises:
         ValueError: wrong dimensions, different shapes, a mask that is not
             black and white, or a mask with no lesion (or no background).
     """
-    img = np.asarray(image, dtype=np.float32)
-    msk = np.asarray(mask, dtype=np.float32)
-    for name, a in (("image", img), ("mask", msk)):
+    if size is not None:
+        size = check_int("size", size, low=8)
+    arrays = []
+    for name, value in (("image", image), ("mask", mask)):
+        a = check_array(name, value, finite=False)
         if a.ndim == 3 and a.shape[-1] == 1:
             a = a[..., 0]
         if a.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D grey picture, got shape {a.shape}; "
-                             f"load it with models.data.load_image_bytes")
+            raise ArgumentError(f"{name} must be a 2-D grey picture, got shape {a.shape}; "
+                                f"load it with models.data.load_image_bytes")
         if not np.all(np.isfinite(a)) or a.min() < 0 or a.max() > 1:
-            raise ValueError(f"{name} values must lie in [0, 1], got {np.nanmin(a):g} to {np.nanmax(a):g}")
-    img = img[..., 0] if img.ndim == 3 else img
-    msk = msk[..., 0] if msk.ndim == 3 else msk
+            raise ArgumentError(f"{name} values must lie in [0, 1], got {np.nanmin(a):g} to {np.nanmax(a):g}")
+        arrays.append(a)
+    img, msk = arrays
     if img.shape != msk.shape:
-        raise ValueError(f"the image is {img.shape[0]}×{img.shape[1]} pixels but the mask is "
-                         f"{msk.shape[0]}×{msk.shape[1]}; upload the mask drawn on this very image (same size)")
+        raise ArgumentError(f"the image is {img.shape[0]}×{img.shape[1]} pixels but the mask is "
+                            f"{msk.shape[0]}×{msk.shape[1]}; upload the mask drawn on this very image (same size)")
     grey = float(np.mean((msk > 0.1) & (msk < 0.9)))
     if grey > 0.05:
-        raise ValueError(f"the mask is not black and white: {grey:.0%} of its pixels are grey; "
-                         f"save it as a binary PNG (white = lesion, black = background)")
+        raise ArgumentError(f"the mask is not black and white: {grey:.0%} of its pixels are grey; "
+                            f"save it as a binary PNG (white = lesion, black = background)")
     binary = msk >= 0.5
     if not binary.any() or binary.all():
         what = "no white (lesion)" if not binary.any() else "no black (background)"
-        raise ValueError(f"the mask has {what} pixels; white must mark the lesion and black the rest")
+        raise ArgumentError(f"the mask has {what} pixels; white must mark the lesion and black the rest")
     if size is not None:
-        if isinstance(size, bool) or not isinstance(size, int) or size < 8:
-            raise ValueError(f"size must be an integer >= 8 or None, got {size!r}")
         from skimage.transform import resize
 
         img = resize(img, (size, size), order=1, anti_aliasing=True, preserve_range=True)
         binary = resize(binary.astype(float), (size, size), order=0, anti_aliasing=False) >= 0.5
         if not binary.any():
-            raise ValueError(f"the lesion vanishes when the mask is shrunk to {size}×{size}; "
-                             f"crop the images around the lesion first")
-    return img.astype(np.float32)[..., None], binary.astype(np.float32)[..., None]
+            raise ArgumentError(f"the lesion vanishes when the mask is shrunk to {size}×{size}; "
+                                f"crop the images around the lesion first")
+    return ImageMaskPair(img.astype(np.float32)[..., None], binary.astype(np.float32)[..., None])

@@ -1,5 +1,5 @@
 """Segmentation explainers: Dice/IoU against scikit-learn, the lecture's Dice table,
-the class-imbalance trap, decoder layers against NumPy references, U-Net insides."""
+the class-imbalance trap, decoder layers against NumPy references, U-Net insides, the drawings."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,11 +7,13 @@ import pytest
 from scipy import signal
 from sklearn.metrics import f1_score, jaccard_score
 
+from explainers.feature_maps import compute_feature_maps
 from explainers.segmentation import (
-    LECTURE_PREDICTION, LECTURE_TARGET, SegmentationMonitor, boundary_sharpness, compute_dice_table,
-    compute_feature_maps, compute_imbalance_trap, compute_upsampling, dice_score, iou_score,
-    segmentation_scores, validate_pair,
+    LECTURE_PREDICTION, LECTURE_TARGET, STAGE_PATTERN, SegmentationMonitor, boundary_sharpness,
+    compute_dice_table, compute_imbalance_trap, compute_mask_prediction, compute_segmentation_scores,
+    dice_score, iou_score, validate_pair,
 )
+from explainers.upsampling import compute_upsampling
 
 
 def _random_pair(seed: int, shape=(16, 16), p_true=0.3, p_pred=0.3):
@@ -49,7 +51,8 @@ def test_batch_scores_equal_per_image_scores_and_iou_is_dice_over_two_minus_dice
     p = rng.random((6, 12, 12, 1)).astype(np.float32)
     t[0] = 0
     p[0] = 0  # an empty pair in the batch
-    dice, iou = segmentation_scores(t, p)
+    scores = compute_segmentation_scores(t, p)
+    dice, iou = scores.dice, scores.iou
     assert dice == pytest.approx([dice_score(t[i], p[i]) for i in range(6)])
     assert iou == pytest.approx([iou_score(t[i], p[i]) for i in range(6)])
     assert iou == pytest.approx(dice / (2 - dice))
@@ -57,7 +60,7 @@ def test_batch_scores_equal_per_image_scores_and_iou_is_dice_over_two_minus_dice
 
 @pytest.mark.parametrize("t, p, threshold, error, match", [
     (np.zeros((4, 4)), np.zeros((4, 5)), 0.5, ValueError, "same pixels"),
-    (np.zeros((2, 4, 4)), np.zeros((2, 4, 4)), 0.5, ValueError, "segmentation_scores"),
+    (np.zeros((2, 4, 4)), np.zeros((2, 4, 4)), 0.5, ValueError, "compute_segmentation_scores"),
     (np.zeros((4, 4)), np.full((4, 4), np.nan), 0.5, ValueError, "NaN"),
     (np.zeros((4, 4)), np.zeros((4, 4)), 1.5, ValueError, "threshold"),
     (np.zeros((4, 4)), np.array([["a"] * 4] * 4), 0.5, TypeError, "numeric"),
@@ -129,7 +132,7 @@ def test_all_background_scores_high_pixel_accuracy_but_dice_zero():
     assert trap.bce[row] == pytest.approx(-(f * np.log(0.01) + (1 - f) * np.log(0.99)))
 
 
-def test_imbalance_trap_needs_a_lesion():
+def test_imbalance_trap_refuses_a_mask_without_a_lesion():
     with pytest.raises(ValueError, match="no lesion"):
         compute_imbalance_trap(np.zeros((8, 8)))
 
@@ -228,7 +231,8 @@ def _pair(shape=(40, 40)):
 
 def test_a_valid_pair_is_resized_and_the_mask_kept_binary():
     img, mask = _pair()
-    x, y = validate_pair(img, mask, size=64)
+    pair = validate_pair(img, mask, size=64)
+    x, y = pair.image, pair.mask
     assert x.shape == y.shape == (64, 64, 1)
     assert set(np.unique(y)) == {0.0, 1.0}
     assert y.mean() == pytest.approx(mask.mean(), abs=0.01)
@@ -254,8 +258,8 @@ def test_feature_maps_follow_the_unet_and_reproduce_its_output():
 
     model = build_unet((32, 32, 1), depth=2, base_filters=4)
     image = np.random.default_rng(0).random((32, 32)).astype(np.float32)
-    fm = compute_feature_maps(model, image, max_channels=4)
-    assert fm.names == ("unet_enc1_relu2", "unet_enc2_relu2", "unet_bottleneck_relu2", "unet_dec2_relu2",
+    fm = compute_feature_maps(model, image, pattern=STAGE_PATTERN, max_channels=4)
+    assert fm.layer_names == ("unet_enc1_relu2", "unet_enc2_relu2", "unet_bottleneck_relu2", "unet_dec2_relu2",
                         "unet_dec1_relu2")
     assert [s[:2] for s in fm.shapes] == [(32, 32), (16, 16), (8, 8), (16, 16), (32, 32)]
     # the last decoder map through the 1×1 output convolution gives the model's own prediction
@@ -266,7 +270,7 @@ def test_feature_maps_follow_the_unet_and_reproduce_its_output():
     with pytest.raises(ValueError, match="matches pattern"):
         compute_feature_maps(model, image, pattern="nonexistent")
     with pytest.raises(ValueError, match="expects"):
-        compute_feature_maps(model, np.zeros((16, 16)))
+        compute_feature_maps(model, np.zeros((16, 16)), pattern=STAGE_PATTERN)
 
 
 @pytest.mark.slow
@@ -281,10 +285,119 @@ def test_monitor_records_the_dice_of_each_epoch_and_fixed_validation_images():
     monitor = SegmentationMonitor(xv, yv, n_show=2)
     train(model, x, y, epochs=2, batch_size=16, validation_data=(xv, yv), observers=[monitor])
     assert monitor.epochs == [1, 2] and len(monitor.dice) == len(monitor.iou) == 2
-    dice, iou = segmentation_scores(yv, model.predict(xv, verbose=0))
-    assert monitor.dice[-1] == pytest.approx(dice.mean()) and monitor.iou[-1] == pytest.approx(iou.mean())
+    scores = compute_segmentation_scores(yv, model.predict(xv, verbose=0))
+    assert monitor.dice[-1] == pytest.approx(scores.dice.mean())
+    assert monitor.iou[-1] == pytest.approx(scores.iou.mean())
     snap = monitor.snapshot
     assert snap.epoch == 2 and snap.images.shape == snap.probs.shape == (2, 32, 32)
     np.testing.assert_array_equal(snap.masks, yv[:2, ..., 0])
     with pytest.raises(ValueError, match="n_show"):
         SegmentationMonitor(xv, yv, n_show=20)
+
+
+def test_monitor_history_holds_the_keras_soft_dice_of_each_training_epoch():
+    from models import build_unet
+    from models.data import make_segmentation
+    from models.losses import dice_coefficient
+    from models.training import train
+
+    x, y = make_segmentation(16, 32, seed=0)
+    xv, yv = make_segmentation(4, 32, seed=1)
+    model = build_unet((32, 32, 1), depth=1, base_filters=4)
+    monitor = SegmentationMonitor(xv, yv, n_show=1)
+    history = train(model, x, y, epochs=2, batch_size=8, metrics=[dice_coefficient], observers=[monitor])
+    scores = monitor.history
+    np.testing.assert_array_equal(scores.epochs, [1, 2])
+    np.testing.assert_allclose(scores.dice, monitor.dice)
+    np.testing.assert_allclose(scores.train_dice, history.history["dice_coefficient"])
+
+
+# ------------------------------------------------------------------ one image, two models
+def test_mask_prediction_is_the_models_output_scored_like_dice_score():
+    from models import build_unet
+
+    model = build_unet((32, 32, 1), depth=1, base_filters=4)
+    rng = np.random.default_rng(0)
+    image, mask = rng.random((32, 32, 1)), np.zeros((32, 32))
+    mask[8:16, 8:16] = 1
+    shown = compute_mask_prediction(model, image, mask, threshold=0.4)
+    np.testing.assert_allclose(shown.prob, np.asarray(model(image[None]))[0, ..., 0], rtol=1e-5, atol=1e-6)
+    assert shown.image.shape == shown.mask.shape == (32, 32)
+    assert shown.dice == dice_score(mask, shown.prob, threshold=0.4)
+    assert shown.iou == iou_score(mask, shown.prob, threshold=0.4)
+    untrained = compute_mask_prediction(None, image, mask)  # before any model: the picture and the truth only
+    assert untrained.prob is None and np.isnan(untrained.dice) and np.isnan(untrained.iou)
+    with pytest.raises(ValueError, match="expects"):
+        compute_mask_prediction(model, np.zeros((16, 16)), np.zeros((16, 16)))
+    with pytest.raises(ValueError, match="mask has shape"):
+        compute_mask_prediction(model, image, mask[:20])
+
+
+def test_skip_comparison_scores_each_model_on_the_whole_validation_set():
+    from explainers.segmentation import compute_skip_comparison
+    from models import build_unet
+    from models.data import make_segmentation
+
+    xv, yv = make_segmentation(6, 32, seed=3)
+    with_skips = build_unet((32, 32, 1), depth=1, base_filters=4)
+    without = build_unet((32, 32, 1), depth=1, base_filters=4, skip_connections=False)
+    comp = compute_skip_comparison([with_skips, without], xv, yv, show=2)
+    for i, model in enumerate((with_skips, without)):
+        p = np.asarray(model.predict(xv, verbose=0))
+        scores = compute_segmentation_scores(yv, p)
+        assert comp.dice[i] == pytest.approx(scores.dice.mean()) and comp.iou[i] == pytest.approx(scores.iou.mean())
+        assert comp.sharpness[i] == pytest.approx(np.nanmean([boundary_sharpness(p[j], yv[j]) for j in range(6)]))
+        np.testing.assert_allclose(comp.probs[i], p[2, ..., 0], rtol=1e-5, atol=1e-6)
+        assert comp.params[i] == model.count_params()
+    np.testing.assert_array_equal(comp.mask, yv[2, ..., 0])
+    with pytest.raises(ValueError, match="names"):
+        compute_skip_comparison([with_skips], xv, yv)
+
+
+# ------------------------------------------------------------------ drawings
+def _snapshot():
+    from explainers.segmentation import SegmentationSnapshot
+
+    rng = np.random.default_rng(0)
+    masks = (rng.random((2, 8, 8)) < 0.3).astype(float)
+    return SegmentationSnapshot(3, rng.random((2, 8, 8)), masks, rng.random((2, 8, 8)), 0.5,
+                                np.array([0.5, 0.6]), np.array([0.3, 0.4]))
+
+
+def _skip_comparison():
+    from explainers.segmentation import SkipComparison
+
+    rng = np.random.default_rng(1)
+    mask = np.zeros((8, 8))
+    mask[2:5, 2:5] = 1
+    return SkipComparison(("with skips", "without skips"), np.array([0.9, 0.7]), np.array([0.8, 0.6]),
+                          np.array([0.4, 0.2]), np.array([100, 80]), rng.random((8, 8)), mask, rng.random((2, 8, 8)))
+
+
+@pytest.mark.parametrize("name, make, panels", [
+    ("plot_segmentation_panels", _snapshot, 8),
+    ("plot_dice_table", compute_dice_table, 3),
+    ("plot_skip_comparison", _skip_comparison, 3),
+    ("plot_upsampling", lambda: compute_upsampling("transposed"), 4),
+])
+def test_multi_panel_plots_draw_every_panel_on_the_figure_given(name, make, panels):
+    import explainers
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    assert getattr(explainers, name)(make(), fig) is fig
+    assert len(fig.axes) == panels
+    assert len(getattr(explainers, name)(make()).axes) == panels  # or on a new Figure
+
+
+@pytest.mark.parametrize("name, make", [
+    ("plot_scores", lambda: SegmentationMonitor(np.zeros((2, 8, 8, 1)), np.zeros((2, 8, 8, 1)), n_show=1).history),
+    ("plot_imbalance", lambda: compute_imbalance_trap(np.eye(8))),
+    ("plot_overlay", lambda: compute_mask_prediction(None, np.eye(8), np.eye(8))),
+])
+def test_one_panel_plots_draw_on_the_axes_given(name, make):
+    import explainers
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    assert getattr(explainers, name)(make(), ax) is ax

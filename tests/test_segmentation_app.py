@@ -10,17 +10,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
-PAGE = "app_pages/segmentation.py"
-
-
-def _page(params: dict[str, str] | None = None, timeout: int = 180):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=timeout).run()  # switch_page works only after a first run
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    return at.switch_page(PAGE).run()
+PAGE = "segmentation.py"
 
 
 def _png(a: np.ndarray) -> bytes:
@@ -32,9 +22,9 @@ def _png(a: np.ndarray) -> bytes:
 
 
 @pytest.mark.slow
-def test_page_trains_live_shows_dice_and_the_lecture_table():
+def test_page_trains_live_shows_dice_and_the_lecture_table(app_page):
     # a tiny U-Net for 2 epochs keeps the test short; the numbers are still real
-    at = _page({"seg_filters": "4", "seg_depth": "1", "seg_epochs": "2"})
+    at = app_page(PAGE, timeout=180, seg_filters="4", seg_depth="1", seg_epochs="2")
     assert not at.exception, at.exception
     assert at.query_params["seg_loss"] == "bce_dice"  # settings written back to the URL
     metrics = {m.label: m.value for m in at.metric}
@@ -53,8 +43,8 @@ def test_page_trains_live_shows_dice_and_the_lecture_table():
 
 
 @pytest.mark.slow
-def test_editing_a_cell_of_the_dice_table_changes_the_numbers():
-    at = _page()
+def test_editing_a_cell_of_the_dice_table_changes_the_numbers(app_page):
+    at = app_page(PAGE, timeout=180)
     # AppTest has no data_editor API: set the editor's edit state as the browser would
     at.session_state["seg_table_pred"] = {"edited_rows": {3: {"c0": 0.2}}, "added_rows": [], "deleted_rows": []}
     at.run()
@@ -74,7 +64,8 @@ def test_uploaded_pairs_are_checked_with_a_clear_error(mask_shape, message):
     mask[10:20, 10:20] = 1
     a, b = load_image_bytes(_png(img), "img.png"), load_image_bytes(_png(mask), "mask.png")
     if message is None:
-        x, y = validate_pair(a, b, size=64)
+        pair = validate_pair(a, b, size=64)
+        x, y = pair.image, pair.mask
         assert x.shape == y.shape == (64, 64, 1) and y.max() == 1.0
     else:
         with pytest.raises(ValueError, match=message):
@@ -83,14 +74,16 @@ def test_uploaded_pairs_are_checked_with_a_clear_error(mask_shape, message):
 
 @pytest.mark.slow
 def test_default_recipe_reaches_dice_above_0_9_on_the_validation_set():
-    from explainers.segmentation import DEFAULT_RECIPE, recipe_data, segmentation_scores, train_recipe
+    from explainers.segmentation import compute_segmentation_scores
+    from models.recipes import DEFAULT_SEGMENTATION_RECIPE as RECIPE
+    from models.recipes import segmentation_data, train_segmentation
 
-    model, history, monitor = train_recipe(DEFAULT_RECIPE)
-    (_, _), (xv, yv) = recipe_data(DEFAULT_RECIPE)
-    dice, _ = segmentation_scores(yv, model.predict(xv, verbose=0))
-    assert history.status == "finished" and len(history) == DEFAULT_RECIPE.epochs
-    assert dice.mean() == pytest.approx(monitor.dice[-1])
-    assert dice.mean() >= 0.9, f"validation Dice {dice.mean():.3f} after {DEFAULT_RECIPE.epochs} epochs"
+    run = train_segmentation(RECIPE)
+    data = segmentation_data(RECIPE)
+    dice = compute_segmentation_scores(data.y_val, run.model.predict(data.x_val, verbose=0)).dice
+    assert run.history.status == "finished" and len(run.history) == RECIPE.epochs
+    assert dice.mean() == pytest.approx(run.monitor.dice[-1])
+    assert dice.mean() >= 0.9, f"validation Dice {dice.mean():.3f} after {RECIPE.epochs} epochs"
 
 
 def test_example_script_saves_its_figures(tmp_path, monkeypatch):
@@ -104,9 +97,10 @@ def test_example_script_saves_its_figures(tmp_path, monkeypatch):
 def test_without_skip_connections_the_unet_scores_lower_and_its_edges_blur():
     from dataclasses import replace
 
-    from explainers.segmentation import DEFAULT_RECIPE, boundary_sharpness, compare_skip_connections
+    from explainers.segmentation import boundary_sharpness
+    from models.recipes import DEFAULT_SEGMENTATION_RECIPE, compare_skip_connections
 
-    quick = replace(DEFAULT_RECIPE, epochs=3, n_train=128, learning_rate=0.01)
+    quick = replace(DEFAULT_SEGMENTATION_RECIPE, epochs=3, n_train=128, learning_rate=0.01)
     comp = compare_skip_connections(quick)
     assert comp.names == ("with skips", "without skips")
     assert comp.dice[0] > comp.dice[1] + 0.1
