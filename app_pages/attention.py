@@ -12,30 +12,32 @@ from explainers.attention_plots import (
 
 
 def draw_worked_strip(r):
-    return plot_token_attention(r, ax=figure(7, 1.9).subplots()).figure
+    return plot_token_attention(r, figure(7, 1.9).subplots()).figure
 
 
 def draw_worked_vectors(r):
-    return plot_worked_vectors(r, ax=figure(4.5, 3.8).subplots()).figure
+    return plot_worked_vectors(r, figure(4.5, 3.8).subplots()).figure
 
 
-def draw_note_strip(weights, words, key, epoch):
-    return plot_token_attention(weights, list(words), ax=figure(7, 1.7).subplots(), highlight=key,
-                                title=f"After epoch {epoch}").figure
+def draw_note_strip(history, note, words, key):
+    return plot_token_attention(history, figure(7, 1.7).subplots(), example=note, words=list(words),
+                                highlight=key).figure
 
 
-def draw_sharpening(epochs, history, words, key):
-    return plot_attention_sharpening(epochs, history, list(words), ax=figure(7, 1.0 + 0.3 * len(epochs)).subplots(),
-                                     key_position=key).figure
+def draw_sharpening(history, note, words, key):
+    rows = min(len(history.epochs), 8)
+    return plot_attention_sharpening(history, figure(7, 1.0 + 0.3 * rows).subplots(), example=note,
+                                     words=list(words), key_position=key, last=8).figure
 
 
-def draw_patches(images, weights, centres, radii, epoch):
+def draw_patches(history, centres, radii):
     fig = figure(10, 2.9)
-    shown = list(zip(images, weights, centres, radii))[:4]
-    top = max(float(np.max(w)) for _, w, _, _ in shown)  # one colour scale for the four panels
-    for ax, (image, w, c, r) in zip(fig.subplots(1, 4), shown):
-        plot_patch_attention(image, w, ax=ax, centre=c, radius=r, title=f"epoch {epoch} · max α {w.max():.2f}",
-                             vmax=top)
+    shown = range(min(4, history.weights.shape[1]))
+    top = max(float(history.weights[-1, i].max()) for i in shown)  # one colour scale for the four panels
+    epoch = history.epochs[-1]
+    for ax, i in zip(fig.subplots(1, 4), shown):
+        plot_patch_attention(history, ax, example=i, centre=centres[i], radius=radii[i],
+                             title=f"epoch {epoch} · max α {history.weights[-1, i].max():.2f}", vmax=top)
     fig.suptitle(f"One colour scale for all four: brightest = α {top:.2f}", fontsize=10)
     return fig
 
@@ -132,7 +134,7 @@ def notes_training():
     note = c3.number_input("Held-out note", 0, len(test_notes.texts) - 1, key=url_setting("attn_note", 0, bounds=(0, 99)))
     write_url()
 
-    from explainers.attention import AttentionRecorder, key_word_hit_rate
+    from explainers.attention import AttentionRecorder, compute_key_word_hit_rate
     from models.page_models import notes_attention
 
     vocab, seq_len = len(train_notes.vocabulary), train_notes.tokens.shape[1]
@@ -151,16 +153,12 @@ def notes_training():
     stats = side.empty()
 
     def redraw(progress=None, model=None):
-        w = recorder.weights[-1][note, : len(words)]
-        cached_figure(draw_note_strip, w, tuple(words), key, recorder.epochs[-1], slot=strip)
-        hist = np.array([x[note, : len(words)] for x in recorder.weights])
-        shown = list(range(len(hist)))[-8:]
-        cached_figure(draw_sharpening, [recorder.epochs[i] for i in shown], hist[shown], tuple(words), key,
-                      slot=grid)
-        rate = key_word_hit_rate(recorder.weights[-1], test_notes.key_positions)
-        on_key = recorder.weights[-1][np.arange(len(test_notes.labels)), test_notes.key_positions].mean()
+        history = recorder.result()
+        cached_figure(draw_note_strip, history, note, tuple(words), key, slot=strip)
+        cached_figure(draw_sharpening, history, note, tuple(words), key, slot=grid)
+        hits = compute_key_word_hit_rate(history.weights[-1], test_notes.key_positions)
         stats.markdown(f"On the 100 held-out notes the largest weight sits on the symptom word for "
-                       f"**{rate:.0%}** of them; mean weight on the symptom **{on_key:.2f}**.")
+                       f"**{hits.rate:.0%}** of them; mean weight on the symptom **{hits.weight_on_key.mean():.2f}**.")
 
     go = train_buttons("attn_notes_model", key="attn")
     if go:
@@ -196,7 +194,7 @@ def patches_part():
         "patch_lr", 3e-3, options=[1e-3, 3e-3, 1e-2]))
     write_url()
 
-    from explainers.attention import AttentionRecorder, patch_hit_rate
+    from explainers.attention import AttentionRecorder, compute_patch_hit_rate
     from models.page_models import patch_attention
 
     pos = np.flatnonzero(yv == 1)  # watch every test image with a nodule, draw four
@@ -209,10 +207,12 @@ def patches_part():
     pics, _ = st.columns([4, 1])
     pics, stats = pics.empty(), st.empty()
 
+    def hit_rate():
+        return compute_patch_hit_rate(recorder.weights[-1], cv[pos], rv[pos], image_size=64, patch_size=8).rate
+
     def redraw(progress=None, model=None):
-        cached_figure(draw_patches, xv[pos], recorder.weights[-1], cv[pos], rv[pos], recorder.epochs[-1], slot=pics)
-        rate = patch_hit_rate(recorder.weights[-1], cv[pos], rv[pos], 64, 8)
-        stats.markdown(f"Most-attended patch (blue square) touches the nodule in **{rate:.0%}** of the "
+        cached_figure(draw_patches, recorder.result(), cv[pos], rv[pos], slot=pics)
+        stats.markdown(f"Most-attended patch (blue square) touches the nodule in **{hit_rate():.0%}** of the "
                        f"{len(pos)} test images with a nodule (a random patch: about 9%).")
 
     go = train_buttons("attn_patch_model", key="patch")
@@ -225,7 +225,7 @@ def patches_part():
     redraw()
     if len(entry.history):
         acc = entry.history.history.get("val_accuracy", [float("nan")])[-1]
-        rate = patch_hit_rate(recorder.weights[-1], cv[pos], rv[pos], 64, 8)
+        rate = hit_rate()
         st.markdown(f"Validation accuracy after {len(entry.history)} epoch(s): **{acc:.2f}**.")
         if rate < 0.5 or acc < 0.8:
             # Say so rather than let the picture pass for what the heading promises.

@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from explainers.attention import (  # noqa: E402
-    AttentionRecorder, compute_attention, compute_worked_attention, key_word_hit_rate,
+    AttentionRecorder, compute_attention, compute_key_word_hit_rate, compute_worked_attention,
 )
 from explainers.attention_plots import (  # noqa: E402
     plot_attention_matrix, plot_attention_sharpening, plot_token_attention, plot_worked_vectors,
@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     print("context c =", np.round(r.context, 2))
     fig = Figure(figsize=(11, 4), layout="constrained")
     a0, a1 = fig.subplots(1, 2, width_ratios=[3, 2])
-    plot_token_attention(r, ax=a0)
-    plot_worked_vectors(r, ax=a1)
+    plot_token_attention(r, a0)
+    plot_worked_vectors(r, a1)
     fig.savefig(out / "attention_lecture.png", dpi=100)
 
     # 2. A real attention classifier on synthetic notes, watched every epoch.
@@ -66,16 +66,17 @@ def main(argv: list[str] | None = None) -> None:
     recorder.record(model, 0)
     train(model, notes.tokens, notes.labels, epochs=1 if args.quick else 4, learning_rate=1e-2,
           observers=[recorder])
-    for e, w in zip(recorder.epochs, recorder.weights):
-        print(f"epoch {e}: max weight on the symptom word for {key_word_hit_rate(w, test.key_positions):.0%} of notes")
+    history = recorder.result()
+    for e, w in zip(history.epochs, history.weights):
+        rate = compute_key_word_hit_rate(w, test.key_positions).rate
+        print(f"epoch {e}: max weight on the symptom word for {rate:.0%} of notes")
     words = test.decode(test.tokens[0]).split()
-    hist = np.array([w[0, : len(words)] for w in recorder.weights])
     fig = Figure(figsize=(8, 4), layout="constrained")
     a0, a1 = fig.subplots(2, 1, height_ratios=[3, 2])
-    plot_attention_sharpening(recorder.epochs, hist, words, ax=a0, key_position=int(test.key_positions[0]))
+    plot_attention_sharpening(history, a0, example=0, words=words, key_position=int(test.key_positions[0]))
     result = compute_attention(model, test.tokens[:6])
-    plot_attention_matrix(result.weights[:, 0, 0, :], x_labels=[f"pos {i}" for i in range(12)],
-                          y_labels=[f"note {i}" for i in range(6)], ax=a1, title="One query per note (rows)")
+    plot_attention_matrix(result, a1, rows="examples", x_labels=[f"pos {i}" for i in range(12)],
+                          y_labels=[f"note {i}" for i in range(6)], title="One query per note (rows)")
     fig.savefig(out / "attention_training.png", dpi=100)
     print(f"saved figures to {out}/")
 

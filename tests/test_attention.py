@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from explainers.attention import (
-    LECTURE_WEIGHTS, AttentionProbe, AttentionRecorder, compute_attention, compute_worked_attention,
-    key_word_hit_rate,
+    LECTURE_WEIGHTS, AttentionProbe, AttentionRecorder, compute_attention, compute_key_word_hit_rate,
+    compute_patch_hit_rate, compute_worked_attention,
 )
 
 
@@ -110,7 +110,7 @@ def test_weights_equal_softmax_qk_recomputed_in_numpy(make, shape):
         assert np.all(result.weights[0, ..., 6:] == 0)
 
 
-def test_compute_attention_refuses_missing_batch_axis_and_models_without_attention():
+def test_compute_attention_refuses_a_missing_batch_axis_a_model_without_attention_and_a_non_model():
     model, tokens = _notes_model()
     with pytest.raises(ValueError, match="batch axis"):
         compute_attention(model, tokens[0])
@@ -133,7 +133,8 @@ def test_training_sharpens_attention_onto_the_symptom_word():
     recorder.record(model, 0)
     train(model, notes.tokens, notes.labels, epochs=4, learning_rate=1e-2, observers=[recorder])
     assert recorder.epochs == [0, 1, 2, 3, 4]
-    before, after = (key_word_hit_rate(w, test.key_positions) for w in (recorder.weights[0], recorder.weights[-1]))
+    before, after = (compute_key_word_hit_rate(w, test.key_positions).rate
+                     for w in (recorder.weights[0], recorder.weights[-1]))
     on_key = [w[np.arange(len(w)), test.key_positions].mean() for w in recorder.weights]
     assert before < 0.3 and after >= 0.8, (before, after)
     assert on_key[-1] > 3 * on_key[0]  # the weight on the symptom grows as training goes
@@ -141,26 +142,28 @@ def test_training_sharpens_attention_onto_the_symptom_word():
 
 def test_key_word_hit_rate_counts_argmax_on_the_key_position():
     w = np.array([[0.1, 0.8, 0.1], [0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])
-    assert key_word_hit_rate(w, np.array([1, 1, 2])) == pytest.approx(2 / 3)
+    hits = compute_key_word_hit_rate(w, np.array([1, 1, 2]))
+    assert hits.rate == pytest.approx(2 / 3)
+    np.testing.assert_array_equal(hits.hits, [True, False, True])
+    np.testing.assert_allclose(hits.weight_on_key, [0.8, 0.3, 0.6])
     with pytest.raises(ValueError, match="key_positions"):
-        key_word_hit_rate(w, np.array([1, 2]))
+        compute_key_word_hit_rate(w, np.array([1, 2]))
 
 
 @pytest.mark.parametrize("argmax_patch, expected", [(5, 1.0), (6, 1.0), (0, 0.0), (9, 0.0)])
 def test_patch_hit_rate_counts_patches_the_nodule_circle_reaches(argmax_patch, expected):
-    from explainers.attention import patch_hit_rate
-
     # 32-pixel image, 8-pixel patches (4x4 grid); nodule at (12, 13), radius 3 reaches patches 5 and 6 only
     w = np.full((1, 16), 0.01)
     w[0, argmax_patch] = 0.9
-    assert patch_hit_rate(w, np.array([[12.0, 13.0]]), np.array([3.0]), 32, 8) == expected
+    hits = compute_patch_hit_rate(w, np.array([[12.0, 13.0]]), np.array([3.0]), image_size=32, patch_size=8)
+    assert hits.rate == expected
+    np.testing.assert_array_equal(hits.peaks, [divmod(argmax_patch, 4)])
     with pytest.raises(ValueError, match="weights must be"):
-        patch_hit_rate(w[:, :15], np.array([[12.0, 12.0]]), np.array([3.0]), 32, 8)
+        compute_patch_hit_rate(w[:, :15], np.array([[12.0, 12.0]]), np.array([3.0]), image_size=32, patch_size=8)
 
 
 @pytest.mark.slow
 def test_patch_attention_moves_onto_the_nodule_as_it_trains():
-    from explainers.attention import patch_hit_rate
     from models import build_patch_attention
     from models.data import make_lesions
     from models.training import train
@@ -172,6 +175,64 @@ def test_patch_attention_moves_onto_the_nodule_as_it_trains():
     recorder = AttentionRecorder(xv[pos])
     recorder.record(model, 0)
     train(model, x, y, epochs=12, learning_rate=3e-3, observers=[recorder])
-    before, after = (patch_hit_rate(w, cv[pos], rv[pos], 64, 8) for w in (recorder.weights[0], recorder.weights[-1]))
+    before, after = (compute_patch_hit_rate(w, cv[pos], rv[pos], image_size=64, patch_size=8).rate
+                     for w in (recorder.weights[0], recorder.weights[-1]))
     assert after >= 0.7 and after > before + 0.3, (before, after)
     assert recorder.weights[-1].max(axis=1).mean() > 5 / 64  # no longer flat
+
+
+def test_recorder_result_is_a_frozen_copy_of_what_it_recorded():
+    model, tokens = _notes_model()
+    recorder = AttentionRecorder(tokens)
+    with pytest.raises(ValueError, match="nothing recorded"):
+        recorder.result()
+    first = recorder.record(model, 0)
+    history = recorder.result()
+    recorder.record(model, 1)
+    assert history.weights.shape == (1, 8, 12) and list(history.epochs) == [0]  # not changed by later records
+    np.testing.assert_array_equal(history.weights[0], first)
+    np.testing.assert_array_equal(history.inputs, tokens)
+    np.testing.assert_allclose(recorder.result().weights[1], compute_attention(model, tokens).weights[:, 0, 0],
+                               atol=1e-6)
+
+
+def test_plots_draw_the_weights_of_their_result():
+    from matplotlib.figure import Figure
+
+    from explainers.attention_plots import (
+        plot_attention_matrix, plot_attention_sharpening, plot_patch_attention, plot_token_attention,
+        plot_worked_vectors,
+    )
+
+    worked = compute_worked_attention()
+    ax = plot_token_attention(worked)
+    np.testing.assert_allclose(ax.images[0].get_array()[0], worked.weights)
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(worked.words)
+    assert plot_worked_vectors(worked).get_xlabel() == "symptom"
+
+    model, tokens = _notes_model()
+    recorder = AttentionRecorder(tokens)
+    for epoch in range(3):
+        recorder.record(model, epoch)
+    history, words = recorder.result(), ["w0", "w1", "w2", "w3"]
+    ax = Figure().subplots()
+    assert plot_token_attention(history, ax, example=2, words=words, highlight=1) is ax
+    np.testing.assert_allclose(ax.images[0].get_array()[0], history.weights[-1, 2, :4])
+    assert ax.get_title() == "After epoch 2"
+    ax = plot_attention_sharpening(history, example=2, words=words, last=2)
+    np.testing.assert_allclose(ax.images[0].get_array(), history.weights[-2:, 2, :4])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["epoch 1", "epoch 2"]
+
+    result = compute_attention(model, tokens)
+    ax = plot_attention_matrix(result, rows="examples")
+    np.testing.assert_allclose(ax.images[0].get_array(), result.weights[:, 0, 0])
+    with pytest.raises(ValueError, match="rows"):
+        plot_attention_matrix(result, rows="notes")
+
+    patches, images = _patch_model()
+    result = compute_attention(patches, images)
+    ax = plot_patch_attention(result, example=1)
+    np.testing.assert_allclose(ax.images[0].get_array(), images[1, ..., 0])
+    np.testing.assert_allclose(ax.images[1].get_array(), result.weights[1, 0, 0].reshape(4, 4))
+    with pytest.raises(ValueError, match="patches"):
+        plot_patch_attention(compute_attention(model, tokens))

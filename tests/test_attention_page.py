@@ -1,18 +1,7 @@
 """AppTest drives the attention page: the lecture's table, edits, live training."""
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _page(params=None):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    return at.switch_page("app_pages/attention.py").run()
+PAGE = "attention.py"
 
 
 def _weights(at):
@@ -21,8 +10,8 @@ def _weights(at):
     return dict(zip(df["word"], df["αᵢ"].round(2)))
 
 
-def test_page_shows_the_lecture_table_and_reacts_to_the_query():
-    at = _page()
+def test_page_shows_the_lecture_table_and_reacts_to_the_query(app_page):
+    at = app_page(PAGE)
     assert not at.exception
     w = _weights(at)
     assert w["headache"] == 0.75 and w["a"] == 0.01 and w["patient"] == 0.05
@@ -34,8 +23,8 @@ def test_page_shows_the_lecture_table_and_reacts_to_the_query():
     assert at.query_params["attn_query"] == "medication"
 
 
-def test_page_reads_temperature_from_the_url_and_refuses_an_empty_note():
-    at = _page({"attn_temp": "3.0", "attn_sqrtd": "true"})
+def test_page_reads_temperature_from_the_url_and_refuses_an_empty_note(app_page):
+    at = app_page(PAGE, attn_temp="3.0", attn_sqrtd="true")
     assert not at.exception
     assert at.slider(key="attn_temp").value == 3.0
     assert _weights(at)["headache"] < 0.75  # flatter
@@ -45,13 +34,13 @@ def test_page_reads_temperature_from_the_url_and_refuses_an_empty_note():
 
 
 @pytest.mark.slow
-def test_training_on_notes_is_recorded_every_epoch_and_reported_on_the_page():
+def test_training_on_notes_is_recorded_every_epoch_and_reported_on_the_page(app_page):
     # (that training sharpens the weights is proven in test_attention.py; here: the page's wiring)
     import re
 
-    from explainers.attention import key_word_hit_rate
+    from explainers.attention import compute_key_word_hit_rate
 
-    at = _page({"attn_epochs": "1", "attn_note": "3"})
+    at = app_page(PAGE, attn_epochs="1", attn_note="3")
     at.button(key="attn_train").click().run()
     assert not at.exception
     entry = at.session_state["attn_notes_model"]
@@ -61,15 +50,15 @@ def test_training_on_notes_is_recorded_every_epoch_and_reported_on_the_page():
     rate = int(re.search(r"symptom word for \*\*(\d+)%", text).group(1))
     from models.data import make_clinical_notes
 
-    expected = key_word_hit_rate(recorder.weights[-1], make_clinical_notes(100, seed=1).key_positions)
+    expected = compute_key_word_hit_rate(recorder.weights[-1], make_clinical_notes(100, seed=1).key_positions).rate
     assert rate == round(100 * expected)
     at.button(key="attn_train").click().run()  # a second click continues the epoch count
     assert not at.exception and recorder.epochs == [0, 1, 2]
 
 
 @pytest.mark.slow
-def test_patch_part_renders_and_trains_one_epoch():
-    at = _page({"attn_part": "Image patches", "patch_epochs": "1"})
+def test_patch_part_renders_and_trains_one_epoch(app_page):
+    at = app_page(PAGE, attn_part="Image patches", patch_epochs="1")
     assert not at.exception
     at.button(key="patch_train").click().run()
     assert not at.exception
