@@ -1,6 +1,6 @@
 """Loss landscapes: batched, compiled grid evaluation vs its floor and vs a per-point evaluate loop.
 
-Three comparisons, measured side by side in one run (issue 5, "Speed"):
+Three comparisons, measured side by side in one run:
 
 1. The lesion CNN (64×64 images, 256 of them): the whole steps×steps landscape vs the floor
    steps² × one compiled forward pass of the same images (target: within 1.3× of the floor).
@@ -28,12 +28,9 @@ def _landscape_time(model, x, y, steps, repeats=1):
 
 def _forward_time(model, x):
     """Best time of one compiled forward pass of ``x`` (inference mode)."""
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+    from explainers._backend import compile_function
 
-        fwd = tf.function(lambda t: model(t, training=False))
-    else:
-        fwd = lambda t: model(t, training=False)  # noqa: E731
+    fwd = compile_function(lambda t: model(t, training=False))
     xt = keras.ops.convert_to_tensor(x)
     call = lambda: keras.ops.convert_to_numpy(fwd(xt))  # noqa: E731
     return best_time(call, repeats=20, warmup=3)
@@ -77,8 +74,7 @@ def run(quick: bool = False) -> list[Row]:
     # 1) lesion CNN vs its floor
     steps = 11 if quick else 51
     x, y = make_lesions(256, size=64, seed=0)[:2]
-    keras.utils.set_random_seed(0)
-    cnn = _compiled(build_cnn((64, 64, 1), 2))
+    cnn = _compiled(build_cnn((64, 64, 1), 2, seed=0))
     ours, _ = _landscape_time(cnn, x, y, steps)
     floor = steps * steps * _forward_time(cnn, x)
     rows.append(Row("landscape", f"lesion CNN {steps}×{steps} landscape, 256 images, vs {steps}² forward passes",
@@ -87,8 +83,7 @@ def run(quick: bool = False) -> list[Row]:
     # 2) CNN on 28×28 vs per-point evaluate loop
     steps2 = 11 if quick else 21
     x28, y28 = make_lesions(128, size=28, seed=1)[:2]
-    keras.utils.set_random_seed(0)
-    cnn28 = _compiled(build_cnn((28, 28, 1), 2))
+    cnn28 = _compiled(build_cnn((28, 28, 1), 2, seed=0))
     ours28, _ = _landscape_time(cnn28, x28, y28, steps2, repeats=3)  # best of 3, as the floor is
     ours_pp = ours28 / steps2 ** 2
     loop_pp = _evaluate_loop_per_point(cnn28, x28, y28, 10 if quick else 30)
@@ -98,8 +93,7 @@ def run(quick: bool = False) -> list[Row]:
     # 3) MLP vs per-point evaluate loop (linear-first-layer path)
     steps3 = 21 if quick else 51
     xm, ym = make_points("circle", 512, noise=0.1, seed=0)
-    keras.utils.set_random_seed(0)
-    mlp = _compiled(build_mlp(2, (64, 64, 32), "relu"))
+    mlp = _compiled(build_mlp(2, (64, 64, 32), "relu", seed=0))
     ours_m, land = _landscape_time(mlp, xm, ym, steps3, repeats=3)
     ours_mpp = ours_m / steps3 ** 2
     loop_mpp = _evaluate_loop_per_point(mlp, xm, ym, 10 if quick else 30)

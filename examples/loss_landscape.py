@@ -23,7 +23,6 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    import keras
     from matplotlib.figure import Figure
 
     from explainers.landscape import compute_interpolation, compute_landscape, random_directions
@@ -34,12 +33,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     from models.data import make_points, make_stroke
     from models.training import train
 
-    keras.utils.set_random_seed(0)
     numbers = {}
     # 1) logistic regression: convex, a bowl in every direction
     x, y = make_stroke(400, seed=0)
     x = (x - x.mean(0)) / x.std(0)
-    neuron = build_logistic_neuron(x.shape[1])
+    neuron = build_logistic_neuron(x.shape[1], seed=0)
     train(neuron, x, y, epochs=10, learning_rate=0.05)
     bowl = compute_landscape(neuron, x, y, random_directions(neuron, n=2, normalization="layer"), steps=31, span=2.0)
     fig = Figure(figsize=(10, 4), layout="constrained")
@@ -50,10 +48,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     # 2) an MLP: record the trajectory, draw it on the PCA plane
     x, y = make_points("circle", 400, noise=0.1, seed=0)
-    mlp = build_mlp(2, (8, 8), "tanh")
-    start = keras.models.clone_model(mlp)
-    start.set_weights(mlp.get_weights())
-    start.compile(loss="binary_crossentropy")
+    mlp = build_mlp(2, (8, 8), "tanh", seed=0)
     rec = TrajectoryRecorder(mlp, every_n_batches=2)
     train(mlp, x, y, epochs=15, learning_rate=0.03, observers=[rec])
     traj = compute_trajectory(rec)
@@ -69,7 +64,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     plot_surface(rand, ax=fig.add_subplot(1, 2, 2, projection="3d"), elev=40, azim=-50)
     fig.savefig(out / "loss_landscape_mlp.png", dpi=90)
 
-    path = compute_interpolation(start, mlp, x, y, steps=51, margin=0.25)
+    start = rec.snapshot_model(0)  # the weights before training
+    path = compute_interpolation(start, mlp, x, y, steps=51, loss="binary_crossentropy", margin=0.25)
     ax = plot_landscape_1d(path, ax=Figure(figsize=(5, 3), layout="constrained").subplots(),
                  title="From the initial (t=0) to the trained weights (t=1)")
     ax.figure.savefig(out / "loss_landscape_interpolation.png", dpi=90)
