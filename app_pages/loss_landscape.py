@@ -134,7 +134,8 @@ if len(entry.history):
     cols = st.columns(2)
     ax = plot_landscape_1d(line, ax=figure(5, 3).subplots(), title="1-D slice along δ")
     cols[0].pyplot(ax.figure, clear_figure=False)
-    ax = plot_landscape_1d(path, ax=figure(5, 3).subplots(), title="Straight line from the initial to the trained weights")
+    ax = plot_landscape_1d(path, ax=figure(5, 3).subplots(),
+                           title="Straight line from the initial to the trained weights")
     cols[1].pyplot(ax.figure, clear_figure=False)
     cols = st.columns(2)
     z = land.losses
