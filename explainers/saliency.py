@@ -105,7 +105,8 @@ def _is_4d(layer) -> bool:
 
 
 def _is_a(layer, names: tuple[str, ...]) -> bool:
-    return type(layer).__name__ in names
+    """``layer`` is an instance of a class named in ``names`` (subclasses included)."""
+    return any(c.__name__ in names for c in type(layer).__mro__)
 
 
 def find_gradcam_layer(model, layer_name: str | None = None):
@@ -128,8 +129,8 @@ def find_gradcam_layer(model, layer_name: str | None = None):
                          f"{layer_name!r} gives {tuple(layer.output.shape)}")
                 return layer
         spatial = [p for p, l in layers_ if _is_4d(l)]
-        fail("layer_name", layer_name, f"a layer of model {model.name!r}",
-             f"model {model.name!r} has no layer {layer_name!r}; spatial layers: {spatial}")
+        fail("layer_name", layer_name, f"the name or path of a layer of model {model.name!r}",
+             f"it has no layer {layer_name!r}; its spatial layers are {spatial}")
     convs = [i for i, (_, l) in enumerate(layers_) if _is_a(l, _GRADCAM_CONVS) and _is_4d(l)]
     if not convs:
         raise ValueError(f"model {model.name!r} has no 2-D conv layer; Grad-CAM needs one "
@@ -449,9 +450,9 @@ def compute_nodule_hit_rate(model, images, labels, centres, radii, *, threshold:
         idx = tp[start:start + batch_size]
         heat[start:start + len(idx)] = compute_gradcam_batch(model, x[idx], layer_name=layer_name,
                                                              class_index=1).heatmaps
-    flat = heat.reshape(len(tp), -1).argmax(axis=1)
+    flat = heat.reshape(len(tp), heat[0].size).argmax(axis=1) if len(tp) else np.zeros(0, np.int64)
     peaks = np.stack(np.unravel_index(flat, heat.shape[1:]), axis=1).astype(np.int64).reshape(len(tp), 2)
-    dist = np.linalg.norm(peaks - centres[tp], axis=1) if len(tp) else np.zeros(0)
+    dist = np.linalg.norm(peaks - centres[tp], axis=1)
     inside = dist <= radii[tp]
     rate = float(inside.mean()) if len(tp) else float("nan")
     return NoduleHitRate(rate, int(inside.sum()), len(tp), tp, peaks, inside, dist, x[tp], heat, centres[tp],

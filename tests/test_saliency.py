@@ -195,6 +195,9 @@ def test_nodule_hit_rate_keeps_each_true_positive_with_its_heatmap_and_nodule():
     peaks = np.array([np.unravel_index(h.argmax(), h.shape) for h in hits.heatmaps])
     np.testing.assert_array_equal(hits.peaks, peaks)
     assert hits.hits == int(hits.inside.sum()) and hits.rate == pytest.approx(hits.inside.mean())
+    none = compute_nodule_hit_rate(model, x, np.zeros_like(y), c, r)  # no nodule: no true positive
+    assert none.true_positives == 0 and np.isnan(none.rate) and none.peaks.shape == (0, 2)
+    assert none.heatmaps.shape == (0, 32, 32) and none.images.shape == (0, 32, 32, 1)
 
 
 def test_plots_draw_the_result_on_the_axes_or_figure_given():
