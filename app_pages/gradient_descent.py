@@ -4,10 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import cached_figure, figure, url_setting, write_url
-from explainers.basics_plots import (
-    plot_batch_runs, plot_line_descent, plot_line_fit, plot_path_losses, plot_surface_paths,
+from explainers.optim import (
+    OPTIMIZERS, SURFACES, compute_adam_steps, compute_line_descent, compute_optimizer_path, compute_optimizer_paths,
+    line_cost,
 )
-from explainers.optim import OPTIMIZERS, SURFACES, adam_written_out, compare_batch_sizes, line_cost, line_descent
+from explainers.optim_plots import plot_batch_runs, plot_line_descent, plot_line_fit, plot_path_losses, plot_surface_paths
+from models.data import make_stroke
+from models.recipes import compare_batch_sizes
 
 st.title("Gradient descent")
 st.markdown("Training means walking downhill on the loss: compute the slope, step against it, "
@@ -22,17 +25,17 @@ def draw_line_descent(ld):
     return fig
 
 
-def draw_surface_paths(surface_name, paths):
+def draw_surface_paths(result):
     fig = figure(11, 4.2)
     a1, a2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
-    plot_surface_paths(SURFACES[surface_name], paths, a1)
-    if paths:
-        plot_path_losses(paths, a2)
+    plot_surface_paths(result, a1)
+    if result.paths:
+        plot_path_losses(result, a2)
     return fig
 
 
-def draw_batch_runs(runs):
-    return plot_batch_runs(runs, figure(9, 3.4).subplots()).figure
+def draw_batch_runs(result):
+    return plot_batch_runs(result, figure(9, 3.4).subplots()).figure
 
 
 tab_1d, tab_2d, tab_batch = st.tabs(["One weight: y = w·x", "Optimisers on loss surfaces", "Batch size"])
@@ -47,7 +50,7 @@ with tab_1d:
                                key=url_setting("gd_alpha", 0.006, options=[0.001, 0.003, 0.006, 0.01, 0.015, 0.018,
                                                                            0.019, 0.02, 0.03]))
     n_steps = c[2].slider("steps", 0, 40, key=url_setting("gd_steps", 3, bounds=(0, 40)))
-    ld = line_descent(w0, alpha, n_steps)
+    ld = compute_line_descent(w0=w0, learning_rate=alpha, steps=n_steps)
     cached_figure(draw_line_descent, ld)
     if ld.diverged:
         st.error(f"α = {alpha} is too large: w blew up after {len(ld.ws) - 1} steps. Lower α.")
@@ -78,15 +81,17 @@ with tab_2d:
     c[2].caption(f"Suggested learning rate here: {DEFAULT_LR[surf]}")
 
     @st.cache_data(show_spinner=False, max_entries=128)
-    def cached_path(surface, optimizer, start, lr, steps):
-        from explainers.optim import optimizer_path
+    def cached_paths(surface, optimizers, start, lr, steps):
+        return compute_optimizer_paths(surface, optimizers, start=start, learning_rate=lr, steps=steps)
 
-        return optimizer_path(surface, optimizer, start, lr, steps)
+    @st.cache_data(show_spinner=False, max_entries=128)
+    def cached_path(surface, optimizer, start, lr, steps):
+        return compute_optimizer_path(surface, optimizer, start=start, learning_rate=lr, steps=steps)
 
     with st.spinner("Running the optimisers…"):
-        paths = [cached_path(surf, o, (sx, sy), float(lr2), int(steps2)) for o in chosen]
-    cached_figure(draw_surface_paths, surf, paths)
-    for p in paths:
+        result = cached_paths(surf, tuple(chosen), (sx, sy), float(lr2), int(steps2))
+    cached_figure(draw_surface_paths, result)
+    for p in result.paths:
         if p.diverged:
             st.error(f"{p.optimizer} diverged after {len(p.path) - 1} steps at learning rate {p.learning_rate}: "
                      f"lower it (try {DEFAULT_LR[surf]}).")
@@ -94,9 +99,10 @@ with tab_2d:
         st.markdown("$m_t = \\beta_1 m_{t-1} + (1-\\beta_1) g_t$, $v_t = \\beta_2 v_{t-1} + (1-\\beta_2) g_t^2$, "
                     "$\\hat m_t = m_t/(1-\\beta_1^t)$, $\\hat v_t = v_t/(1-\\beta_2^t)$, "
                     "$\\theta_{t+1} = \\theta_t - \\eta\\,\\hat m_t/(\\sqrt{\\hat v_t} + \\hat\\epsilon)$")
-        mine = adam_written_out(surf, (sx, sy), float(lr2), int(steps2))
-        lecture = adam_written_out(surf, (sx, sy), float(lr2), int(steps2), form="lecture")
-        keras_path = cached_path(surf, "adam", (sx, sy), float(lr2), int(steps2))
+        mine = compute_adam_steps(surf, start=(sx, sy), learning_rate=float(lr2), steps=int(steps2))
+        lecture = compute_adam_steps(surf, start=(sx, sy), learning_rate=float(lr2), steps=int(steps2), form="lecture")
+        keras_path = next((p for p in result.paths if p.optimizer == "adam"), None) \
+            or cached_path(surf, "adam", (sx, sy), float(lr2), int(steps2))
         k = min(len(mine.path), len(keras_path.path), 6)
         st.dataframe(pd.DataFrame({
             "step": np.arange(k),
@@ -121,15 +127,14 @@ with tab_batch:
 
     @st.cache_data(show_spinner=False)
     def cached_batches(epochs, lr, timing):
-        from models.data import make_stroke
-
         x, y = make_stroke(400, seed=0)
         x = (x - x.mean(0)) / x.std(0)
         return compare_batch_sizes(x, y, (0, 32, 1), epochs=epochs, learning_rate=lr, keras_timing=timing)
 
     with st.spinner("Training three ways…"):
-        runs = cached_batches(int(b_epochs), float(b_lr), bool(timing))
-    cached_figure(draw_batch_runs, runs)
+        comparison = cached_batches(int(b_epochs), float(b_lr), bool(timing))
+    runs = comparison.runs
+    cached_figure(draw_batch_runs, comparison)
     table = {
         "method": [r.label for r in runs], "batch size": [r.batch_size for r in runs],
         "updates": [len(r.losses) for r in runs], "final loss": [r.losses[-1] for r in runs],

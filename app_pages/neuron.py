@@ -4,11 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, history_figure, report, session_model, stop_button, url_setting, write_url,
+    LiveTraining, cached_figure, figure, history_figure, report, session_model, stop_button, train_buttons, url_setting,
+    write_url,
 )
-from explainers.activations import ACTIVATIONS, activation_curves
-from explainers.basics_plots import plot_activations, plot_confusion, plot_roc, plot_score_histogram
-from explainers.metrics import roc, threshold_metrics
+from explainers.activations import ACTIVATIONS, compute_activation_curves
+from explainers.activations_plots import plot_activations
+from explainers.metrics import compute_roc, compute_threshold_metrics
+from explainers.metrics_plots import plot_confusion, plot_roc, plot_score_histogram
 from models.data import load_breast_cancer, make_stroke, sigmoid, stroke_patients, train_test_split_arrays
 
 st.title("The sigmoid neuron")
@@ -40,14 +42,13 @@ def draw_activations(curves):
     return fig
 
 
-def draw_threshold(y_true, scores, tau):
+def draw_threshold(curve, metrics):
     """ROC with the operating point at τ, the confusion matrix, and the score histogram."""
-    m = threshold_metrics(y_true, scores, tau)
     fig = figure(12, 3.6)
     a1, a2, a3 = fig.subplots(1, 3, width_ratios=[1.1, 1, 1.3])
-    plot_roc(roc(y_true, scores), a1, point=m)
-    plot_confusion(m, a2)
-    plot_score_histogram(y_true, scores, tau, a3)
+    plot_roc(curve, a1, point=metrics)
+    plot_confusion(metrics, a2)
+    plot_score_histogram(metrics, a3)
     return fig
 
 
@@ -100,7 +101,7 @@ with tab_act:
                                                                        options=ACTIVATIONS))
     zr = st.slider("z range", 2.0, 12.0, step=1.0, key=url_setting("neuron_zr", 6.0, bounds=(2.0, 12.0)))
     if chosen:
-        curves = activation_curves(tuple(chosen), z_range=zr)
+        curves = compute_activation_curves(tuple(chosen), z_range=zr)
         cached_figure(draw_activations, curves)
         at_edge = {n: float(curves.derivatives[i, -1]) for i, n in enumerate(curves.names)}
         st.dataframe(pd.DataFrame({"activation": list(at_edge), f"g'({zr:g})": list(at_edge.values()),
@@ -148,11 +149,7 @@ with tab_roc:
     entry = session_model("neuron_roc_model", (data_name,), build)
     st.caption(f"{len(ytr)} training and {len(yte)} test samples, {xtr.shape[1]} standardised features "
                f"({', '.join(feature_names[:4])}{', …' if len(feature_names) > 4 else ''}). Metrics on the test set.")
-    b1, b2 = st.columns([1, 1, 4])[:2]
-    go = b1.button("Train", type="primary", icon=":material/play_arrow:", key="neuron_train")
-    if b2.button("Reset neuron", icon=":material/restart_alt:", key="neuron_reset"):
-        del st.session_state["neuron_roc_model"]
-        st.rerun()
+    go = train_buttons("neuron_roc_model", key="neuron", reset_label="Reset neuron")
     roc_slot = st.empty()
     metrics_slot = st.empty()
     curves_slot = st.columns([1, 1])[0].empty()
@@ -161,8 +158,9 @@ with tab_roc:
         import keras
 
         scores = np.asarray(keras.ops.convert_to_numpy(model(xte, training=False))).ravel()
-        m = threshold_metrics(yte, scores, tau)
-        cached_figure(draw_threshold, yte, scores, float(tau), slot=roc_slot)
+        m = compute_threshold_metrics(yte, scores, float(tau))
+        curve = compute_roc(yte, scores)
+        cached_figure(draw_threshold, curve, m, slot=roc_slot)
         if len(entry.history):
             cached_figure(history_figure, entry.history.history, ("loss", "val_loss"), 4.5, 3.2, slot=curves_slot)
         with metrics_slot.container():
@@ -171,12 +169,12 @@ with tab_roc:
             k[1].metric("FPR (1 − specificity)", f"{m.fpr:.3f}")
             k[2].metric("accuracy", f"{m.accuracy:.3f}")
             k[3].metric("precision", f"{m.precision:.3f}")
-            k[4].metric("AUC (does not depend on τ)", f"{roc(yte, scores).auc:.3f}")
+            k[4].metric("AUC (does not depend on τ)", f"{curve.auc:.3f}")
 
     if go:
         from models.training import train
 
-        with stop_button(key="neuron_stop"):
+        with stop_button(key="neuron_stop", beside=go):
             train(entry.model, xtr, ytr, epochs=int(epochs), batch_size=32, validation_data=(xte, yte),
                   learning_rate=float(lr), history=entry.history,
                   observers=[LiveTraining(lambda progress, model: draw(model))])

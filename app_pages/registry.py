@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+__all__ = ["PageInfo", "SECTIONS", "PAGES"]
+
 
 class PageInfo(NamedTuple):
     section: str
@@ -23,14 +25,20 @@ PAGES: list[PageInfo] = [
              "The lecture's stroke neuron term by term, activation functions, and how the threshold moves "
              "the confusion matrix along the ROC curve."),
     PageInfo("Basics", "mlp_playground.py", "MLP playground", ":material/scatter_plot:", "playground",
-             "Train a small network live on 2-D data: decision boundary, every hidden neuron, parameter counts, "
-             "backpropagation by hand, universal approximation."),
+             "Train a small network live on 2-D data: decision boundary, every hidden neuron, parameter counts."),
+    PageInfo("Basics", "backprop.py", "Backpropagation by hand", ":material/account_tree:", "backprop",
+             "The forward and backward pass of a 2-2-1 net written out as in the lecture, beside the numbers "
+             "tf.GradientTape computes."),
+    PageInfo("Basics", "universal_approximation.py", "Universal approximation", ":material/show_chart:",
+             "universal-approximation",
+             "One hidden layer of N neurons fits a curve better as N grows; depth against width at one "
+             "parameter budget."),
     PageInfo("Basics", "gradient_descent.py", "Gradient descent", ":material/trending_down:", "gradient-descent",
              "Gradient descent from one weight to Adam: learning rates, optimizer paths on loss surfaces, "
              "full-batch vs mini-batch vs SGD."),
     PageInfo("Basics", "train_any.py", "Train a course model", ":material/model_training:", "train",
              "Train any of the course's models on its built-in data, live, and see which device trained it."),
-    # --- Convolutions (issue 4)
+    # --- Convolutions
     PageInfo("Convolutions", "kernels.py", "Kernels and convolution", ":material/grid_on:", "kernels",
              "Slide the lecture's kernels over CT, MR and retina images; one output value step by step; "
              "padding, stride, dilation; why conv layers need so few parameters."),
@@ -41,23 +49,20 @@ PAGES: list[PageInfo] = [
              "receptive-fields",
              "How far one unit sees: the analytic receptive field of any conv net and its effective, "
              "gradient-based field."),
-    # --- end Convolutions
-    # -- issue 5: loss landscapes and residual connections
+    # --- Optimisation: loss landscapes and residual connections
     PageInfo("Optimisation", "loss_landscape.py", "Loss landscapes", ":material/landscape:", "loss-landscape",
              "The loss around trained weights in 1-D, 2-D and 3-D, and the optimiser's path across it."),
     PageInfo("Optimisation", "residual.py", "Residual connections", ":material/alt_route:", "residual",
              "Plain vs residual nets of the same depth: degradation, vanishing gradients, smoother landscapes."),
-    # -- end issue 5
-    # --- Segmentation (issue 6)
+    # --- Segmentation
     PageInfo("Segmentation", "segmentation.py", "U-Net segmentation", ":material/blur_on:", "segmentation",
              "Train a U-Net live; Dice against cross-entropy and the class-imbalance trap; the lecture's Dice "
              "table; transposed, upsampling and dilated convolutions; skip connections; feature maps."),
-    # --- Attention (issue 7)
+    # --- Attention
     PageInfo("Attention", "attention.py", "Attention over words and patches", ":material/visibility:", "attention",
              "Query, keys, softmax weights and context vector of the lecture's note; a classifier's attention "
              "sharpening onto the symptom word, and onto the nodule among image patches, live."),
     PageInfo("Attention", "saliency.py", "Where did the model look?", ":material/frame_inspect:", "saliency",
              "Grad-CAM and saliency maps over a lesion classifier's input: test images or your upload, and how "
              "often the heatmap's peak falls inside the nodule."),
-    # --- end Attention
 ]

@@ -13,9 +13,10 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 from explainers import (  # noqa: E402
-    SURFACES, adam_written_out, compare_batch_sizes, line_descent, optimizer_path, plot_batch_runs,
-    plot_line_descent, plot_surface_paths,
+    compute_adam_steps, compute_line_descent, compute_optimizer_paths, plot_batch_runs, plot_line_descent,
+    plot_surface_paths,
 )
+from models.recipes import compare_batch_sizes  # noqa: E402
 
 
 def main(argv=None) -> list[Path]:
@@ -28,18 +29,18 @@ def main(argv=None) -> list[Path]:
 
     fig = Figure(figsize=(10, 3.5), layout="constrained")
     for ax, alpha in zip(fig.subplots(1, 2), (0.006, 0.019)):
-        run = line_descent(0.2, alpha, 8)
+        run = compute_line_descent(w0=0.2, learning_rate=alpha, steps=8)
         plot_line_descent(run, ax)
         print(f"alpha = {alpha}: w = {[round(w, 3) for w in run.ws[:5]]} ...")
     saved.append(args.out / "basics_line_descent.png")
     fig.savefig(saved[-1])
 
-    paths = [optimizer_path("ravine", o, learning_rate=0.15, steps=args.steps) for o in ("sgd", "momentum", "adam")]
-    ax = plot_surface_paths(SURFACES["ravine"], paths)
+    paths = compute_optimizer_paths("ravine", ("sgd", "momentum", "adam"), learning_rate=0.15, steps=args.steps)
+    ax = plot_surface_paths(paths)
     saved.append(args.out / "basics_optimizers.png")
     ax.figure.savefig(saved[-1])
-    mine = adam_written_out("ravine", learning_rate=0.15, steps=args.steps)
-    print("Adam written out vs Keras, largest difference:", abs(mine.path - paths[-1].path).max())
+    mine = compute_adam_steps("ravine", learning_rate=0.15, steps=args.steps)
+    print("Adam written out vs Keras, largest difference:", abs(mine.path - paths.paths[-1].path).max())
 
     from models.data import make_stroke
 

@@ -12,8 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 from explainers import (  # noqa: E402
-    backprop_221, decision_boundary, neuron_maps, parameter_table, plot_backprop, plot_decision_boundary,
-    plot_neuron_maps, tape_gradients,
+    compute_backprop, compute_backprop_comparison, compute_decision_boundary, compute_neuron_maps,
+    compute_parameter_table, plot_backprop, plot_decision_boundary, plot_neuron_maps,
 )
 from models.data import make_points  # noqa: E402
 
@@ -29,24 +29,27 @@ def main(argv=None) -> list[Path]:
     from models import build_mlp, train
 
     x, y = make_points(args.data, 200, 0.1, seed=0)
-    model = build_mlp(2, (4, 2), activation="tanh")
-    for row in parameter_table(model).rows:
+    model = build_mlp(2, (4, 2), activation="tanh", seed=0)
+    table = compute_parameter_table(model)
+    for row in table.rows:
         print(f"{row.layer:12s} {row.formula:12s} = {row.count:3d}   (Keras: {row.keras_count})")
-    print("total", parameter_table(model).total, "= count_params()", model.count_params())
+    print("total", table.total, "= count_params()", model.count_params())
     history = train(model, x, y, epochs=args.epochs, batch_size=16, learning_rate=0.03)
     print(history.message, "final loss", round(history.history["loss"][-1], 4))
 
     saved = []
-    ax = plot_decision_boundary(decision_boundary(model, x, 100, y=y))
+    ax = plot_decision_boundary(compute_decision_boundary(model, x, resolution=100, y=y))
     saved.append(args.out / "basics_boundary.png")
     ax.figure.savefig(saved[-1])
-    fig = plot_neuron_maps(neuron_maps(model, x, 40))
+    fig = plot_neuron_maps(compute_neuron_maps(model, x, resolution=40))
     saved.append(args.out / "basics_neurons.png")
     fig.savefig(saved[-1])
 
-    bp = backprop_221()
-    tape = tape_gradients(bp)
-    print(f"dE/dz_out by hand {bp.dE_dz_out:+.6f}, GradientTape {tape['grad_b_out']:+.6f}")
+    bp = compute_backprop()
+    comparison = compute_backprop_comparison(bp)
+    row = comparison.rows[1]
+    print(f"{row.derivative} by hand {row.by_hand:+.6f}, GradientTape {row.tape:+.6f}; "
+          f"largest difference over all {len(comparison.rows)}: {comparison.max_difference:.1e}")
     ax = plot_backprop(bp)
     saved.append(args.out / "basics_backprop.png")
     ax.figure.savefig(saved[-1])

@@ -11,33 +11,48 @@ from typing import Any
 
 import numpy as np
 
+from models._arguments import check_choice, check_float, check_int, fail
+
+__all__ = ["ACTIVATIONS", "activation", "activation_derivative", "ActivationCurves", "compute_activation_curves"]
+
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 
 
-def _sigmoid(z):
+def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for any z
 
 
-def activation(name: str, z: Any, negative_slope: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
-    """``(g(z), g'(z))`` for one activation, in float64.
+def activation(name: str, z: Any, negative_slope: float = 0.2) -> np.ndarray:
+    """g(z) for one activation, in float64.
 
     Args:
         name: one of :data:`ACTIVATIONS`.
         z: numbers.
         negative_slope: slope of leaky ReLU for z < 0 (0.2, as keras.activations.leaky_relu).
     """
-    if name not in ACTIVATIONS:
-        raise ValueError(f"name must be one of {ACTIVATIONS}, got {name!r}")
+    check_choice("name", name, ACTIVATIONS)
+    z = np.asarray(z, dtype=np.float64)
+    if name == "sigmoid":
+        return _sigmoid(z)
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    return np.where(z > 0, z, negative_slope * z)
+
+
+def activation_derivative(name: str, z: Any, negative_slope: float = 0.2) -> np.ndarray:
+    """g'(z) for one activation, in float64 (ReLU's kink at 0 gets slope 0, as Keras)."""
+    check_choice("name", name, ACTIVATIONS)
     z = np.asarray(z, dtype=np.float64)
     if name == "sigmoid":
         g = _sigmoid(z)
-        return g, g * (1.0 - g)  # g'(z) = g(z)(1 - g(z)) > 0, at most 0.25
+        return g * (1.0 - g)  # g'(z) = g(z)(1 - g(z)) > 0, at most 0.25
     if name == "tanh":
-        g = np.tanh(z)
-        return g, 1.0 - g**2
+        return 1.0 - np.tanh(z) ** 2
     if name == "relu":
-        return np.maximum(z, 0.0), (z > 0).astype(np.float64)
-    return np.where(z > 0, z, negative_slope * z), np.where(z > 0, 1.0, negative_slope)
+        return (z > 0).astype(np.float64)
+    return np.where(z > 0, 1.0, negative_slope)
 
 
 @dataclass(frozen=True)
@@ -60,19 +75,27 @@ class ActivationCurves:
     saturation: float
 
 
-def activation_curves(names: tuple[str, ...] = ACTIVATIONS, z_range: float = 6.0, n: int = 401,
-                      saturation: float = 0.05, negative_slope: float = 0.2) -> ActivationCurves:
+def compute_activation_curves(names: tuple[str, ...] = ACTIVATIONS, *, z_range: float = 6.0, n: int = 401,
+                              saturation: float = 0.05, negative_slope: float = 0.2) -> ActivationCurves:
     """Tabulate activations and derivatives on ``[-z_range, z_range]``.
 
     What this shows: where each derivative is ~0 learning stops for that neuron.
+
+    Args:
+        names: activations from :data:`ACTIVATIONS`.
+        z_range: the grid spans ``[-z_range, z_range]``.
+        n: grid points.
+        saturation: a derivative below this counts as saturated.
+        negative_slope: leaky ReLU's slope for z < 0.
     """
     names = tuple(names)
     if not names:
-        raise ValueError("names must name at least one activation")
-    if not (isinstance(z_range, (int, float)) and z_range > 0):
-        raise ValueError(f"z_range must be a positive number, got {z_range!r}")
-    z = np.linspace(-z_range, z_range, int(n))
-    pairs = [activation(name, z, negative_slope) for name in names]
-    values = np.stack([p[0] for p in pairs])
-    derivs = np.stack([p[1] for p in pairs])
+        fail("names", names, "at least one activation name", f"choose from {ACTIVATIONS}")
+    for name in names:
+        check_choice("names", name, ACTIVATIONS)
+    z_range = check_float("z_range", z_range, low=0.0, low_open=True)
+    n = check_int("n", n, low=2)
+    z = np.linspace(-z_range, z_range, n)
+    values = np.stack([activation(name, z, negative_slope) for name in names])
+    derivs = np.stack([activation_derivative(name, z, negative_slope) for name in names])
     return ActivationCurves(z, names, values, derivs, derivs < saturation, float(saturation))

@@ -13,7 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from explainers.activations import activation
+from explainers.activations import ACTIVATIONS, activation, activation_derivative
+from models._arguments import ArgumentError, check_choice, check_int
+
+__all__ = ["DEFAULT_NET", "Backprop", "TapeGradients", "GradientRow", "BackpropComparison", "net_parameters",
+           "compute_backprop", "compute_tape_gradients", "compute_backprop_comparison"]
 
 
 @dataclass(frozen=True)
@@ -62,18 +66,35 @@ DEFAULT_NET = {
 
 
 def _arr(value: Any, shape: tuple, name: str) -> np.ndarray:
-    a = np.asarray(value, dtype=np.float64)
+    try:
+        a = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{name} must be numbers of shape {shape}, got {value!r}") from None
     if a.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
+        raise ArgumentError(f"{name} must have shape {shape}, got shape {a.shape}")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite, got {a.tolist()}")
+        raise ArgumentError(f"{name} must be finite, got {a.tolist()}")
     return a
 
 
-def backprop_221(x: Any = DEFAULT_NET["x"], t: float = DEFAULT_NET["t"], *,
-                 w_hidden: Any = DEFAULT_NET["w_hidden"], b_hidden: Any = DEFAULT_NET["b_hidden"],
-                 w_out: Any = DEFAULT_NET["w_out"], b_out: float = DEFAULT_NET["b_out"],
-                 activation_name: str = "sigmoid") -> Backprop:
+def net_parameters(seed: int = 0) -> dict[str, Any]:
+    """The 2-2-1 net's weights: the lecture's (:data:`DEFAULT_NET`) for ``seed=0``, else drawn from it.
+
+    Random weights come from ``np.random.default_rng(seed)``: N(0, 1) weights
+    and N(0, 0.5) biases, the same for a seed in every session.
+    """
+    seed = check_int("seed", seed, low=0)
+    if seed == 0:
+        return {k: DEFAULT_NET[k] for k in ("w_hidden", "b_hidden", "w_out", "b_out")}
+    rng = np.random.default_rng(seed)
+    return {"w_hidden": rng.normal(0, 1, (2, 2)), "b_hidden": rng.normal(0, 0.5, 2),
+            "w_out": rng.normal(0, 1, 2), "b_out": float(rng.normal(0, 0.5))}
+
+
+def compute_backprop(x: Any = DEFAULT_NET["x"], t: float = DEFAULT_NET["t"], *,
+                     w_hidden: Any = DEFAULT_NET["w_hidden"], b_hidden: Any = DEFAULT_NET["b_hidden"],
+                     w_out: Any = DEFAULT_NET["w_out"], b_out: float = DEFAULT_NET["b_out"],
+                     activation_name: str = "sigmoid") -> Backprop:
     """Forward and backward pass of a 2-2-1 net, written out as in the lecture.
 
     What this shows: every gradient is a local derivative times the error
@@ -94,11 +115,12 @@ def backprop_221(x: Any = DEFAULT_NET["x"], t: float = DEFAULT_NET["t"], *,
     w2 = _arr(w_out, (2,), "w_out")
     b2 = float(_arr(b_out, (), "b_out"))
     t = float(_arr(t, (), "t"))
+    check_choice("activation_name", activation_name, ACTIVATIONS)
     # forward
     z_h = x @ w1 + b1
-    y_h, dy_h = activation(activation_name, z_h)
+    y_h, dy_h = activation(activation_name, z_h), activation_derivative(activation_name, z_h)
     z_o = float(y_h @ w2 + b2)
-    y_o, dy_o = (float(v) for v in activation(activation_name, z_o))
+    y_o, dy_o = float(activation(activation_name, z_o)), float(activation_derivative(activation_name, z_o))
     error = 0.5 * (y_o - t) ** 2
     # backward, the lecture's six equations
     dE_dy_o = y_o - t
@@ -110,7 +132,7 @@ def backprop_221(x: Any = DEFAULT_NET["x"], t: float = DEFAULT_NET["t"], *,
                     np.outer(x, dE_dz_h), dE_dz_h.copy(), y_h * dE_dz_o, dE_dz_o)
 
 
-def build_221(result: Backprop):
+def _build_221(result: Backprop) -> Any:
     """A Keras 2-2-1 model (``models.build_mlp``) holding the same weights as ``result``."""
     from models.mlp import build_mlp
 
@@ -122,18 +144,37 @@ def build_221(result: Backprop):
     return model
 
 
-def tape_gradients(result: Backprop) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class TapeGradients:
+    """The derivatives of E = ½(y − t)² that ``tf.GradientTape`` finds on a Keras 2-2-1 model.
+
+    Attributes:
+        error: E.
+        dE_dy_out: ∂E/∂y at the output; dE_dy_hidden: ``(2,)`` ∂E/∂y of the hidden neurons.
+        grad_w_hidden ``(2, 2)``, grad_b_hidden ``(2,)``, grad_w_out ``(2,)``, grad_b_out: ∂E/∂parameters.
+            ∂E/∂z equals ∂E/∂b (∂z/∂b = 1), so ``grad_b_*`` are the tape's ∂E/∂z.
+    """
+
+    error: float
+    dE_dy_out: float
+    dE_dy_hidden: np.ndarray
+    grad_w_hidden: np.ndarray
+    grad_b_hidden: np.ndarray
+    grad_w_out: np.ndarray
+    grad_b_out: float
+
+
+def compute_tape_gradients(result: Backprop) -> TapeGradients:
     """The same derivatives from ``tf.GradientTape`` on a Keras model with the same weights.
 
     What this shows: automatic differentiation is backpropagation.
 
-    Returns:
-        ``{"error", "dE_dy_out", "dE_dy_hidden", "grad_w_hidden", "grad_b_hidden",
-        "grad_w_out", "grad_b_out"}`` as float64 arrays. ∂E/∂z equals ∂E/∂b (∂z/∂b = 1).
+    Args:
+        result: the hand computation (:func:`compute_backprop`) whose net and sample to use.
     """
     import tensorflow as tf  # only here: GradientTape is the reference we compare with
 
-    model = build_221(result)
+    model = _build_221(result)
     hidden, output = model.get_layer("bp_hidden1"), model.get_layer("bp_output")
     x = tf.constant(result.x.reshape(1, 2), tf.float32)
     with tf.GradientTape(persistent=True) as tape:
@@ -145,6 +186,62 @@ def tape_gradients(result: Backprop) -> dict[str, np.ndarray]:
     grads = tape.gradient(error, [hidden.kernel, hidden.bias, output.kernel, output.bias, y_h, y_o])
     del tape
     g = [np.asarray(v, dtype=np.float64) for v in grads]
-    return {"error": float(error), "grad_w_hidden": g[0], "grad_b_hidden": g[1],
-            "grad_w_out": g[2].ravel(), "grad_b_out": float(g[3][0]),
-            "dE_dy_hidden": g[4].ravel(), "dE_dy_out": float(g[5].ravel()[0])}
+    return TapeGradients(error=float(error), dE_dy_out=float(g[5].ravel()[0]), dE_dy_hidden=g[4].ravel(),
+                         grad_w_hidden=g[0], grad_b_hidden=g[1], grad_w_out=g[2].ravel(), grad_b_out=float(g[3][0]))
+
+
+@dataclass(frozen=True)
+class GradientRow:
+    """One derivative: its name, the lecture's formula, the hand value and the tape's."""
+
+    derivative: str
+    formula: str
+    by_hand: float
+    tape: float
+
+    @property
+    def difference(self) -> float:
+        """|by hand − tape|: float64 NumPy against float32 TensorFlow."""
+        return abs(self.by_hand - self.tape)
+
+
+@dataclass(frozen=True)
+class BackpropComparison:
+    """Every derivative of the 2-2-1 net by hand (the lecture's formulas) beside ``tf.GradientTape``'s.
+
+    Attributes:
+        rows: one :class:`GradientRow` per derivative, output first.
+        max_difference: the largest |by hand − tape| (float32 rounding, ~1e-8).
+    """
+
+    rows: tuple[GradientRow, ...]
+    max_difference: float
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts (for a DataFrame)."""
+        return [{"derivative": r.derivative, "lecture formula": r.formula, "by hand": r.by_hand,
+                 "tf.GradientTape": r.tape, "difference": r.difference} for r in self.rows]
+
+
+def compute_backprop_comparison(result: Backprop) -> BackpropComparison:
+    """The hand derivatives of ``result`` beside those ``tf.GradientTape`` computes, row by row.
+
+    What this shows: the lecture's six equations give, to float32 rounding, the
+    numbers automatic differentiation gives; ∂E/∂z is read from the tape as
+    ∂E/∂b, since ∂z/∂b = 1.
+    """
+    tape = compute_tape_gradients(result)
+    r = result
+    rows = (
+        GradientRow("∂E/∂y (output)", "y − t", r.dE_dy_out, tape.dE_dy_out),
+        GradientRow("∂E/∂z (output)", "∂E/∂y · f'(z)", r.dE_dz_out, tape.grad_b_out),
+        *[GradientRow(f"∂E/∂y hidden {j}", f"w_{j}·∂E/∂z_out", float(r.dE_dy_hidden[j]), float(tape.dE_dy_hidden[j]))
+          for j in range(2)],
+        *[GradientRow(f"∂E/∂z hidden {j}", "∂E/∂y · f'(z)", float(r.dE_dz_hidden[j]), float(tape.grad_b_hidden[j]))
+          for j in range(2)],
+        *[GradientRow(f"∂E/∂w input {i} → hidden {j}", f"x_{i} · ∂E/∂z_{j}", float(r.grad_w_hidden[i, j]),
+                      float(tape.grad_w_hidden[i, j])) for i in range(2) for j in range(2)],
+        *[GradientRow(f"∂E/∂w hidden {j} → output", f"y_{j} · ∂E/∂z_out", float(r.grad_w_out[j]),
+                      float(tape.grad_w_out[j])) for j in range(2)],
+    )
+    return BackpropComparison(rows, max(row.difference for row in rows))

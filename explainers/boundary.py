@@ -2,16 +2,21 @@
 
 What this shows: a single neuron draws a straight line between the classes;
 hidden neurons each draw their own line (or ramp), and the next layer combines
-them into curved boundaries. ``parameter_table`` counts the weights the way
-the course does: previous × current + bias per layer.
+them into curved boundaries. ``compute_parameter_table`` counts the weights the
+way the course does: previous × current + bias per layer.
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from explainers import _backend, _layers
+from models._arguments import check_array, check_float, check_int, fail
+
+__all__ = ["DecisionBoundary", "NeuronMaps", "ParameterRow", "ParameterTable", "compute_decision_boundary",
+           "compute_neuron_maps", "compute_parameter_table"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class DecisionBoundary:
             for a softmax output with k > 2 classes, the probability of the argmax class.
         classes: ``(r, r)`` predicted class.
         x, y: the data drawn on top (``y`` may be None).
+        x_test, y_test: held-out points drawn apart from ``x`` (None when not given).
     """
 
     xs: np.ndarray
@@ -34,6 +40,8 @@ class DecisionBoundary:
     classes: np.ndarray
     x: np.ndarray
     y: np.ndarray | None
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -77,23 +85,21 @@ class ParameterTable:
                  "count": r.count, "Keras count": r.keras_count} for r in self.rows]
 
 
-def _check_2d_model(model: Any, x: Any) -> np.ndarray:
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim != 2 or x.shape[1] != 2 or len(x) == 0:
-        raise ValueError(f"x must be (n, 2) points in the input plane, got shape {x.shape}")
-    shape = tuple(model.inputs[0].shape) if getattr(model, "inputs", None) else None
-    if shape is not None and shape[-1] != 2:
-        raise ValueError(f"model must take 2 inputs to draw a boundary in the plane, its input shape is {shape}")
+def _check_2d_model(model: Any, x: Any, name: str = "x") -> np.ndarray:
+    _layers.check_model(model)
+    x = check_array(name, x, ndim=2)
+    if x.shape[1] != 2:
+        fail(name, x, "(n, 2) points in the input plane", f"got shape {x.shape}")
+    shape = tuple(model.inputs[0].shape)
+    if shape[-1] != 2:
+        fail("model", model.name, "a model with 2 inputs to draw a boundary in the plane",
+             f"its input shape is {shape}")
     return x
 
 
 def _grid(x: np.ndarray, resolution: int, margin: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or not 2 <= resolution <= 1000:
-        raise ValueError(f"resolution must be an integer in [2, 1000], got {resolution!r}")
+    resolution = check_int("resolution", resolution, low=2, high=1000)
+    margin = check_float("margin", margin, low=0.0)
     lo, hi = x.min(0), x.max(0)
     pad = margin * np.maximum(hi - lo, 1e-6)
     xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution, dtype=np.float32)
@@ -102,15 +108,15 @@ def _grid(x: np.ndarray, resolution: int, margin: float) -> tuple[np.ndarray, np
     return xs, ys, np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)
 
 
-def _forward(model, grid: np.ndarray) -> np.ndarray:
+def _forward(model: Any, grid: np.ndarray) -> np.ndarray:
     """One direct call (no predict() loop): the grid is small, and this runs every epoch."""
     import keras
 
     return np.asarray(keras.ops.convert_to_numpy(model(grid, training=False)), dtype=np.float64)
 
 
-def decision_boundary(model: Any, x: Any, resolution: int = 200, *, y: Any = None,
-                      margin: float = 0.1) -> DecisionBoundary:
+def compute_decision_boundary(model: Any, x: Any, *, resolution: int = 200, y: Any = None, x_test: Any = None,
+                              y_test: Any = None, margin: float = 0.1) -> DecisionBoundary:
     """Class probabilities of ``model`` on a grid covering ``x`` (any 2-input Keras model).
 
     What this shows: the boundary the model has learned, where p crosses 0.5.
@@ -120,13 +126,16 @@ def decision_boundary(model: Any, x: Any, resolution: int = 200, *, y: Any = Non
         x: ``(n, 2)`` data; the grid spans it plus ``margin`` of its range.
         resolution: grid points per axis.
         y: optional labels, kept for drawing.
+        x_test, y_test: optional held-out ``(m, 2)`` points and labels; the grid covers them too.
         margin: extra border as a fraction of the data range.
 
     Returns:
         A :class:`DecisionBoundary`.
     """
     x = _check_2d_model(model, x)
-    xs, ys, grid = _grid(x, resolution, margin)
+    if x_test is not None:
+        x_test = _check_2d_model(model, x_test, "x_test")
+    xs, ys, grid = _grid(x if x_test is None else np.concatenate([x, x_test]), resolution, margin)
     out = _forward(model, grid)
     r = len(xs)
     if out.ndim == 1 or out.shape[-1] == 1:
@@ -138,42 +147,29 @@ def decision_boundary(model: Any, x: Any, resolution: int = 200, *, y: Any = Non
     else:
         p = out.max(-1).reshape(r, r)
         classes = out.argmax(-1).reshape(r, r)
-    return DecisionBoundary(xs, ys, grid, p, classes, x, None if y is None else np.asarray(y))
+    return DecisionBoundary(xs, ys, grid, p, classes, x, None if y is None else np.asarray(y),
+                            x_test, None if y_test is None else np.asarray(y_test))
 
 
-def _hidden_dense(model) -> list:
+def _hidden_dense(model: Any) -> list:
     """Dense layers that feed another Dense layer (i.e. not the output), found by type."""
     import keras
 
-    dense = [layer for layer in _walk(model) if isinstance(layer, keras.layers.Dense)]
+    dense = [layer for _, layer in _layers.walk(model) if isinstance(layer, keras.layers.Dense)]
     return dense[:-1]
 
 
-def _walk(model) -> list:
-    import keras
-
-    out = []
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            out.extend(_walk(layer))
-        else:
-            out.append(layer)
-    return out
-
-
-_PROBES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def neuron_maps(model: Any, x: Any, resolution: int = 50, *, margin: float = 0.1) -> NeuronMaps:
+def compute_neuron_maps(model: Any, x: Any, *, resolution: int = 50, margin: float = 0.1) -> NeuronMaps:
     """Every hidden Dense neuron's activation over the plane, as TensorFlow Playground shows.
 
     What this shows: the first hidden layer's neurons are lines/ramps; deeper
     neurons combine them into bends and blobs.
 
     Args:
-        model: a 2-input Keras model (Sequential or functional, not nested).
+        model: a 2-input Keras model (Sequential, functional or nested).
         x: ``(n, 2)`` data the grid should cover.
         resolution: grid points per axis.
+        margin: extra border as a fraction of the data range.
     """
     import keras
 
@@ -183,19 +179,15 @@ def neuron_maps(model: Any, x: Any, resolution: int = 50, *, margin: float = 0.1
     r = len(xs)
     if not hidden:
         return NeuronMaps(xs, ys, (), ())
-    probe = _PROBES.get(model)
-    if probe is None or probe[0] != tuple(id(layer) for layer in hidden):
-        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-        probe = (tuple(id(layer) for layer in hidden), keras.Model(inputs, [layer.output for layer in hidden]))
-        _PROBES[model] = probe  # built once per model, reused every epoch
-    probe = probe[1]
-    outs = probe(grid, training=False)
-    outs = outs if isinstance(outs, (list, tuple)) else [outs]
+    # The probe is built once per model and reused every epoch; it forgets a discarded model.
+    probe = _backend.per_model(model, ("neuron_maps", tuple(layer.name for layer in hidden)),
+                               lambda: _layers.output_model(model, hidden))
+    outs = probe(grid)
     maps = tuple(np.asarray(keras.ops.convert_to_numpy(o)).T.reshape(-1, r, r) for o in outs)
     return NeuronMaps(xs, ys, tuple(layer.name for layer in hidden), maps)
 
 
-def parameter_table(model: Any) -> ParameterTable:
+def compute_parameter_table(model: Any) -> ParameterTable:
     """Per layer: the course formula (previous × current + bias) beside Keras' count.
 
     What this shows: a 2-4-1 network has 2×4+4 + 4×1+1 = 17 parameters,
@@ -209,10 +201,9 @@ def parameter_table(model: Any) -> ParameterTable:
     """
     import keras
 
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    _layers.check_model(model)
     rows = []
-    for layer in _walk(model):
+    for _, layer in _layers.walk(model):
         keras_count = int(sum(int(np.prod(w.shape)) for w in layer.weights))
         if isinstance(layer, keras.layers.Dense):
             prev = int(layer.kernel.shape[0])

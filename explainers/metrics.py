@@ -14,6 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from models._arguments import ArgumentError, check_float
+
+__all__ = ["ThresholdMetrics", "RocCurve", "compute_threshold_metrics", "compute_roc"]
+
 
 @dataclass(frozen=True)
 class ThresholdMetrics:
@@ -26,6 +30,8 @@ class ThresholdMetrics:
         fpr: FP / (FP + TN) = 1 - specificity.
         accuracy: (TP + TN) / n.
         precision: TP / (TP + FP) (0 when nothing is predicted positive).
+        y_true: ``(n,)`` the labels, int64 in {0, 1}.
+        scores: ``(n,)`` the scores, float64 (drawn as a histogram beside τ).
     """
 
     threshold: float
@@ -34,6 +40,8 @@ class ThresholdMetrics:
     fpr: float
     accuracy: float
     precision: float
+    y_true: np.ndarray
+    scores: np.ndarray
 
     @property
     def specificity(self) -> float:
@@ -57,7 +65,7 @@ class RocCurve:
     auc: float
 
 
-def _check(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
+def _labels_and_scores(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=np.float64)
     if y.ndim == 2 and y.shape[1] == 1:
@@ -65,18 +73,18 @@ def _check(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
     if s.ndim == 2 and s.shape[1] == 1:
         s = s[:, 0]
     if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
-        raise ValueError(f"y_true and scores must be 1-D and of equal length, got shapes {y.shape} and {s.shape}")
+        raise ArgumentError(f"y_true and scores must be 1-D and of equal length, got shapes {y.shape} and {s.shape}")
     if len(y) == 0:
-        raise ValueError("y_true is empty: pass at least one sample")
+        raise ArgumentError("y_true must hold at least one sample, got shape (0,)")
     values = set(np.unique(y).tolist())
     if not values <= {0, 1, True, False}:
-        raise ValueError(f"y_true must hold only 0 and 1, got values {sorted(values)[:5]}")
+        raise ArgumentError(f"y_true must hold only 0 and 1, got values {sorted(values)[:5]}")
     if not np.all(np.isfinite(s)):
-        raise ValueError("scores contain NaN or inf: check the model's output (did training diverge?)")
+        raise ArgumentError("scores contain NaN or inf: check the model's output (did training diverge?)")
     return y.astype(np.int64), s
 
 
-def threshold_metrics(y_true: Any, scores: Any, threshold: float = 0.5) -> ThresholdMetrics:
+def compute_threshold_metrics(y_true: Any, scores: Any, threshold: float = 0.5) -> ThresholdMetrics:
     """Confusion matrix, TPR, FPR and accuracy when predicting ``score >= threshold``.
 
     What this shows: the same model gives different errors at a different τ.
@@ -87,12 +95,10 @@ def threshold_metrics(y_true: Any, scores: Any, threshold: float = 0.5) -> Thres
         threshold: τ; samples with ``score >= threshold`` are predicted positive.
 
     Returns:
-        A :class:`ThresholdMetrics`.
+        A :class:`ThresholdMetrics` (it keeps ``y_true`` and ``scores`` for drawing).
     """
-    y, s = _check(y_true, scores)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating, np.integer)) \
-            or np.isnan(threshold):
-        raise TypeError(f"threshold must be a number, got {threshold!r}")
+    y, s = _labels_and_scores(y_true, scores)
+    threshold = check_float("threshold", threshold)
     pred = s >= threshold
     tp = int(np.sum(pred & (y == 1)))
     fp = int(np.sum(pred & (y == 0)))
@@ -102,10 +108,10 @@ def threshold_metrics(y_true: Any, scores: Any, threshold: float = 0.5) -> Thres
     tpr = tp / (tp + fn) if tp + fn else 0.0
     fpr = fp / (fp + tn) if fp + tn else 0.0
     precision = tp / (tp + fp) if tp + fp else 0.0
-    return ThresholdMetrics(float(threshold), conf, float(tpr), float(fpr), (tp + tn) / len(y), float(precision))
+    return ThresholdMetrics(threshold, conf, float(tpr), float(fpr), (tp + tn) / len(y), float(precision), y, s)
 
 
-def roc(y_true: Any, scores: Any) -> RocCurve:
+def compute_roc(y_true: Any, scores: Any) -> RocCurve:
     """The ROC curve and its AUC, every distinct score taken as a threshold.
 
     What this shows: all thresholds at once; the diagonal is guessing, the
@@ -119,11 +125,12 @@ def roc(y_true: Any, scores: Any) -> RocCurve:
         A :class:`RocCurve` equal to ``sklearn.metrics.roc_curve(y, s,
         drop_intermediate=False)`` with AUC equal to ``roc_auc_score``.
     """
-    y, s = _check(y_true, scores)
+    y, s = _labels_and_scores(y_true, scores)
     n_pos = int(y.sum())
     n_neg = len(y) - n_pos
     if n_pos == 0 or n_neg == 0:
-        raise ValueError(f"y_true needs both classes for a ROC curve, got {n_pos} positives and {n_neg} negatives")
+        raise ArgumentError(f"y_true needs both classes for a ROC curve, got {n_pos} positives and "
+                            f"{n_neg} negatives")
     order = np.argsort(-s, kind="mergesort")
     s_sorted, y_sorted = s[order], y[order]
     # The last index of each run of equal scores: thresholds between distinct scores.

@@ -12,12 +12,17 @@ this runs on any Keras backend) and checked against finite differences in tests.
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from models._arguments import check_array, check_choice, check_float, check_int, fail
+
+__all__ = ["Surface", "SURFACES", "OPTIMIZERS", "OptimizerPath", "OptimizerPaths", "LineDescent", "LINE_X", "LINE_Y",
+           "compute_optimizer_path", "compute_optimizer_paths", "compute_adam_steps", "compute_line_descent",
+           "line_cost", "line_slope"]
 
 # --------------------------------------------------------------------------- surfaces
 
@@ -53,30 +58,28 @@ SURFACES: dict[str, Surface] = {
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
 
-def get_surface(surface: str | Surface) -> Surface:
+def _surface(surface: str | Surface) -> Surface:
     """A :class:`Surface` by name (see :data:`SURFACES`)."""
     if isinstance(surface, Surface):
         return surface
-    if surface not in SURFACES:
-        raise ValueError(f"surface must be one of {tuple(SURFACES)}, got {surface!r}")
-    return SURFACES[surface]
+    return SURFACES[check_choice("surface", surface, tuple(SURFACES))]
 
 
-def make_optimizer(optimizer: Any, learning_rate: float):
+def _make_optimizer(optimizer: Any, learning_rate: float) -> Any:
     """A fresh Keras optimizer: "sgd", "momentum" (SGD, 0.9), "rmsprop", "adam", or an instance."""
     import keras
 
     if isinstance(optimizer, keras.optimizers.Optimizer):
         return optimizer
+    if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
+        fail("optimizer", optimizer, f"one of {OPTIMIZERS} or a keras optimizer")
     if optimizer == "sgd":
         return keras.optimizers.SGD(learning_rate)
     if optimizer == "momentum":
         return keras.optimizers.SGD(learning_rate, momentum=0.9)
     if optimizer == "rmsprop":
         return keras.optimizers.RMSprop(learning_rate)
-    if optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate)
-    raise ValueError(f"optimizer must be one of {OPTIMIZERS} or a keras optimizer, got {optimizer!r}")
+    return keras.optimizers.Adam(learning_rate)
 
 
 @dataclass(frozen=True)
@@ -100,22 +103,19 @@ class OptimizerPath:
 
 
 def _check_run(start: Any, learning_rate: Any, steps: Any) -> tuple[np.ndarray, float, int]:
-    start = np.asarray(start, dtype=np.float64)
-    if start.shape != (2,) or not np.all(np.isfinite(start)):
-        raise ValueError(f"start must be two finite numbers (θ0, θ1), got {start.tolist()}")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) \
-            or not math.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 0 <= steps <= 100_000:
-        raise ValueError(f"steps must be an integer in [0, 100000], got {steps!r}")
-    return start, float(learning_rate), int(steps)
+    start = check_array("start", start, ndim=1, dtype="float64")
+    if start.shape != (2,):
+        fail("start", start.tolist(), "two finite numbers (θ0, θ1)")
+    learning_rate = check_float("learning_rate", learning_rate, low=0.0, low_open=True)
+    steps = check_int("steps", steps, low=0, high=100_000)
+    return start, learning_rate, steps
 
 
 BLOW_UP = 1e6  # parameters or loss beyond this count as diverged
 
 
-def optimizer_path(surface: str | Surface, optimizer: Any = "adam", start: Any = None,
-                   learning_rate: float = 0.1, steps: int = 100) -> OptimizerPath:
+def compute_optimizer_path(surface: str | Surface, optimizer: Any = "adam", *, start: Any = None,
+                           learning_rate: float = 0.1, steps: int = 100) -> OptimizerPath:
     """Run a Keras optimizer on two ``keras.Variable`` s over a surface.
 
     What this shows: the route each optimizer takes from the same start.
@@ -132,9 +132,9 @@ def optimizer_path(surface: str | Surface, optimizer: Any = "adam", start: Any =
     """
     import keras
 
-    s = get_surface(surface)
+    s = _surface(surface)
     start, lr, steps = _check_run(s.start if start is None else start, learning_rate, steps)
-    opt = make_optimizer(optimizer, lr)
+    opt = _make_optimizer(optimizer, lr)
     theta = [keras.Variable(np.float32(start[0]), name="theta0"), keras.Variable(np.float32(start[1]), name="theta1")]
     opt.build(theta)
     path, diverged = [start.copy()], False
@@ -153,9 +153,9 @@ def optimizer_path(surface: str | Surface, optimizer: Any = "adam", start: Any =
     return OptimizerPath(s.name, name, lr, path, losses, diverged)
 
 
-def adam_written_out(surface: str | Surface, start: Any = None, learning_rate: float = 0.1, steps: int = 100, *,
-                     beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
-                     form: str = "keras") -> OptimizerPath:
+def compute_adam_steps(surface: str | Surface, *, start: Any = None, learning_rate: float = 0.1, steps: int = 100,
+                       beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                       form: str = "keras") -> OptimizerPath:
     """Adam as the lecture writes it, in float64 NumPy.
 
     m_t = β1 m_{t-1} + (1 − β1) g_t,   v_t = β2 v_{t-1} + (1 − β2) g_t²,
@@ -169,9 +169,8 @@ def adam_written_out(surface: str | Surface, start: Any = None, learning_rate: f
     What this shows: Adam is momentum (m) divided by a running RMS of the
     gradient (√v): every parameter gets its own step size.
     """
-    if form not in ("keras", "lecture"):
-        raise ValueError(f"form must be 'keras' or 'lecture', got {form!r}")
-    s = get_surface(surface)
+    check_choice("form", form, ("keras", "lecture"))
+    s = _surface(surface)
     theta, lr, steps = _check_run(s.start if start is None else start, learning_rate, steps)
     theta = theta.copy()
     m = np.zeros(2)
@@ -193,6 +192,52 @@ def adam_written_out(surface: str | Surface, start: Any = None, learning_rate: f
         path.append(theta.copy())
     path = np.array(path)
     return OptimizerPath(s.name, f"adam (written out, {form})", lr, path, s.f(path[:, 0], path[:, 1]), diverged)
+
+
+@dataclass(frozen=True)
+class OptimizerPaths:
+    """Several optimizers' paths from one start on one surface, with the surface tabulated to draw it.
+
+    Attributes:
+        surface, formula: the surface's name and formula.
+        box: ``(θ0 min, θ0 max, θ1 min, θ1 max)`` of the view.
+        minima: the surface's minima.
+        theta0, theta1: ``(g,)`` grid over the box; loss_grid: ``(g, g)`` f at ``(theta0[j], theta1[i])``.
+        paths: one :class:`OptimizerPath` per optimizer, in the order asked.
+    """
+
+    surface: str
+    formula: str
+    box: tuple[float, float, float, float]
+    minima: tuple[tuple[float, float], ...]
+    theta0: np.ndarray
+    theta1: np.ndarray
+    loss_grid: np.ndarray
+    paths: tuple[OptimizerPath, ...]
+
+
+def compute_optimizer_paths(surface: str | Surface, optimizers: Sequence[Any] = OPTIMIZERS, *, start: Any = None,
+                            learning_rate: float = 0.1, steps: int = 100, grid: int = 200) -> OptimizerPaths:
+    """Each optimizer's path (:func:`compute_optimizer_path`) from the same start, and the surface on a grid.
+
+    What this shows: on a ravine plain SGD zig-zags across the steep direction
+    while momentum and Adam run along it; on a saddle a start near the ridge
+    escapes slowly.
+
+    Args:
+        surface: "bowl", "ravine", "saddle", "rosenbrock" or a :class:`Surface`.
+        optimizers: names from :data:`OPTIMIZERS` or Keras optimizer instances.
+        start, learning_rate, steps: as :func:`compute_optimizer_path`, the same for every optimizer.
+        grid: points per axis of the tabulated surface.
+    """
+    s = _surface(surface)
+    grid = check_int("grid", grid, low=2, high=2000)
+    paths = tuple(compute_optimizer_path(s, o, start=start, learning_rate=learning_rate, steps=steps)
+                  for o in optimizers)
+    x0, x1, y0, y1 = s.box
+    theta0, theta1 = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)
+    a, b = np.meshgrid(theta0, theta1)
+    return OptimizerPaths(s.name, s.formula, s.box, s.minima, theta0, theta1, np.asarray(s.f(a, b)), paths)
 
 
 # --------------------------------------------------------------------------- the lecture's 1-D example
@@ -239,17 +284,18 @@ def line_slope(w: Any, x: np.ndarray = LINE_X, y: np.ndarray = LINE_Y) -> np.nda
     return (2 * x * (w[..., None] * x - y)).sum(-1)
 
 
-def line_descent(w0: float = 0.2, learning_rate: float = 0.01, steps: int = 10, *,
-                 x: Any = LINE_X, y: Any = LINE_Y) -> LineDescent:
+def compute_line_descent(*, w0: float = 0.2, learning_rate: float = 0.01, steps: int = 10,
+                         x: Any = LINE_X, y: Any = LINE_Y) -> LineDescent:
     """Steps w ← w − α·C'(w) on the lecture's one-weight model y = w·x.
 
     What this shows: each step moves against the slope; with α too large
     (here α > 1/Σx² ≈ 0.018, with Σx² = 55) the steps overshoot and grow.
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.shape != y.shape or x.ndim != 1 or len(x) < 1:
-        raise ValueError(f"x and y must be 1-D of equal length, got shapes {x.shape} and {y.shape}")
+    x = check_array("x", x, ndim=1, dtype="float64")
+    y = check_array("y", y, ndim=1, dtype="float64")
+    if x.shape != y.shape:
+        fail("y", y, f"as many values as x ({len(x)})", f"got shape {y.shape}")
+    w0 = check_float("w0", w0)
     _, lr, steps = _check_run((w0, 0.0), learning_rate, steps)
     ws, diverged = [float(w0)], False
     for _ in range(steps):
@@ -264,101 +310,3 @@ def line_descent(w0: float = 0.2, learning_rate: float = 0.01, steps: int = 10, 
     grid = np.linspace(w_best - span, w_best + span, 301)
     return LineDescent(x, y, grid, line_cost(grid, x, y), ws, line_cost(ws, x, y), line_slope(ws, x, y),
                        lr, w_best, diverged)
-
-
-# --------------------------------------------------------------------------- batch sizes
-
-
-@dataclass(frozen=True)
-class BatchRun:
-    """One batch size: the training-set loss after every update, and timings.
-
-    Attributes:
-        label: "full batch", "mini-batch (32)", "SGD (1)".
-        batch_size: samples per update.
-        updates: ``(k,)`` update index; epochs_at: the epoch (fractional) of each update.
-        losses: ``(k,)`` loss on the whole training set after each update.
-        epoch_losses: ``(epochs,)`` loss after each epoch.
-        seconds: NumPy wall time of the run.
-        keras_seconds_per_epoch: wall time of one ``model.fit`` epoch at this batch
-            size (NaN when not measured): per-update overhead makes small batches slow.
-    """
-
-    label: str
-    batch_size: int
-    epochs_at: np.ndarray
-    losses: np.ndarray
-    epoch_losses: np.ndarray
-    seconds: float
-    keras_seconds_per_epoch: float
-
-
-def _bce(w, b, x, y):
-    z = x @ w + b
-    return float(np.mean(np.logaddexp(0, z) - y * z))
-
-
-def compare_batch_sizes(x: Any, y: Any, batch_sizes: tuple[int, ...] = (0, 32, 1), *, epochs: int = 5,
-                        learning_rate: float = 0.1, seed: int = 0, keras_timing: bool = False) -> list[BatchRun]:
-    """Full-batch vs mini-batch vs stochastic gradient descent on one logistic neuron.
-
-    What this shows: with the same α and epochs, full batch gives a smooth loss
-    but one update per epoch; SGD gives n noisy updates per epoch.
-
-    The updates are plain NumPy (so the loss on the whole set can be recorded
-    after every single update); with ``keras_timing`` each batch size is also
-    timed for one epoch of a real Keras ``fit``.
-
-    Args:
-        x: ``(n, p)`` standardised features; y: ``(n,)`` labels in {0, 1}.
-        batch_sizes: samples per update; 0 means the full batch.
-        epochs: passes over the data.
-        learning_rate: α.
-        seed: shuffling seed (the same for every batch size).
-        keras_timing: also time one ``model.fit`` epoch per batch size.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64).ravel()
-    if x.ndim != 2 or len(x) != len(y) or len(x) < 2:
-        raise ValueError(f"x must be (n, p) and y (n,), got shapes {x.shape} and {y.shape}")
-    n = len(x)
-    runs = []
-    for bs in batch_sizes:
-        if isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or bs < 0:
-            raise ValueError(f"batch_sizes must be integers >= 0 (0 = full batch), got {bs!r}")
-        size = n if bs == 0 or bs >= n else int(bs)
-        label = "full batch" if size == n else ("SGD (1)" if size == 1 else f"mini-batch ({size})")
-        rng = np.random.default_rng(seed)
-        w, b = np.zeros(x.shape[1]), 0.0
-        at, losses, epoch_losses = [], [], []
-        t0 = time.perf_counter()
-        for epoch in range(epochs):
-            order = rng.permutation(n)
-            starts = range(0, n, size)
-            for k, s0 in enumerate(starts):
-                idx = order[s0:s0 + size]
-                p = 0.5 * (1 + np.tanh(0.5 * (x[idx] @ w + b)))
-                err = p - y[idx]
-                w = w - learning_rate * (x[idx].T @ err) / len(idx)
-                b = b - learning_rate * float(err.mean())
-                at.append(epoch + (k + 1) / len(starts))
-                losses.append(_bce(w, b, x, y))
-            epoch_losses.append(losses[-1])
-        seconds = time.perf_counter() - t0
-        keras_s = _keras_epoch_time(x, y, size, learning_rate) if keras_timing else float("nan")
-        runs.append(BatchRun(label, size, np.array(at), np.array(losses), np.array(epoch_losses), seconds, keras_s))
-    return runs
-
-
-def _keras_epoch_time(x: np.ndarray, y: np.ndarray, batch_size: int, learning_rate: float) -> float:
-    import keras
-
-    from models.mlp import build_logistic_neuron
-
-    model = build_logistic_neuron(x.shape[1])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="binary_crossentropy")
-    xf, yf = x.astype(np.float32), y.astype(np.float32)
-    model.fit(xf[:batch_size], yf[:batch_size], batch_size=batch_size, epochs=1, verbose=0)  # compile/trace once
-    t0 = time.perf_counter()
-    model.fit(xf, yf, batch_size=batch_size, epochs=1, verbose=0, shuffle=True)
-    return time.perf_counter() - t0

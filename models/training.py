@@ -83,6 +83,44 @@ class TrainingHistory:
         return np.asarray(self.history.get(name, []), dtype=float)
 
 
+@dataclass(frozen=True)
+class DivergenceCheck:
+    """When ``train`` calls a run diverged, besides a NaN or infinite loss.
+
+    Saturating outputs (a sigmoid with clipped cross-entropy) never reach NaN:
+    their loss climbs to a plateau instead, and their weights can grow without
+    bound. By default a loss above 1 that grew tenfold over the run's first
+    batch counts as diverged; a page that teaches with small nets can be
+    stricter (the playground: five times the first loss, at most ln 2, the loss
+    of guessing 0.5, or any weight beyond 1e3).
+
+    Attributes:
+        loss_factor: the loss diverged above ``loss_factor`` × the reference loss.
+        reference_cap: the reference is the first batch's loss, or this if lower.
+        min_loss: a loss at or below this never counts as exploded.
+        max_weight: a weight beyond this (in absolute value) counts as overflowing; None: not checked.
+    """
+
+    loss_factor: float = 10.0
+    reference_cap: float | None = None
+    min_loss: float = 1.0
+    max_weight: float | None = None
+
+    def loss_exploded(self, loss: float, first_loss: float | None) -> bool:
+        """Whether ``loss`` has exploded, given the run's first finite batch loss."""
+        if first_loss is None:
+            return False
+        reference = first_loss if self.reference_cap is None else min(first_loss, self.reference_cap)
+        return loss > self.min_loss and loss > self.loss_factor * reference
+
+    def overflowing_weight(self, weights: Sequence[np.ndarray]) -> float | None:
+        """The largest |weight| if it is beyond ``max_weight`` or not finite, else None."""
+        if self.max_weight is None or not weights:
+            return None
+        big = max(float(np.abs(w).max()) if np.size(w) else 0.0 for w in weights)
+        return big if not math.isfinite(big) or big > self.max_weight else None
+
+
 def _call(observer: Any, method: str, *args: Any) -> bool:
     fn = getattr(observer, method, None)
     return bool(fn(*args)) if fn is not None else False
@@ -92,8 +130,10 @@ class _Bridge(keras.callbacks.Callback):
     """Turns Keras callbacks into observer events, watches for NaN, keeps snapshots."""
 
     def __init__(self, observers, history: TrainingHistory, epochs: int, batches: int,
-                 batch_size: int, n_samples: int, epoch_offset: int):
+                 batch_size: int, n_samples: int, epoch_offset: int, divergence: DivergenceCheck | None = None):
         super().__init__()
+        self.divergence = divergence if divergence is not None else DivergenceCheck()
+        self.overflow: float | None = None  # the weight that overflowed, when that ended the run
         self.observers = list(observers)
         self.record = history
         self.epochs, self.batches, self.batch_size = epochs, batches, batch_size
@@ -143,8 +183,7 @@ class _Bridge(keras.callbacks.Callback):
         Saturating outputs (a sigmoid with clipped cross-entropy) never reach
         NaN; their loss climbs to a large plateau instead.
         """
-        loss = logs.get("loss", math.nan)
-        return self.first_loss is not None and loss > 1.0 and loss > 10.0 * self.first_loss
+        return self.divergence.loss_exploded(logs.get("loss", math.nan), self.first_loss)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.diverged_at is not None:
@@ -156,10 +195,16 @@ class _Bridge(keras.callbacks.Callback):
             return
         if self.stop_asked:
             return  # a stop mid-epoch: this epoch did not finish
+        weights = self.model.get_weights()
+        self.overflow = self.divergence.overflowing_weight(weights)
+        if self.overflow is not None:
+            self.diverged_at = (self.epoch_offset + epoch + 1, self.last_batch)
+            self.model.stop_training = True
+            return
         progress = self._progress(epoch, None, logs)
         self.record.epochs.append(logs)
         self.record.samples_per_s.append(progress.samples_per_s)
-        self.good_weights = self.model.get_weights()
+        self.good_weights = weights
         if any(_call(o, "on_epoch_end", progress, self.model) for o in self.observers):
             self.stop_asked = True
             self.model.stop_training = True
@@ -241,6 +286,7 @@ def train(
     history: TrainingHistory | None = None,
     steps_per_execution: int = 1,
     shuffle: bool = True,
+    divergence: DivergenceCheck | None = None,
 ) -> TrainingHistory:
     """Train ``model`` on (x, y), reporting progress to ``observers``.
 
@@ -266,6 +312,7 @@ def train(
         history: a history to extend (keep it in the caller to survive interruptions).
         steps_per_execution: batches per compiled call (fewer host round-trips).
         shuffle: shuffle the training data every epoch.
+        divergence: when a finite run counts as diverged (default :class:`DivergenceCheck`()).
 
     Returns:
         The history; ``status`` and ``message`` say how the run ended. On
@@ -319,7 +366,7 @@ def train(
             _call(o, "on_train_end", record)
         return record
 
-    bridge = _Bridge(observers, record, epochs, batches, batch_size, n, offset)
+    bridge = _Bridge(observers, record, epochs, batches, batch_size, n, offset, divergence)
     record.status, record.message = "running", ""
     try:
         model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
@@ -335,10 +382,12 @@ def train(
         model.set_weights(bridge.good_weights)
         epoch, batch = bridge.diverged_at
         record.status = "diverged"
+        what = (f"A weight reached {bridge.overflow:.3g} at epoch {epoch}: the weights overflowed and"
+                if bridge.overflow is not None else
+                f"The loss became NaN, infinite or exploded at epoch {epoch}, batch {batch}:")
         record.message = (
-            f"The loss became NaN, infinite or exploded at epoch {epoch}, batch {batch}: the run "
-            f"diverged. Kept the weights after epoch {len(record.epochs)}. Lower the learning rate "
-            f"(e.g. by 10×) or standardise the inputs, then train again."
+            f"{what} the run diverged. Kept the weights after epoch {len(record.epochs)}. Lower the "
+            f"learning rate (e.g. by 10×) or standardise the inputs, then train again."
         )
     elif bridge.stop_asked:
         model.set_weights(bridge.good_weights)
@@ -398,9 +447,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--save", default=None, help="path of the .keras file to write")
     args = parser.parse_args(argv)
 
-    keras.utils.set_random_seed(args.seed)
     (x, y), (xv, yv), spec = demo_data(args.model, n=args.samples, seed=args.seed)
-    model = build_model(args.model, size=args.size)
+    model = build_model(args.model, size=args.size, seed=args.seed)  # seeded weights, no global seed
     record = train(model, x, y, epochs=args.epochs, batch_size=args.batch_size,
                    validation_data=(xv, yv), observers=[TerminalProgress()],
                    learning_rate=args.learning_rate or spec.learning_rate,

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 
-from explainers.activations import ACTIVATIONS, activation, activation_curves
-from explainers.metrics import roc, threshold_metrics
+from explainers.activations import ACTIVATIONS, activation, activation_derivative, compute_activation_curves
+from explainers.metrics import compute_roc, compute_threshold_metrics
 
 
 def _data(kind, seed=0):
@@ -23,7 +23,7 @@ def _data(kind, seed=0):
 @pytest.mark.parametrize("kind", ["continuous", "ties", "perfect"])
 def test_roc_equals_scikit_learn_curve_and_auc(kind):
     y, s = _data(kind)
-    ours = roc(y, s)
+    ours = compute_roc(y, s)
     fpr, tpr, thr = roc_curve(y, s, drop_intermediate=False)
     np.testing.assert_allclose(ours.fpr, fpr)
     np.testing.assert_allclose(ours.tpr, tpr)
@@ -35,7 +35,7 @@ def test_roc_equals_scikit_learn_curve_and_auc(kind):
 @pytest.mark.parametrize("kind", ["continuous", "ties"])
 def test_threshold_metrics_equal_scikit_learn_confusion_matrix(kind, threshold):
     y, s = _data(kind, seed=1)
-    m = threshold_metrics(y, s, threshold)
+    m = compute_threshold_metrics(y, s, threshold)
     pred = (s >= threshold).astype(int)
     np.testing.assert_array_equal(m.confusion, confusion_matrix(y, pred, labels=[0, 1]))
     (tn, fp), (fn, tp) = m.confusion
@@ -46,9 +46,9 @@ def test_threshold_metrics_equal_scikit_learn_confusion_matrix(kind, threshold):
 
 def test_operating_points_lie_on_the_roc_curve():
     y, s = _data("continuous", seed=2)
-    curve = roc(y, s)
+    curve = compute_roc(y, s)
     for t in curve.thresholds[1:]:
-        m = threshold_metrics(y, s, float(t))
+        m = compute_threshold_metrics(y, s, float(t))
         assert np.any(np.isclose(curve.fpr, m.fpr) & np.isclose(curve.tpr, m.tpr))
 
 
@@ -57,22 +57,30 @@ def test_operating_points_lie_on_the_roc_curve():
     (dict(y_true=[0, 1], scores=[0.1]), "equal length"),
     (dict(y_true=[0, 1], scores=[0.1, np.nan]), "NaN"),
 ])
-def test_bad_inputs_are_named(bad, match):
+def test_threshold_metrics_rejects_bad_labels_or_scores_naming_the_problem(bad, match):
     with pytest.raises(ValueError, match=match):
-        threshold_metrics(**bad, threshold=0.5)
+        compute_threshold_metrics(**bad, threshold=0.5)
 
 
 def test_roc_needs_both_classes():
     with pytest.raises(ValueError, match="both classes"):
-        roc([1, 1, 1], [0.2, 0.4, 0.9])
+        compute_roc([1, 1, 1], [0.2, 0.4, 0.9])
+
+
+def test_threshold_metrics_keep_the_labels_and_scores_they_were_computed_from():
+    y, s = _data("continuous", seed=3)
+    m = compute_threshold_metrics(y, s, 0.4)
+    np.testing.assert_array_equal(m.y_true, y)
+    np.testing.assert_array_equal(m.scores, s)
+    assert m.confusion.sum() == len(y) == len(m.scores)
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_activation_derivatives_match_finite_differences(name):
     z = np.array([-5.0, -1.3, -0.2, 0.3, 1.7, 4.0])  # away from ReLU's kink
-    g, dg = activation(name, z)
+    dg = activation_derivative(name, z)
     h = 1e-6
-    numeric = (activation(name, z + h)[0] - activation(name, z - h)[0]) / (2 * h)
+    numeric = (activation(name, z + h) - activation(name, z - h)) / (2 * h)
     np.testing.assert_allclose(dg, numeric, rtol=1e-6, atol=1e-9)
 
 
@@ -81,14 +89,21 @@ def test_activation_values_equal_keras(name, keras_name):
     import keras
 
     z = np.linspace(-6, 6, 25)
-    ours, _ = activation(name, z)
+    ours = activation(name, z)
     theirs = keras.ops.convert_to_numpy(getattr(keras.activations, keras_name)(z.astype("float32")))
     np.testing.assert_allclose(ours, theirs, atol=1e-6)
 
 
 def test_sigmoid_and_tanh_saturate_but_relu_does_not_for_positive_z():
-    c = activation_curves(z_range=6.0)
+    c = compute_activation_curves(z_range=6.0)
     at_six = dict(zip(c.names, c.derivatives[:, -1]))
     assert at_six["sigmoid"] < 0.01 and at_six["tanh"] < 0.001
     assert at_six["relu"] == 1.0 and at_six["leaky_relu"] == 1.0
     assert c.derivatives[c.names.index("sigmoid")].max() == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("bad", [dict(names=()), dict(names=("swish",)), dict(z_range=0.0), dict(n=1)])
+def test_activation_curves_reject_bad_arguments_naming_them(bad):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=name):
+        compute_activation_curves(**bad)

@@ -1,18 +1,5 @@
 """AppTest drives the Basics pages: change a control, run a short training, read the numbers."""
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _page(file, **params):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=240).run()
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.switch_page(f"app_pages/{file}").run()
 
 
 def _metrics(at):
@@ -20,8 +7,8 @@ def _metrics(at):
 
 
 @pytest.mark.slow
-def test_neuron_page_shows_the_lecture_numbers_and_trains_with_a_threshold():
-    at = _page("neuron.py", neuron_epochs="2", neuron_tau="0.3")
+def test_neuron_page_shows_the_lecture_numbers_and_trains_with_a_threshold(app_page):
+    at = app_page("neuron.py", timeout=240, neuron_epochs="2", neuron_tau="0.3")
     assert not at.exception
     values = [m.value for m in at.metric if m.label.startswith("σ(z)")]
     assert values == ["0.870", "0.037"]
@@ -37,8 +24,8 @@ def test_neuron_page_shows_the_lecture_numbers_and_trains_with_a_threshold():
 
 
 @pytest.mark.slow
-def test_playground_trains_live_reports_bad_settings_and_counts_parameters():
-    at = _page("mlp_playground.py", mlp_epochs="2", mlp_data="xor")
+def test_playground_trains_live_reports_bad_settings_and_counts_parameters(app_page):
+    at = app_page("mlp_playground.py", timeout=240, mlp_epochs="2", mlp_data="xor")
     assert not at.exception
     at.button(key="mlp_train").click().run()
     assert not at.exception
@@ -53,9 +40,23 @@ def test_playground_trains_live_reports_bad_settings_and_counts_parameters():
 
 
 @pytest.mark.slow
-def test_playground_reports_a_diverging_run():
-    at = _page("mlp_playground.py", mlp_epochs="3", mlp_lr="10.0", mlp_opt="sgd", mlp_hidden="8,8",
-               mlp_act="tanh", mlp_batch="16", mlp_data="spiral")
+def test_playground_starts_from_the_same_net_for_the_same_settings_and_resets_to_it(app_page):
+    first = app_page("mlp_playground.py", timeout=240, mlp_data="xor", mlp_hidden="3")
+    second = app_page("mlp_playground.py", timeout=240, mlp_data="xor", mlp_hidden="3")
+    weights = first.session_state["mlp_model"].model.get_weights()
+    for a, b in zip(weights, second.session_state["mlp_model"].model.get_weights()):
+        assert (a == b).all()
+    first.button(key="mlp_train").click().run()
+    first.button(key="mlp_reset").click().run()
+    assert not first.exception and len(first.session_state["mlp_model"].history) == 0
+    for a, b in zip(weights, first.session_state["mlp_model"].model.get_weights()):
+        assert (a == b).all()
+
+
+@pytest.mark.slow
+def test_playground_reports_a_diverging_run(app_page):
+    at = app_page("mlp_playground.py", timeout=240, mlp_epochs="3", mlp_lr="10.0", mlp_opt="sgd",
+                  mlp_hidden="8,8", mlp_act="tanh", mlp_batch="16", mlp_data="spiral")
     at.button(key="mlp_train").click().run()
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
@@ -64,8 +65,36 @@ def test_playground_reports_a_diverging_run():
 
 
 @pytest.mark.slow
-def test_gradient_descent_page_steps_and_reports_divergence():
-    at = _page("gradient_descent.py", gd_steps2="10", gd_opts="sgd,adam")
+def test_backprop_page_matches_the_tape_for_the_linked_settings(app_page):
+    at = app_page("backprop.py", bp_act="tanh", bp_seed="3", bp_x0="1.5")
+    assert not at.exception
+    assert at.selectbox(key="bp_act").value == "tanh" and at.number_input(key="bp_x0").value == 1.5
+    table = at.dataframe[0].value
+    assert len(table) == 12 and table["difference"].max() < 1e-6
+    assert any("Largest difference" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_universal_approximation_page_fits_each_width_and_tabulates_its_error(app_page):
+    at = app_page("universal_approximation.py", ua_n="1,4", ua_epochs="50")
+    assert not at.exception
+    at.button(key="ua_fit").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["hidden"].tolist() == ["1", "4"] and table["parameters"].tolist() == [4, 13]
+
+
+@pytest.mark.slow
+def test_an_old_playground_link_offers_the_backprop_settings_on_their_page(app_page):
+    at = app_page("mlp_playground.py", mlp_data="xor", bp_act="relu")
+    assert not at.exception
+    links = at.get("page_link")
+    assert len(links) == 1 and "Backpropagation by hand" in links[0].proto.label
+
+
+@pytest.mark.slow
+def test_gradient_descent_page_steps_and_reports_divergence(app_page):
+    at = app_page("gradient_descent.py", timeout=240, gd_steps2="10", gd_opts="sgd,adam")
     assert not at.exception
     at.select_slider(key="gd_alpha").set_value(0.03).run()
     at.slider(key="gd_steps").set_value(30).run()
