@@ -2,8 +2,9 @@
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, figure, plot_history, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
+from explainers.history_plots import plot_history
 from models.zoo import MODEL_NAMES, build_model, demo_data
 
 st.title("Train a course model")
@@ -27,7 +28,7 @@ def cached_data(model_name: str):
 
 
 (x, y), (xv, yv), spec = cached_data(name)
-entry = session_model("train_any_model", (name,), lambda: build_model(name))
+entry = session_model("train_any_model", (name,), lambda: build_model(name, seed=0))
 st.caption(f"{entry.model.count_params():,} parameters · {len(y)} training and {len(yv)} validation samples")
 
 # Train sits above the figures, so they appear below it without moving the buttons.
@@ -37,7 +38,7 @@ curves = plot_col.empty()
 
 
 def redraw(progress, model):
-    ax = plot_history(entry.history, keys=("loss", "val_loss"), ax=figure(6, 3).subplots())
+    ax = plot_history(entry.history, figure(6, 3).subplots(), metric="loss")
     curves.pyplot(ax.figure, clear_figure=False)
 
 

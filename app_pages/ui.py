@@ -6,15 +6,23 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import streamlit as st
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+
+if TYPE_CHECKING:
+    from models.training import TrainingHistory
+
+__all__ = [
+    "FIGURE_STYLE", "FIGURE_DPI", "url_setting", "write_url", "SessionModel", "session_model",
+    "LiveTraining", "TrainClick", "train_buttons", "stop_button", "report", "dicom_frame_picker",
+    "cached_figure", "history_figure", "figure", "plot_history",
+]
 
 # One figure style for the whole app, readable on a projector at 1024×768: figures are drawn
 # about 6 inches wide and shown in half a page, so text is set larger than matplotlib's 10 pt.
@@ -302,10 +310,22 @@ def cached_figure(draw: Callable[..., Figure], *args: Any, slot: Any = None, **k
     (slot if slot is not None else st).image(png, width="stretch", output_format="PNG")
 
 
-def history_figure(history: dict, keys: tuple[str, ...] = ("loss", "val_loss"), width: float = 5.0,
+def history_figure(history: Mapping[str, Sequence[float]] | TrainingHistory,
+                   keys: str | tuple[str, ...] = ("loss", "val_loss"), width: float = 5.0,
                    height: float = 3.0, title: str = "Learning curves") -> Figure:
-    """Learning curves from a Keras-style history dict, as a Figure (for :func:`cached_figure`)."""
-    return plot_history(history, keys, figure(width, height).subplots(), title).figure
+    """Learning curves as a Figure (for :func:`cached_figure`), from a history or its Keras-style dict.
+
+    ``keys`` is :func:`explainers.history_plots.plot_history`'s ``metric``: a
+    name (``"accuracy"`` draws it and ``val_accuracy``) or the keys to draw.
+    """
+    from explainers.history_plots import plot_history
+    from models.training import TrainingHistory
+
+    if isinstance(history, Mapping):  # the dict pages pass to cached_figure (cheap to hash)
+        n = max((len(v) for v in history.values()), default=0)
+        history = TrainingHistory(epochs=[{k: v[i] for k, v in history.items() if i < len(v)}
+                                          for i in range(n)], status="finished")
+    return plot_history(history, figure(width, height).subplots(), metric=keys, title=title).figure
 
 
 def figure(width: float = 6.0, height: float = 4.0, **kwargs) -> Figure:
@@ -313,18 +333,11 @@ def figure(width: float = 6.0, height: float = 4.0, **kwargs) -> Figure:
     return Figure(figsize=(width, height), layout="constrained", **kwargs)
 
 
-def plot_history(history, keys: tuple[str, ...] = ("loss", "val_loss"), ax=None, title: str = "Learning curves"):
-    """Loss (or any metric) per epoch from a :class:`models.training.TrainingHistory`."""
-    if ax is None:
-        ax = figure(5, 3).subplots()
-    h = history if isinstance(history, dict) else history.history
-    for key in keys:
-        if key in h:
-            ax.plot(range(1, len(h[key]) + 1), h[key], marker="o", ms=3, label=key)
-    ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole: no 0.96–1.04 ticks
-    ax.set_title(title)
-    if any(k in h for k in keys):
-        ax.legend()
-    ax.grid(alpha=0.3)
-    return ax
+def __getattr__(name: str) -> Any:
+    # plot_history lives in explainers.history_plots and loads TensorFlow (TrainingHistory):
+    # pages that draw a history import it from here on first use; the others stay light.
+    if name == "plot_history":
+        from explainers.history_plots import plot_history
+
+        return plot_history
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

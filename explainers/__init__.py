@@ -173,6 +173,7 @@ _LAZY: dict[str, str] = {
     "plot_heatmap": "explainers.saliency_plots",
     "plot_hit_rate": "explainers.saliency_plots",
     # ---- Training histories
+    "plot_history": "explainers.history_plots",
 }
 
 __all__ = sorted(_LAZY)

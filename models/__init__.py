@@ -5,6 +5,12 @@ does not wait for TensorFlow: the app's home page stays instant.
 
     from models import build_cnn, train
     from models.data import make_lesions
+    from models.recipes import train_segmentation   # or: from models import train_segmentation
+
+Builders take ``seed=``: the same arguments and seed give the same starting
+net in any session, without a global seed. The recipes' public names
+(:mod:`models.recipes`, everything that trains a model for a lesson) are
+reachable here too, read from ``models.recipes.__all__`` on first use.
 """
 from __future__ import annotations
 
@@ -39,7 +45,9 @@ _LAZY = {
     "demo_data": "models.zoo",
 }
 
-__all__ = sorted(_LAZY) + ["data"]
+_SUBMODULES = ("data", "recipes")
+
+__all__ = sorted(_LAZY) + list(_SUBMODULES)
 
 
 def __getattr__(name: str) -> Any:
@@ -47,8 +55,13 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
-    if name == "data":
-        return importlib.import_module("models.data")
+    if name in _SUBMODULES:
+        return importlib.import_module(f"models.{name}")
+    if not name.startswith("_"):
+        recipes = importlib.import_module("models.recipes")
+        if name in recipes.__all__:
+            value = globals()[name] = getattr(recipes, name)
+            return value
     raise AttributeError(f"module 'models' has no attribute {name!r}")
 
 

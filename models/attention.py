@@ -11,26 +11,37 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from models._checks import check_image_shape, head
+from models._arguments import ArgumentError, check_int
+from models._checks import Initializers, check_image_shape, head, seed_attention
+
+__all__ = [
+    "LearnedQuery", "PaddingMask", "PositionEmbedding", "build_attention_classifier", "build_patch_attention",
+    "find_attention_layer", "attention_weights",
+]
 
 
 @keras.saving.register_keras_serializable(package="medlens")
 class LearnedQuery(layers.Layer):
-    """A trainable query vector, repeated for every example: shape (batch, 1, d)."""
+    """A trainable query vector, repeated for every example: shape (batch, 1, d).
 
-    def __init__(self, d_model: int, **kwargs):
+    ``seed`` seeds its initial value (``None``: unseeded).
+    """
+
+    def __init__(self, d_model: int, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.d_model = d_model
+        self.seed = seed
 
     def build(self, input_shape):
-        self.query = self.add_weight(shape=(1, 1, self.d_model), initializer="random_normal", name="query")
+        self.query = self.add_weight(shape=(1, 1, self.d_model), name="query",
+                                     initializer=keras.initializers.RandomNormal(seed=self.seed))
 
     def call(self, inputs):
         batch = ops.shape(inputs)[0]
         return ops.broadcast_to(ops.cast(self.query, inputs.dtype), (batch, 1, self.d_model))
 
     def get_config(self):
-        return {**super().get_config(), "d_model": self.d_model}
+        return {**super().get_config(), "d_model": self.d_model, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="medlens")
@@ -43,15 +54,24 @@ class PaddingMask(layers.Layer):
 
 @keras.saving.register_keras_serializable(package="medlens")
 class PositionEmbedding(layers.Layer):
-    """Adds a learned vector per position, so patches know where they are."""
+    """Adds a learned vector per position, so patches know where they are.
+
+    ``seed`` seeds their initial values (``None``: unseeded).
+    """
+
+    def __init__(self, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
 
     def build(self, input_shape):
-        self.positions = self.add_weight(
-            shape=(1, input_shape[1], input_shape[2]), initializer="random_normal", name="positions"
-        )
+        self.positions = self.add_weight(shape=(1, input_shape[1], input_shape[2]), name="positions",
+                                         initializer=keras.initializers.RandomNormal(seed=self.seed))
 
     def call(self, x):
         return x + ops.cast(self.positions, x.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
 
 
 def build_attention_classifier(
@@ -60,6 +80,7 @@ def build_attention_classifier(
     n_classes: int,
     d_model: int = 32,
     *,
+    seed: int | None = None,
     name: str = "attn",
 ) -> keras.Model:
     """Embedding + one learned query attending over the words + classifier.
@@ -68,20 +89,22 @@ def build_attention_classifier(
     decide; after training they sit on the symptom ("headache").
 
     The attention layer is ``f"{name}_attention"`` (a ``MultiHeadAttention``
-    with one head); :func:`attention_scores_model` exposes its weights.
+    with one head); :func:`attention_weights` reads its weights. ``seed``
+    seeds the initial weights: the same arguments and seed give the same
+    starting net in any session (``None``: Keras' unseeded default).
     """
-    for value, arg in ((vocab_size, "vocab_size"), (seq_len, "seq_len"), (d_model, "d_model")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{arg} must be a positive integer, got {value!r}")
+    for arg, value in (("vocab_size", vocab_size), ("seq_len", seq_len), ("d_model", d_model)):
+        check_int(arg, value, low=1)
+    init = Initializers(seed)
     tokens = keras.Input((seq_len,), dtype="int32", name=f"{name}_tokens")
-    emb = layers.Embedding(vocab_size, d_model, name=f"{name}_embedding")(tokens)
+    emb = layers.Embedding(vocab_size, d_model, embeddings_initializer=init("uniform"), name=f"{name}_embedding")(tokens)
     mask = PaddingMask(name=f"{name}_mask")(tokens)
-    query = LearnedQuery(d_model, name=f"{name}_query")(emb)
-    context = layers.MultiHeadAttention(num_heads=1, key_dim=d_model, name=f"{name}_attention")(
-        query, emb, emb, attention_mask=mask
-    )
+    query = LearnedQuery(d_model, seed=init.next_seed(), name=f"{name}_query")(emb)
+    attention = layers.MultiHeadAttention(num_heads=1, key_dim=d_model, name=f"{name}_attention")
+    context = attention(query, emb, emb, attention_mask=mask)
+    seed_attention(attention, init)
     x = layers.Flatten(name=f"{name}_context")(context)
-    outputs = head(x, n_classes, name)
+    outputs = head(x, n_classes, name, init)
     return keras.Model(tokens, outputs, name=name)
 
 
@@ -92,6 +115,7 @@ def build_patch_attention(
     d_model: int = 32,
     *,
     batch_norm: bool = False,
+    seed: int | None = None,
     name: str = "patchattn",
 ) -> keras.Model:
     """The same learned-query attention, over the patches of an image.
@@ -104,34 +128,41 @@ def build_patch_attention(
             the attention on the lesion images stays flat (or settles on a
             random patch) for many epochs; with it, it moves onto the nodule
             within about ten.
+        seed: seeds the initial weights: the same arguments and seed give the
+            same starting net in any session (``None``: Keras' unseeded default).
     """
     h, w, _ = check_image_shape(input_shape)
-    if isinstance(patch_size, bool) or not isinstance(patch_size, int) or patch_size < 1:
-        raise ValueError(f"patch_size must be a positive integer, got {patch_size!r}")
+    check_int("patch_size", patch_size, low=1)
     if h % patch_size or w % patch_size:
-        raise ValueError(
+        raise ArgumentError(
             f"input_shape {input_shape!r}: height and width must be multiples of patch_size={patch_size}"
         )
+    init = Initializers(seed)
     inputs = keras.Input(input_shape, name=f"{name}_input")
     # Two small convs give each patch a local descriptor before attention.
     if batch_norm:
-        x = layers.Conv2D(16, 3, padding="same", use_bias=False, name=f"{name}_stem_conv")(inputs)
+        x = layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer=init(),
+                          name=f"{name}_stem_conv")(inputs)
         x = layers.BatchNormalization(momentum=0.9, name=f"{name}_stem_bn")(x)
         x = layers.Activation("relu", name=f"{name}_stem_relu")(x)
-        x = layers.Conv2D(d_model, patch_size, strides=patch_size, use_bias=False, name=f"{name}_patch_embed")(x)
+        x = layers.Conv2D(d_model, patch_size, strides=patch_size, use_bias=False, kernel_initializer=init(),
+                          name=f"{name}_patch_embed")(x)
         x = layers.BatchNormalization(momentum=0.9, name=f"{name}_patch_bn")(x)
         x = layers.Activation("relu", name=f"{name}_patch_relu")(x)
     else:
-        x = layers.Conv2D(16, 3, padding="same", activation="relu", name=f"{name}_stem_conv")(inputs)
-        x = layers.Conv2D(d_model, patch_size, strides=patch_size, activation="relu",
+        x = layers.Conv2D(16, 3, padding="same", activation="relu", kernel_initializer=init(),
+                          name=f"{name}_stem_conv")(inputs)
+        x = layers.Conv2D(d_model, patch_size, strides=patch_size, activation="relu", kernel_initializer=init(),
                           name=f"{name}_patch_embed")(x)
     n_patches = (h // patch_size) * (w // patch_size)
     x = layers.Reshape((n_patches, d_model), name=f"{name}_patches")(x)
-    x = PositionEmbedding(name=f"{name}_positions")(x)
-    query = LearnedQuery(d_model, name=f"{name}_query")(x)
-    context = layers.MultiHeadAttention(num_heads=1, key_dim=d_model, name=f"{name}_attention")(query, x, x)
+    x = PositionEmbedding(seed=init.next_seed(), name=f"{name}_positions")(x)
+    query = LearnedQuery(d_model, seed=init.next_seed(), name=f"{name}_query")(x)
+    attention = layers.MultiHeadAttention(num_heads=1, key_dim=d_model, name=f"{name}_attention")
+    context = attention(query, x, x)
+    seed_attention(attention, init)
     x = layers.Flatten(name=f"{name}_context")(context)
-    outputs = head(x, n_classes, name)
+    outputs = head(x, n_classes, name, init)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -142,7 +173,7 @@ def find_attention_layer(model: keras.Model, layer_name: str | None = None) -> l
         found = [l for l in found if l.name == layer_name]
     if not found:
         names = [l.name for l in model.layers if isinstance(l, layers.MultiHeadAttention)]
-        raise ValueError(
+        raise ArgumentError(
             f"model {model.name!r} has no MultiHeadAttention layer"
             + (f" named {layer_name!r}; it has {names}" if layer_name else "")
         )

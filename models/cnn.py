@@ -6,7 +6,10 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from models._checks import check_image_shape, head
+from models._arguments import ArgumentError
+from models._checks import Initializers, check_image_shape, head
+
+__all__ = ["build_cnn"]
 
 
 def build_cnn(
@@ -17,6 +20,7 @@ def build_cnn(
     *,
     dense_units: int = 32,
     batch_norm: bool = True,
+    seed: int | None = None,
     name: str = "cnn",
 ) -> keras.Model:
     """Conv + ReLU + max pooling per stage, then global max pooling and a dense head.
@@ -34,21 +38,25 @@ def build_cnn(
             small demo net train in a few epochs (without it, training on the
             lesion images stalls at chance for many epochs).
         dense_units: width of the hidden dense layer of the head.
+        seed: seeds the initial weights: the same arguments and seed give the
+            same starting net in any session (``None``: Keras' unseeded default).
         name: prefix of every layer name (``cnn_conv1``, ``cnn_pool1``, ...).
     """
-    check_image_shape(input_shape, min_side=2 ** len(filters))
     if not filters:
-        raise ValueError("filters must name at least one conv stage, got ()")
+        raise ArgumentError("filters must name at least one conv stage, got ()")
+    check_image_shape(input_shape, min_side=2 ** len(filters))
+    init = Initializers(seed)
     inputs = keras.Input(input_shape, name=f"{name}_input")
     x = inputs
     for i, f in enumerate(filters, start=1):
-        x = layers.Conv2D(f, kernel_size, padding="same", use_bias=not batch_norm, name=f"{name}_conv{i}")(x)
+        x = layers.Conv2D(f, kernel_size, padding="same", use_bias=not batch_norm, kernel_initializer=init(),
+                          name=f"{name}_conv{i}")(x)
         if batch_norm:
             # momentum 0.9: the moving statistics settle within the few steps of a live demo.
             x = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn{i}")(x)
         x = layers.Activation("relu", name=f"{name}_relu{i}")(x)
         x = layers.MaxPooling2D(name=f"{name}_pool{i}")(x)
     x = layers.GlobalMaxPooling2D(name=f"{name}_gmp")(x)
-    x = layers.Dense(dense_units, activation="relu", name=f"{name}_dense")(x)
-    outputs = head(x, n_classes, name)
+    x = layers.Dense(dense_units, activation="relu", kernel_initializer=init(), name=f"{name}_dense")(x)
+    outputs = head(x, n_classes, name, init)
     return keras.Model(inputs, outputs, name=name)

@@ -5,6 +5,8 @@ import functools
 import os
 import sys
 
+__all__ = ["device_name", "device_summary_without_loading"]
+
 
 @functools.lru_cache(maxsize=1)
 def device_name() -> str:

@@ -11,6 +11,8 @@ import keras
 import models.attention  # noqa: F401
 import models.losses  # noqa: F401
 
+__all__ = ["save_model", "load_model"]
+
 
 def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
     """Save ``model`` to a ``.keras`` file (the suffix is added when missing)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+__all__ = ["dice_coefficient", "dice_loss", "bce_dice_loss"]
+
 _EPS = 1e-6
 
 

@@ -6,14 +6,13 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
+from models._arguments import check_float, check_int
+from models._checks import Initializers
 
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+__all__ = ["build_logistic_neuron", "build_mlp"]
 
 
-def build_logistic_neuron(n_features: int, *, name: str = "neuron") -> keras.Model:
+def build_logistic_neuron(n_features: int, *, seed: int | None = None, name: str = "neuron") -> keras.Model:
     """One sigmoid neuron: z = b + w·x, ŷ = σ(z) (logistic regression).
 
     What this shows: the building block of every network; with the lecture's
@@ -21,14 +20,16 @@ def build_logistic_neuron(n_features: int, *, name: str = "neuron") -> keras.Mod
 
     Args:
         n_features: number of inputs p.
+        seed: seeds the initial weights (``None``: Keras' unseeded default).
         name: prefix of every layer name.
 
     Returns:
         An uncompiled model with one Dense layer named ``f"{name}_dense"``.
     """
-    _check_positive_int(n_features, "n_features")
+    check_int("n_features", n_features, low=1)
+    init = Initializers(seed)
     inputs = keras.Input((n_features,), name=f"{name}_input")
-    outputs = layers.Dense(1, activation="sigmoid", name=f"{name}_dense")(inputs)
+    outputs = layers.Dense(1, activation="sigmoid", kernel_initializer=init(), name=f"{name}_dense")(inputs)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -40,6 +41,7 @@ def build_mlp(
     output_activation: str | None = "sigmoid",
     *,
     l2: float = 0.0,
+    seed: int | None = None,
     name: str = "mlp",
 ) -> keras.Model:
     """A fully connected network: a = σ(Wx + b), layer after layer.
@@ -54,19 +56,23 @@ def build_mlp(
         n_outputs: output neurons.
         output_activation: "sigmoid", "softmax" or None (linear, for regression).
         l2: L2 weight penalty on every kernel.
+        seed: seeds the initial weights: the same arguments and seed give the
+            same starting net in any session (``None``: Keras' unseeded default).
         name: prefix of every layer name.
     """
-    _check_positive_int(n_features, "n_features")
-    _check_positive_int(n_outputs, "n_outputs")
+    check_int("n_features", n_features, low=1)
+    check_int("n_outputs", n_outputs, low=1)
     hidden = tuple(hidden)
     for width in hidden:
-        _check_positive_int(width, "hidden")
-    if l2 < 0:
-        raise ValueError(f"l2 must be >= 0, got {l2!r}")
+        check_int("hidden", width, low=1)
+    l2 = check_float("l2", l2, low=0.0)
+    init = Initializers(seed)
     reg = keras.regularizers.L2(l2) if l2 > 0 else None
     inputs = keras.Input((n_features,), name=f"{name}_input")
     x = inputs
     for i, width in enumerate(hidden, start=1):
-        x = layers.Dense(width, activation=activation, kernel_regularizer=reg, name=f"{name}_hidden{i}")(x)
-    outputs = layers.Dense(n_outputs, activation=output_activation, kernel_regularizer=reg, name=f"{name}_output")(x)
+        x = layers.Dense(width, activation=activation, kernel_initializer=init(), kernel_regularizer=reg,
+                         name=f"{name}_hidden{i}")(x)
+    outputs = layers.Dense(n_outputs, activation=output_activation, kernel_initializer=init(),
+                           kernel_regularizer=reg, name=f"{name}_output")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -28,6 +28,11 @@ import os
 import sys
 from dataclasses import dataclass
 
+__all__ = [
+    "CHANNEL_BLOCK", "UPSTREAM_ISSUE", "NativeCrashRisk", "RiskyLayer", "onednn_enabled", "risky_layers",
+    "check_trainable_on_cpu",
+]
+
 #: oneDNN's widest channel block on x86 (AVX-512); below it the bug can strike.
 CHANNEL_BLOCK = 16
 UPSTREAM_ISSUE = "https://github.com/uxlfoundation/oneDNN/issues/6035"

@@ -6,6 +6,10 @@ batch size and learning rate), so the smoke test trains exactly what a
 student can make the server train, each in a subprocess: a native crash
 (see :mod:`models.onednn`) fails a test instead of killing a workshop.
 
+Every builder takes ``seed=`` (0 by default) and passes it to the model's
+initialisers: the same settings give the same starting net in any session,
+while other sessions build theirs, without a global seed.
+
 Run ``python -m models.page_models`` to train them all here, one or two
 epochs each; ``--page residual`` for one page.
 """
@@ -20,6 +24,13 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "LANDSCAPE_MODELS", "LANDSCAPE_LEARNING_RATES", "RESIDUAL_DEPTHS", "CNN_FILTERS", "SEGMENTATION_FILTERS",
+    "SEGMENTATION_DEPTHS", "PLAYGROUND_ACTIVATIONS", "landscape_model", "residual_net", "lesion_cnn",
+    "saliency_cnn", "notes_attention", "patch_attention", "receptive_field_model", "PageTraining",
+    "page_trainings", "run", "main",
+]
+
 # ------------------------------------------------------------------ options the pages offer
 LANDSCAPE_MODELS = ("logistic", "mlp", "cnn", "resnet")
 #: a learning rate that makes each landscape model learn in a few epochs (Adam); 0.05 left the CNN at chance
@@ -31,68 +42,67 @@ SEGMENTATION_DEPTHS = (1, 2, 3)
 PLAYGROUND_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 
 
-def _seeded(seed: int = 0) -> None:
-    import keras
-
-    keras.utils.set_random_seed(seed)
-
-
-def landscape_model(name: str):
+def landscape_model(name: str, *, seed: int = 0):
     """The loss-landscape page's models: small enough to evaluate a 31×31 grid live."""
     from models.zoo import build_model
 
-    _seeded(0)
     if name == "resnet":
-        return build_model("resnet", blocks=(1, 1), base_filters=8)
+        return build_model("resnet", blocks=(1, 1), base_filters=8, seed=seed)
     if name == "cnn":
-        return build_model("cnn", filters=(8, 16), dense_units=16)
-    return build_model(name)
+        return build_model("cnn", filters=(8, 16), dense_units=16, seed=seed)
+    return build_model(name, seed=seed)
 
 
-def residual_net(depth: int, residual: bool):
-    """The residual page's pair: 8×8 digits, one stage of ``depth`` blocks, no BatchNorm."""
+def residual_net(depth: int, residual: bool, *, seed: int = 0):
+    """The residual page's pair: 8×8 digits, one stage of ``depth`` blocks, no BatchNorm.
+
+    The plain and the residual net of one depth and seed start from the same convolutions.
+    """
     from models import build_resnet
 
-    _seeded(0)  # same initial convolutions for both
     # no BatchNorm: the plain net shows the degradation clearly, and inference == training mode
-    return build_resnet((8, 8, 1), 10, blocks=(int(depth),), residual=residual, base_filters=8, batch_norm=False)
+    return build_resnet((8, 8, 1), 10, blocks=(int(depth),), residual=residual, base_filters=8, batch_norm=False,
+                        seed=seed)
 
 
-def lesion_cnn(filters: str | tuple[int, ...] = (16, 32), input_shape=(64, 64, 1), n_classes: int = 2):
+def lesion_cnn(filters: str | tuple[int, ...] = (16, 32), input_shape=(64, 64, 1), n_classes: int = 2, *,
+               seed: int = 0):
     """The CNN page's classifier; ``filters`` as the page's "8,16" text or a tuple."""
     from models import build_cnn
 
     if isinstance(filters, str):
         filters = tuple(int(v) for v in filters.split(","))
-    return build_cnn(tuple(input_shape), n_classes, filters=tuple(filters))
+    return build_cnn(tuple(input_shape), n_classes, filters=tuple(filters), seed=seed)
 
 
-def saliency_cnn():
+def saliency_cnn(*, seed: int = 0):
     """The saliency page's nodule classifier (the builder's defaults)."""
     from models import build_cnn
 
-    return build_cnn((64, 64, 1))
+    return build_cnn((64, 64, 1), seed=seed)
 
 
-def notes_attention(vocab: int, seq_len: int):
+def notes_attention(vocab: int, seq_len: int, *, seed: int = 0):
     """The attention page's note classifier: 3 classes, 16-dimensional embeddings."""
     from models import build_attention_classifier
 
-    return build_attention_classifier(vocab, seq_len, 3, 16)
+    return build_attention_classifier(vocab, seq_len, 3, 16, seed=seed)
 
 
-def patch_attention():
+def patch_attention(*, seed: int = 0):
     """The attention page's image model: 8×8 patches of a 64×64 scan."""
     from models import build_patch_attention
 
-    return build_patch_attention((64, 64, 1), 8, 2, 32, batch_norm=True)
+    return build_patch_attention((64, 64, 1), 8, 2, 32, batch_norm=True, seed=seed)
 
 
-def receptive_field_model(name: str):
+def receptive_field_model(name: str, *, seed: int = 0):
     """The receptive-field page's trainable models ("our CNN", "our ResNet")."""
     from models import build_cnn, build_resnet
 
-    return build_cnn((64, 64, 1), 2) if name == "our CNN" else build_resnet((64, 64, 1), 2)
+    if name == "our CNN":
+        return build_cnn((64, 64, 1), 2, seed=seed)
+    return build_resnet((64, 64, 1), 2, seed=seed)
 
 
 # ------------------------------------------------------------------ every training a page can start
@@ -157,21 +167,21 @@ def _segmentation(n: int):
 
 
 def _segmentation_model(depth: int, filters: int, skips: bool):
-    from explainers.segmentation import SegmentationRecipe, build_recipe_model
+    from models.recipes import SegmentationRecipe, build_segmentation_model
 
-    return build_recipe_model(SegmentationRecipe(depth=depth, base_filters=filters, skip_connections=skips))
+    return build_segmentation_model(SegmentationRecipe(depth=depth, base_filters=filters, skip_connections=skips))
 
 
 def _playground_mlp(hidden: tuple[int, ...], activation: str):
     from models import build_mlp
 
-    return build_mlp(2, hidden, activation=activation, l2=0.0, name="mlp")
+    return build_mlp(2, hidden, activation=activation, l2=0.0, seed=0, name="mlp")
 
 
 def _neuron():
     from models.mlp import build_logistic_neuron
 
-    return build_logistic_neuron(4)
+    return build_logistic_neuron(4, seed=0)
 
 
 def _stroke(n: int):
@@ -213,7 +223,7 @@ def page_trainings() -> list[PageTraining]:
 def _zoo_model(name: str):
     from models.zoo import build_model
 
-    return build_model(name)
+    return build_model(name, seed=0)
 
 
 def run(trainings: list[PageTraining], *, epochs: int = 2, n: int = 32, stream=sys.stdout) -> int:

@@ -12,6 +12,8 @@ import logging
 import os
 import sys
 
+__all__ = ["verbose", "quiet_native_logs", "mute_tensorflow_import"]
+
 
 def verbose() -> bool:
     """Whether the user asked for TensorFlow's full logs (``MEDLENS_VERBOSE=1``)."""

@@ -6,20 +6,25 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from models._checks import check_image_shape, head
+from models._arguments import fail
+from models._checks import Initializers, check_image_shape, head
+
+__all__ = ["build_resnet"]
 
 
-def _block(x, filters: int, stride: int, residual: bool, name: str, batch_norm: bool = True):
+def _block(x, filters: int, stride: int, residual: bool, name: str, batch_norm: bool, init: Initializers):
     """conv-BN-ReLU-conv-BN, plus the input when ``residual`` (y = F(x) + x).
 
     Without ``batch_norm`` the convolutions get biases instead of the BN layers.
     """
     shortcut = x
-    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=not batch_norm, name=f"{name}_conv1")(x)
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=not batch_norm, kernel_initializer=init(),
+                      name=f"{name}_conv1")(x)
     if batch_norm:
         y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn1")(y)
     y = layers.Activation("relu", name=f"{name}_relu1")(y)
-    y = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm, name=f"{name}_conv2")(y)
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm, kernel_initializer=init(),
+                      name=f"{name}_conv2")(y)
     if batch_norm:
         y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn2")(y)
     if residual:
@@ -30,7 +35,8 @@ def _block(x, filters: int, stride: int, residual: bool, name: str, batch_norm: 
             # that kills the process for < 16 input channels (see models/onednn.py).
             if stride != 1:
                 shortcut = layers.MaxPooling2D(1, strides=stride, name=f"{name}_proj_subsample")(shortcut)
-            shortcut = layers.Conv2D(filters, 1, use_bias=not batch_norm, name=f"{name}_proj")(shortcut)
+            shortcut = layers.Conv2D(filters, 1, use_bias=not batch_norm, kernel_initializer=init(),
+                                     name=f"{name}_proj")(shortcut)
             if batch_norm:
                 shortcut = layers.BatchNormalization(momentum=0.9, name=f"{name}_proj_bn")(shortcut)
         y = layers.Add(name=f"{name}_add")([y, shortcut])
@@ -45,6 +51,7 @@ def build_resnet(
     *,
     base_filters: int = 16,
     batch_norm: bool = True,
+    seed: int | None = None,
     name: str | None = None,
 ) -> keras.Model:
     """A small ResNet; ``residual=False`` gives the same depth without skips.
@@ -63,15 +70,21 @@ def build_resnet(
         batch_norm: BatchNormalization after every conv (default). Without
             it (convs get biases) a deep *plain* net shows the degradation
             problem much more clearly, and inference equals training mode.
+        seed: seeds the initial weights: the same arguments and seed give the
+            same starting net in any session (``None``: Keras' unseeded default).
+            A plain and a residual net of the same depth and seed start from the
+            same convolutions (the layers draw their seeds in the same order).
         name: layer prefix; "resnet" or "plainnet" by default.
     """
     name = name or ("resnet" if residual else "plainnet")
     blocks = tuple(blocks)
     if not blocks or any((not isinstance(b, int)) or b < 1 for b in blocks):
-        raise ValueError(f"blocks must be positive integers per stage, got {blocks!r}")
+        fail("blocks", blocks, "positive integers, one per stage", "e.g. blocks=(2, 2)")
     check_image_shape(input_shape, min_side=2 ** (len(blocks) - 1))
+    init = Initializers(seed)
     inputs = keras.Input(input_shape, name=f"{name}_input")
-    x = layers.Conv2D(base_filters, 3, padding="same", use_bias=not batch_norm, name=f"{name}_stem_conv")(inputs)
+    x = layers.Conv2D(base_filters, 3, padding="same", use_bias=not batch_norm, kernel_initializer=init(),
+                      name=f"{name}_stem_conv")(inputs)
     if batch_norm:
         x = layers.BatchNormalization(momentum=0.9, name=f"{name}_stem_bn")(x)
     x = layers.Activation("relu", name=f"{name}_stem_relu")(x)
@@ -79,7 +92,7 @@ def build_resnet(
         filters = base_filters * 2 ** (s - 1)
         for b in range(1, n_blocks + 1):
             stride = 2 if (s > 1 and b == 1) else 1
-            x = _block(x, filters, stride, residual, f"{name}_stage{s}_block{b}", batch_norm)
+            x = _block(x, filters, stride, residual, f"{name}_stage{s}_block{b}", batch_norm, init)
     x = layers.GlobalAveragePooling2D(name=f"{name}_gap")(x)
-    outputs = head(x, n_classes, name)
+    outputs = head(x, n_classes, name, init)
     return keras.Model(inputs, outputs, name=name)

@@ -10,6 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from models._arguments import check_choice
+
+__all__ = ["MODEL_NAMES", "TrainingSpec", "build_model", "demo_data"]
+
 MODEL_NAMES = ("logistic", "mlp", "cnn", "resnet", "plainnet", "unet", "attention", "patch_attention")
 
 
@@ -45,26 +49,22 @@ _LARGE = {
 }
 
 
-def _check_name(name: str) -> None:
-    if name not in MODEL_NAMES:
-        raise ValueError(f"model name must be one of {', '.join(MODEL_NAMES)}; got {name!r}")
-
-
-def build_model(name: str, size: str = "small", **overrides: Any):
+def build_model(name: str, size: str = "small", *, seed: int | None = None, **overrides: Any):
     """Build one of the course's models for its demo data.
 
     Args:
         name: one of :data:`MODEL_NAMES`.
         size: "small" (CPU demo) or "large" (more filters and blocks, for a GPU).
+        seed: seeds the initial weights: the same arguments and seed give the
+            same starting net in any session (``None``: Keras' unseeded default).
         **overrides: passed to the builder.
     """
     import models as m
     from models.data import make_clinical_notes
 
-    _check_name(name)
-    if size not in ("small", "large"):
-        raise ValueError(f"size must be 'small' or 'large', got {size!r}")
-    kw = {**(_LARGE.get(name, {}) if size == "large" else {}), **overrides}
+    check_choice("name", name, MODEL_NAMES)
+    check_choice("size", size, ("small", "large"))
+    kw = {**(_LARGE.get(name, {}) if size == "large" else {}), **overrides, "seed": seed}
     if name == "logistic":
         return m.build_logistic_neuron(4, **kw)
     if name == "mlp":
@@ -91,7 +91,7 @@ def demo_data(name: str, n: int | None = None, seed: int = 0, val_fraction: floa
     """
     from models import data
 
-    _check_name(name)
+    check_choice("name", name, MODEL_NAMES)
     spec = _SPECS[name]
     n = n or spec.samples
     if name == "logistic":

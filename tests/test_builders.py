@@ -101,6 +101,80 @@ def test_unet_without_skips_has_no_concatenation():
     lambda: build_cnn(n_classes=1), lambda: build_resnet(blocks=()), lambda: build_patch_attention(patch_size=7),
     lambda: build_attention_classifier(0, 5, 2),
 ])
-def test_builders_reject_bad_arguments_with_value_error(call):
-    with pytest.raises(ValueError):
+def test_builders_reject_bad_arguments_with_the_argument_error(call):
+    from models._arguments import ArgumentError
+
+    with pytest.raises(ArgumentError) as e:  # a ValueError (and a TypeError) naming the argument
+        call()
+    assert isinstance(e.value, ValueError)
+
+
+# --------------------------------------------------------------------------- #
+# seeded starting weights (no global seed)                                     #
+# --------------------------------------------------------------------------- #
+
+SEEDED = {
+    "neuron": lambda seed: build_logistic_neuron(3, seed=seed),
+    "mlp": lambda seed: build_mlp(2, hidden=(4, 2), seed=seed),
+    "cnn": lambda seed: build_cnn((32, 32, 1), seed=seed),
+    "resnet": lambda seed: build_resnet((32, 32, 1), seed=seed),
+    "unet": lambda seed: build_unet((32, 32, 1), depth=2, base_filters=4, seed=seed),
+    "attention": lambda seed: build_attention_classifier(20, 10, 3, d_model=8, seed=seed),
+    "patch_attention": lambda seed: build_patch_attention((32, 32, 1), patch_size=8, d_model=8, seed=seed),
+}
+
+
+def _same(a, b):
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("name", SEEDED)
+def test_same_seed_gives_the_same_starting_net_whatever_the_global_seed(name):
+    keras.utils.set_random_seed(1)  # the global generators must not matter
+    first = SEEDED[name](7).get_weights()
+    keras.utils.set_random_seed(2)
+    again = SEEDED[name](7).get_weights()
+    assert _same(first, again)
+    assert not _same(first, SEEDED[name](8).get_weights())
+    # each layer draws its own seed: no two random kernels of one net start equal
+    kernels = [w for w in first if w.ndim >= 2 and np.std(w) > 0]
+    assert all(not np.array_equal(a, b) for i, a in enumerate(kernels) for b in kernels[i + 1:] if a.shape == b.shape)
+
+
+def test_unseeded_builders_still_draw_fresh_weights():
+    assert not _same(build_mlp(2, hidden=(4,)).get_weights(), build_mlp(2, hidden=(4,)).get_weights())
+
+
+def test_seeded_attention_starts_query_key_and_value_apart():
+    layer = build_attention_classifier(20, 10, 3, d_model=8, seed=0).get_layer("attn_attention")
+    kernels = [d.kernel.numpy() for d in (layer.query_dense, layer.key_dense, layer.value_dense)]
+    assert not np.array_equal(kernels[0], kernels[1]) and not np.array_equal(kernels[1], kernels[2])
+
+
+def test_plain_and_residual_nets_of_one_seed_start_from_the_same_convolutions():
+    from models.page_models import residual_net
+
+    plain, res = residual_net(4, False), residual_net(4, True)
+    assert _same(plain.get_weights(), res.get_weights())
+
+
+def test_a_seeded_net_is_the_same_in_another_process():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import numpy as np; from models import build_cnn; "
+            "print(repr(float(sum(np.abs(w).sum() for w in build_cnn((16, 16, 1), seed=3).get_weights()))))")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    here = float(sum(np.abs(w).sum() for w in build_cnn((16, 16, 1), seed=3).get_weights()))
+    assert float(out.stdout.strip().splitlines()[-1]) == here
+
+
+@pytest.mark.parametrize("call", [lambda: build_mlp(2, seed=-1), lambda: build_cnn(seed=1.5)])
+def test_builders_refuse_a_bad_seed_naming_it(call):
+    from models._arguments import ArgumentError
+
+    with pytest.raises(ArgumentError, match="seed"):
         call()

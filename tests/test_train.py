@@ -161,3 +161,68 @@ def test_a_run_that_ends_at_chance_is_flagged_not_called_a_success(labels, base_
 def test_a_run_that_learns_is_not_flagged_at_chance():
     h = models.train(build_mlp(2, hidden=(8,)), X, Y_CLS, epochs=40, batch_size=16, learning_rate=0.03)
     assert h.metric("accuracy")[-1] > 0.8 and not h.at_chance and h.message.startswith("Trained 40")
+
+
+# --------------------------------------------------------------------------- #
+# drawing a history (explainers.history_plots)                                 #
+# --------------------------------------------------------------------------- #
+
+HISTORY = TrainingHistory(epochs=[{"loss": 0.9, "val_loss": 1.0, "accuracy": 0.6, "val_accuracy": 0.55},
+                                  {"loss": 0.5, "val_loss": 0.7, "accuracy": 0.8, "val_accuracy": 0.7},
+                                  {"loss": 0.3, "val_loss": 0.6, "accuracy": 0.9, "val_accuracy": 0.75}],
+                          status="finished")
+
+
+def _lines(ax):
+    return {line.get_label(): (list(line.get_xdata()), list(line.get_ydata())) for line in ax.get_lines()}
+
+
+@pytest.mark.parametrize("metric, drawn", [
+    ("loss", {"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.7, 0.6]}),
+    ("accuracy", {"accuracy": [0.6, 0.8, 0.9], "val_accuracy": [0.55, 0.7, 0.75]}),
+    (("loss", "accuracy"), {"loss": [0.9, 0.5, 0.3], "accuracy": [0.6, 0.8, 0.9]}),
+    ("val_loss", {"val_loss": [1.0, 0.7, 0.6]}),
+])
+def test_plot_history_draws_each_metric_per_whole_epoch(metric, drawn):
+    from matplotlib.axes import Axes
+
+    from explainers import plot_history
+
+    ax = plot_history(HISTORY, metric=metric)
+    assert isinstance(ax, Axes)
+    assert _lines(ax) == {k: ([1, 2, 3], v) for k, v in drawn.items()}
+    assert ax.get_xlabel() == "epoch" and ax.get_title() == "Learning curves"
+    assert all(float(t).is_integer() for t in ax.get_xticks())  # epochs are whole
+    assert ax.get_legend() is not None
+
+
+def test_plot_history_draws_on_the_axes_given_and_skips_missing_keys():
+    from matplotlib.figure import Figure
+
+    from explainers.history_plots import plot_history
+
+    ax = Figure().subplots()
+    assert plot_history(TrainingHistory(epochs=[{"loss": 1.0}, {"loss": 0.5}]), ax, title="Loss") is ax
+    assert _lines(ax) == {"loss": ([1, 2], [1.0, 0.5])} and ax.get_title() == "Loss"
+    empty = plot_history(TrainingHistory(), metric="accuracy")
+    assert _lines(empty) == {} and empty.get_legend() is None
+
+
+def test_plot_history_draws_what_train_returned():
+    from explainers.history_plots import plot_history
+
+    h = models.train(build_mlp(2), X, Y_CLS, epochs=2, batch_size=32, validation_data=(X, Y_CLS))
+    lines = _lines(plot_history(h))
+    assert lines["loss"] == ([1, 2], list(h.metric("loss"))) and lines["val_loss"][0] == [1, 2]
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(history={"loss": [1.0]}), "history"), (dict(history=HISTORY, metric=""), "metric"),
+    (dict(history=HISTORY, metric=3), "metric"), (dict(history=HISTORY, metric=()), "metric"),
+])
+def test_plot_history_refuses_bad_arguments_naming_them(kwargs, word):
+    from explainers.history_plots import plot_history
+    from models._arguments import ArgumentError
+
+    with pytest.raises(ArgumentError, match=word):
+        plot_history(**kwargs)

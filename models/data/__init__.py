@@ -81,7 +81,3 @@ __all__ = [
     # split
     "train_test_split_arrays",
 ]
-
-# Transitional: explainers/attention.py still reads the old private names; remove these two
-# lines once it reads DRUGS and CONDITIONS (they are not part of the API).
-_DRUGS, _CONDITIONS = DRUGS, CONDITIONS
