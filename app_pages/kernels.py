@@ -8,35 +8,16 @@ from explainers import kernels_plots as KP
 from models.data import IMAGE_NAMES, load_image, load_image_bytes
 
 
-def draw_worked_example(x, kernel, z, step, row, col):
-    """Input with the window, the kernel, the products, and the output with the value computed."""
-    from matplotlib.patches import Rectangle
-
-    fig = figure(11, 3.2)
-    axes = fig.subplots(1, 4)
-    KP.plot_matrix(x, axes[0], "input x", cmap="Greys")
-    top, left = int(step.input_rows[0]), int(step.input_cols[0])
-    axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), kernel.shape[1], kernel.shape[0], fill=False, ec="red",
-                                lw=2.5))
-    KP.plot_kernel(kernel, axes[1], "kernel W")
-    KP.plot_output_step(step, axes[2])
-    KP.plot_matrix(z, axes[3], "output z = W ⋆ x")
-    axes[3].add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
-    return fig
+def draw_worked_example(step):
+    return KP.plot_worked_example(step, figure(11, 3.2))
 
 
-def draw_convolution(image, out, kernel, name):
-    fig = figure(11, 4)
-    axes = fig.subplots(1, 3, width_ratios=[1, 0.45, 1])
-    KP.plot_images(image, out, [axes[0], axes[2]])
-    KP.plot_kernel(kernel, axes[1], name)
-    return fig
+def draw_convolution(result, name):
+    return KP.plot_convolution(result, figure(11, 4), title=name)
 
 
-def draw_padding_stride(n, f, padding, stride, dilation):
-    fig = figure(5, 5)
-    KP.plot_padding_stride(n, f, padding, stride, dilation, fig.subplots())
-    return fig
+def draw_padding_stride(result):
+    return KP.plot_padding_stride(result, figure(5, 5).subplots()).figure
 
 
 st.title("Kernels and convolution")
@@ -60,8 +41,8 @@ z_ex = K.convolve2d(x_ex, k_ex)
 row = c2.number_input("Output row", 0, z_ex.shape[0] - 1, key=url_setting("kern_row", 0, bounds=(0, 5)))
 col = c3.number_input("Output column", 0, z_ex.shape[1] - 1, key=url_setting("kern_col", 0, bounds=(0, 5)))
 row, col = min(int(row), z_ex.shape[0] - 1), min(int(col), z_ex.shape[1] - 1)
-step = K.explain_output_value(x_ex, k_ex, row, col)
-cached_figure(draw_worked_example, x_ex, k_ex, z_ex, step, row, col)
+step = K.compute_output_step(x_ex, k_ex, row, col)
+cached_figure(draw_worked_example, step)
 terms = " + ".join(f"{w:g}·({k:g})" if k < 0 else f"{w:g}·{k:g}" for w, k in zip(step.window.ravel(), step.kernel.ravel()))
 st.markdown(f"z[{row}, {col}] = {terms} = **{step.total:g}** (bias 0)")
 st.code(np.array2string(z_ex.astype(int)), language=None)
@@ -99,7 +80,7 @@ def cached_upload(data: bytes, filename: str, frame: int | None = None):
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_convolve(image, kernel, padding, stride, dilation, bias):
-    return K.convolve2d(image, kernel, padding, stride, dilation, bias)
+    return K.compute_convolution(image, kernel, padding=padding, stride=stride, dilation=dilation, bias=bias)
 
 
 def parse_kernel(text: str) -> np.ndarray:
@@ -139,18 +120,19 @@ except ValueError as err:
 if image is not None and kernel is not None:
     f = kernel.shape[0]
     try:
-        out = cached_convolve(image, kernel, padding, int(stride), int(dilation), float(bias))
+        result = cached_convolve(image, kernel, padding, int(stride), int(dilation), float(bias))
     except ValueError as err:
         st.error(f"{err}.")
     else:
-        cached_figure(draw_convolution, image, out, kernel, preset)
+        out = result.output
+        cached_figure(draw_convolution, result, preset)
         if preset.startswith("sobel") or preset == "custom":
             st.caption(K.SOBEL_CONVENTION)
         h, w = image.shape
         span = int(dilation) * (f - 1) + 1
-        pb, pa = K.padding_amounts(h, f, padding, int(stride), int(dilation))
         st.markdown(
-            f"Output size: ⌊(n + P − D·(F − 1) − 1) / S⌋ + 1 = ⌊({h} + {pb + pa} − {span - 1} − 1) / {int(stride)}⌋ "
+            f"Output size: ⌊(n + P − D·(F − 1) − 1) / S⌋ + 1 = "
+            f"⌊({h} + {result.pad_rows.total} − {span - 1} − 1) / {int(stride)}⌋ "
             f"+ 1 = **{out.shape[0]}** rows × **{out.shape[1]}** columns · output range "
             f"[{out.min():.2f}, {out.max():.2f}]"
         )
@@ -162,13 +144,14 @@ with c1:
     n_small = st.slider("Input side n", 3, 9, key=url_setting("kern_n", 6, bounds=(3, 9)))
     f_small = st.slider("Kernel side F", 1, 5, key=url_setting("kern_f", 3, bounds=(1, 5)))
     try:
-        size = K.conv_output_size(int(n_small), int(f_small), padding, int(stride), int(dilation))
-        st.metric("Output side", size)
+        geometry = K.compute_padding_stride(int(n_small), int(f_small), padding=padding, stride=int(stride),
+                                            dilation=int(dilation))
+        st.metric("Output side", geometry.output_size)
     except ValueError as err:
-        size = None
+        geometry = None
         st.error(f"{err}.")
-if size is not None:
-    cached_figure(draw_padding_stride, int(n_small), int(f_small), padding, int(stride), int(dilation), slot=c2)
+if geometry is not None:
+    cached_figure(draw_padding_stride, geometry, slot=c2)
 
 # ------------------------------------------------------------ parameters
 st.subheader("Why convolution: parameters")

@@ -44,12 +44,10 @@ def shared_model(name: str):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_spatial_layers(name: str) -> list[str]:
-    from explainers import _layers
+    """The layers the field can be read at: conv, pooling, merges and activations (graph order)."""
+    from explainers.receptive_field import spatial_layer_names
 
-    model = shared_model(name)
-    keep = ("Conv", "Pooling", "Add", "Concatenate", "Activation", "ReLU")
-    return [layer.name for _, layer in _layers.walk(model)
-            if any(k in type(layer).__name__ for k in keep) and len(layer.output.shape) == 4]
+    return spatial_layer_names(shared_model(name))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -57,14 +55,15 @@ def cached_field(name: str, layer: str):
     """The analytic field depends only on the architecture: one result per (model, layer)."""
     from explainers.receptive_field import compute_receptive_field
 
-    return compute_receptive_field(shared_model(name), layer)
+    return compute_receptive_field(shared_model(name), layer_name=layer)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_erf(name: str, layer: str, n_samples: int, size: int):
-    from explainers.receptive_field import effective_receptive_field
+    from explainers.receptive_field import compute_effective_receptive_field
 
-    return effective_receptive_field(shared_model(name), layer, n_samples, input_size=size)
+    return compute_effective_receptive_field(shared_model(name), layer_name=layer, n_samples=n_samples,
+                                             input_size=size)
 
 
 layer_names = cached_spatial_layers(model_name)
@@ -90,21 +89,21 @@ c1.metric("Receptive field R", f"{rf.size} × {rf.size_hw[1]}")
 c2.metric("Effective stride (jump)", rf.stride)
 c3.metric("Effective padding", f"{rf.padding:g}")
 
-from explainers.receptive_field_plots import plot_effective_field, plot_growth  # noqa: E402
+from explainers.receptive_field_plots import plot_effective_field, plot_receptive_field_growth  # noqa: E402
 
 
 def draw_growth(rf):
-    return plot_growth(rf, figure(7, 3.6).subplots()).figure
+    return plot_receptive_field_growth(rf, figure(7, 3.6).subplots()).figure
 
 
-def draw_fields(erf, rf, image, title):
+def draw_fields(erf, image, title):
     """The effective field over the image and alone, with the analytic square."""
     fig = figure(9, 4.2)
     a1, a2 = fig.subplots(1, 2)
     where = f"{erf.layer_name}[{erf.unit[0]}, {erf.unit[1]}]"
-    plot_effective_field(erf, a1, rf, image, title=f"over the image: where {where} looks")
-    plot_effective_field(erf, a2, rf, title=f"alone: non-zero extent {erf.extent[0]}×{erf.extent[1]} "
-                                            f"from {erf.n_samples} inputs")
+    plot_effective_field(erf, a1, image=image, title=f"over the image: where {where} looks")
+    plot_effective_field(erf, a2, title=f"alone: non-zero extent {erf.extent[0]}×{erf.extent[1]} "
+                                        f"from {erf.n_samples} inputs")
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
@@ -119,6 +118,10 @@ right.markdown(
     "layers after pooling add more. Merges (residual adds, concatenations) take the union of their inputs' "
     "fields."
 )
+if rf.whole_image:
+    right.info(f"{len(rf.whole_image)} merge(s) multiply in a globally pooled branch (squeeze and excitation, e.g. "
+               f"{rf.whole_image[0]}): from there on every unit also depends on the whole image; R_k is the "
+               "local window.")
 if rf.misaligned:
     right.warning(f"{len(rf.misaligned)} merge(s) combine fields that are not centred alike (e.g. "
                   f"{rf.misaligned[0]}): 'same' padding with stride 2 on an even input pads only after.")
@@ -139,7 +142,7 @@ st.subheader("Analytic square and effective field")
 image = cached_image(image_name, size)
 if model_name == "our CNN":
     # Our CNN can be trained here; its effective field changes as it learns (per-user model).
-    from explainers.receptive_field import effective_receptive_field
+    from explainers.receptive_field import compute_effective_receptive_field
 
     entry = session_model("rf_cnn_model", ("cnn",), lambda: _build("our CNN"))
     erf_slot = st.empty()
@@ -148,9 +151,10 @@ if model_name == "our CNN":
         # The field changes only when the weights do: keep it per (layer, samples, epochs trained).
         key = (layer, int(n_samples), len(entry.history))
         if entry.extra.get("erf_key") != key:
-            entry.extra["erf"] = effective_receptive_field(model, layer, int(n_samples), seed=0)
+            entry.extra["erf"] = compute_effective_receptive_field(model, layer_name=layer, n_samples=int(n_samples),
+                                                                   seed=0)
             entry.extra["erf_key"] = key
-        cached_figure(draw_fields, entry.extra["erf"], rf, image, f"after {len(entry.history)} training epoch(s)",
+        cached_figure(draw_fields, entry.extra["erf"], image, f"after {len(entry.history)} training epoch(s)",
                       slot=erf_slot)
 
     c1, c2 = st.columns([1, 3])
@@ -176,7 +180,7 @@ else:
     except ValueError as err:
         st.error(f"{err}.")
         st.stop()
-    cached_figure(draw_fields, erf, rf, image, None)
+    cached_figure(draw_fields, erf, image, None)
     st.caption(f"{model_name} without pretrained weights (random init), from {int(n_samples)} random "
                f"{int(size)}×{int(size)} inputs. The dashed square is the analytic field of the centre unit "
                f"{erf.unit}; it may be larger than the image.")

@@ -49,15 +49,15 @@ def _analytic(model, quick):
     last = "mixed10" if not quick else convs[-1].name
 
     def ours():
-        rf = compute_receptive_field(model, last)
+        rf = compute_receptive_field(model, layer_name=last)
         assert len({r.name for r in rf.layers} & {c.name for c in convs}) == len(convs)
 
     def naive():
         for c in convs:
-            compute_receptive_field(model, c.name)
+            compute_receptive_field(model, layer_name=c.name)
 
     t_ours, t_naive = best_time(ours, repeats=2), best_time(naive, repeats=1, warmup=0)
-    rf = compute_receptive_field(model, "mixed10")
+    rf = compute_receptive_field(model, layer_name="mixed10")
     return Row("convolutions", f"InceptionV3 analytic receptive-field table, {len(convs)} conv layers",
                t_ours, t_naive, "s", t_naive / t_ours, "<= 1 s, and beats a call per layer",
                t_ours <= 1.0 and t_ours < t_naive,
@@ -65,13 +65,13 @@ def _analytic(model, quick):
 
 
 def _erf(name, model, layer, n, limit=None):
-    from explainers.receptive_field import effective_receptive_field
+    from explainers.receptive_field import compute_effective_receptive_field
 
     def ours():
-        return effective_receptive_field(model, layer, n, input_size=64, batch_size=n)
+        return compute_effective_receptive_field(model, layer_name=layer, n_samples=n, input_size=64, batch_size=n)
 
     def naive():
-        return effective_receptive_field(model, layer, n, input_size=64, batch_size=1)
+        return compute_effective_receptive_field(model, layer_name=layer, n_samples=n, input_size=64, batch_size=1)
 
     a, b = ours(), naive()
     assert np.allclose(a.heatmap, b.heatmap, atol=1e-4)

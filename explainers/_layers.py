@@ -1,16 +1,22 @@
 """Find layers of any Keras model (Sequential, functional, nested) and read their outputs.
 
-Shared by the convolution explainers: layers are found by name or by type,
-never by position, and nested models are searched depth first.
+The one private core every explainer reaches layers through: check a model,
+walk its layers (nested models included, depth first), find a layer by name or
+type (never by position), build probe models of inner outputs, and walk the
+graph node by node (:func:`propagate`) carrying a state along every tensor,
+as the receptive field does over any ``keras.applications`` graph.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from models._arguments import fail
+from models._arguments import ArgumentError, fail
+
+__all__ = ["CONV_TYPES", "check_model", "walk", "is_conv", "find", "find_all", "conv_layers", "output_model",
+           "as_batch", "graph", "propagate"]
 
 CONV_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
 
@@ -20,14 +26,14 @@ def check_model(model: Any, argument: str = "model") -> None:
     import keras
 
     if not isinstance(model, keras.Model):
-        raise TypeError(f"{argument} must be a keras.Model, got {type(model).__name__}")
+        raise ArgumentError(f"{argument} must be a keras.Model, got {type(model).__name__}")
     try:
         model.inputs  # noqa: B018 (an unbuilt Sequential raises here)
     except (AttributeError, ValueError) as err:
-        raise ValueError(f"{argument} {model.name!r} has no defined input; build it with "
-                         "keras.Input(shape) as its first layer") from err
+        raise ArgumentError(f"{argument} {model.name!r} has no defined input; build it with "
+                            "keras.Input(shape) as its first layer") from err
     if not model.inputs:
-        raise ValueError(f"{argument} {model.name!r} has no defined input; build it with keras.Input(shape)")
+        raise ArgumentError(f"{argument} {model.name!r} has no defined input; build it with keras.Input(shape)")
 
 
 def walk(model: Any, chain: tuple = ()) -> Iterator[tuple[tuple, Any]]:
@@ -58,14 +64,14 @@ def find(model: Any, name_or_type: str | type | None, *, default: str = "first_c
         for chain, layer in found:
             if is_conv(layer):
                 return chain, layer
-        raise ValueError(f"model {model.name!r} has no Conv2D-like layer; pass {argument}= explicitly")
+        raise ArgumentError(f"model {model.name!r} has no Conv2D-like layer; pass {argument}= explicitly")
     if isinstance(name_or_type, type):
         for chain, layer in found:
             if isinstance(layer, name_or_type):
                 return chain, layer
-        raise ValueError(f"{argument}={name_or_type.__name__} matches no layer of model {model.name!r}")
+        raise ArgumentError(f"{argument}={name_or_type.__name__} matches no layer of model {model.name!r}")
     if not isinstance(name_or_type, str):
-        raise TypeError(f"{argument} must be a layer name, a layer class or None, got {name_or_type!r}")
+        fail(argument, name_or_type, "a layer name, a layer class or None")
     for chain, layer in found:
         if layer.name == name_or_type:
             return chain, layer
@@ -73,8 +79,8 @@ def find(model: Any, name_or_type: str | type | None, *, default: str = "first_c
         if type(layer).__name__ == name_or_type:
             return chain, layer
     names = [layer.name for _, layer in found]
-    raise ValueError(f"{argument}={name_or_type!r} is not a layer of model {model.name!r}; "
-                     f"its layers are {names}")
+    raise ArgumentError(f"{argument}={name_or_type!r} is not a layer of model {model.name!r}; "
+                        f"its layers are {names}")
 
 
 def find_all(model: Any, name_or_type: str | type, *, argument: str = "layers") -> list[Any]:
@@ -106,7 +112,7 @@ def _inbound_inputs(sub: Any) -> Any:
     # The tensors a nested model was called on in its parent graph.
     nodes = getattr(sub, "_inbound_nodes", [])
     if not nodes:
-        raise ValueError(f"nested model {sub.name!r} is not connected to its parent's graph")
+        raise ArgumentError(f"nested model {sub.name!r} is not connected to its parent's graph")
     tensors = nodes[0].input_tensors
     return tensors[0] if len(tensors) == 1 else list(tensors)
 
@@ -125,7 +131,7 @@ def output_model(model: Any, layers: Sequence[Any]) -> Any:
     index = {id(layer): chain for chain, layer in walk(model) if id(layer) in wanted}
     for layer in layers:
         if id(layer) not in index:
-            raise ValueError(f"layer {layer.name!r} is not part of model {model.name!r}")
+            raise ArgumentError(f"layer {layer.name!r} is not part of model {model.name!r}")
 
     def tensor(layer):
         return layer.output
@@ -168,14 +174,61 @@ def as_batch(model: Any, image: Any, argument: str = "image") -> np.ndarray:
     if a.ndim == 3:
         a = a[None]
     if a.ndim != 4 or a.shape[0] != 1:
-        raise ValueError(f"{argument} must be one image (H, W), (H, W, C) or (1, H, W, C), got shape "
-                         f"{np.shape(image)}")
+        raise ArgumentError(f"{argument} must be one image (H, W), (H, W, C) or (1, H, W, C), got shape "
+                            f"{np.shape(image)}")
     if a.shape[-1] == 1 and shape[-1] not in (None, 1):
         a = np.repeat(a, shape[-1], axis=-1)
     for got, want in zip(a.shape[1:], shape):
         if want is not None and got != want:
-            raise ValueError(f"{argument} has shape {a.shape[1:]} but model {model.name!r} expects "
-                             f"{shape}; resize the image (models.data.load_image(..., size=))")
+            raise ArgumentError(f"{argument} has shape {a.shape[1:]} but model {model.name!r} expects "
+                                f"{shape}; resize the image (models.data.load_image(..., size=))")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{argument} contains NaN or infinite values")
+        raise ArgumentError(f"{argument} contains NaN or infinite values")
     return a
+
+
+def graph(model: Any) -> Any:
+    """The functional graph of a Sequential or functional model (nodes by depth, inputs, outputs)."""
+    f = getattr(model, "_functional", None) or model
+    if not hasattr(f, "_nodes_by_depth"):
+        raise ArgumentError(f"model {model.name!r} is a subclassed model without a layer graph; build it "
+                            "with the functional API or keras.Sequential")
+    return f
+
+
+def propagate(model: Any, seeds: dict[int, Any], step: Callable[[Any, Any, list[Any]], Any]) -> dict[int, Any]:
+    """Carry a state along every tensor of ``model``'s graph, inputs to outputs.
+
+    ``seeds`` maps ``id(input tensor)`` to its state. Each node is visited once,
+    after every node it depends on: ``step(operation, node, input_states)`` gives
+    the state of the node's outputs (``None`` for none); an input no seed reaches
+    has state ``None``. Nested models are entered: their inner tensors get states
+    too (found by ``id(layer.output)``), and their outputs carry the inner states
+    on. Plain ``keras.ops`` calls on symbolic tensors (``x + 3.0`` in MobileNetV3)
+    are nodes like layers. Returns ``id(tensor) -> state``.
+    """
+    import keras
+
+    f = graph(model)
+    states = dict(seeds)
+    for depth in sorted(f._nodes_by_depth, reverse=True):
+        for node in f._nodes_by_depth[depth]:
+            op = node.operation
+            ins = list(node.input_tensors)
+            if not ins or type(op).__name__ == "InputLayer":
+                continue
+            in_states = [states.get(id(t)) for t in ins]
+            if isinstance(op, keras.Model):
+                inner = graph(op)
+                sub = {id(t): s for t, s in zip(inner.inputs, in_states) if s is not None}
+                inner_states = propagate(op, sub, step)
+                for t, o in zip(inner.outputs, node.output_tensors):
+                    if id(t) in inner_states:
+                        states[id(o)] = inner_states[id(t)]
+                states.update({k: v for k, v in inner_states.items() if k not in states})
+                continue
+            out = step(op, node, in_states)
+            if out is not None:
+                for o in node.output_tensors:
+                    states[id(o)] = out
+    return states

@@ -1,10 +1,11 @@
-"""Convolution by hand and inside a CNN: kernels, output sizes, feature maps, filters.
+"""Convolution by hand and inside a CNN: kernels, output sizes, one output step, filters.
 
 What this shows: a convolution layer slides one small kernel over the whole
 image (lectures 000, 002, 003); each output value is a weighted sum of one
 window plus a bias. Learned kernels look like the lecture's hand-made ones.
 
-Compute only (NumPy + Keras); drawing lives in :mod:`explainers.kernels_plots`.
+Compute only (NumPy + Keras); drawing lives in :mod:`explainers.kernels_plots`;
+feature maps of a whole model are :mod:`explainers.feature_maps`.
 """
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ from typing import Any
 import numpy as np
 
 from explainers import _layers
+from models._arguments import ArgumentError, check_array, check_choice, check_int, fail
+
+__all__ = [
+    "PRESETS", "SOBEL_CONVENTION", "PADDINGS", "LECTURE_SMALL_INPUT", "LECTURE_SMALL_KERNEL", "LECTURE_6X6_INPUT",
+    "LECTURE_EDGE_KERNEL", "Padding", "padding_amounts", "conv_output_size", "convolve2d", "Convolution",
+    "compute_convolution", "OutputStep", "compute_output_step", "PaddingStride", "compute_padding_stride",
+    "conv_parameter_count", "dense_parameter_count", "Filters", "compute_filters",
+]
 
 # The lecture's kernels (003). The lecture's box blur lists ones; dividing by 9
 # makes it the average it describes, so the image keeps its brightness.
@@ -49,36 +58,40 @@ LECTURE_6X6_INPUT = np.array([
 LECTURE_EDGE_KERNEL = np.array([[-1, 0, 1]] * 3, dtype="float32")
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _check_padding(padding: Any) -> str:
-    if not isinstance(padding, str) or padding.lower() not in PADDINGS:
-        raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
-    return padding.lower()
+    return check_choice("padding", padding.lower() if isinstance(padding, str) else padding, PADDINGS)
 
 
-def padding_amounts(n: int, kernel_size: int, padding: str, stride: int = 1, dilation: int = 1
-                    ) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Padding:
+    """Zeros added along one axis: ``before`` (top/left) and ``after`` (bottom/right)."""
+
+    before: int
+    after: int
+
+    @property
+    def total(self) -> int:
+        """``before + after``: the P of the output-size formula."""
+        return self.before + self.after
+
+
+def padding_amounts(n: int, kernel_size: int, padding: str, stride: int = 1, dilation: int = 1) -> Padding:
     """Zeros added (before, after) along one axis, as Keras/TensorFlow pad.
 
     ``"same"`` pads ``max((out - 1)·S + D·(F - 1) + 1 - n, 0)`` in total, the
     smaller half first (TensorFlow's rule); ``"full"`` pads ``D·(F - 1)`` on each side.
     """
-    n, f = _positive_int("n", n), _positive_int("kernel_size", kernel_size)
-    s, d = _positive_int("stride", stride), _positive_int("dilation", dilation)
+    n, f = check_int("n", n, low=1), check_int("kernel_size", kernel_size, low=1)
+    s, d = check_int("stride", stride, low=1), check_int("dilation", dilation, low=1)
     padding = _check_padding(padding)
     span = d * (f - 1) + 1
     if padding == "valid":
-        return 0, 0
+        return Padding(0, 0)
     if padding == "full":
-        return span - 1, span - 1
+        return Padding(span - 1, span - 1)
     out = -(-n // s)
     total = max((out - 1) * s + span - n, 0)
-    return total // 2, total - total // 2
+    return Padding(total // 2, total - total // 2)
 
 
 def conv_output_size(n: int, kernel_size: int, padding: str = "valid", stride: int = 1,
@@ -98,33 +111,25 @@ def conv_output_size(n: int, kernel_size: int, padding: str = "valid", stride: i
     Raises:
         ValueError: the kernel does not fit (valid padding with a wider kernel).
     """
-    before, after = padding_amounts(n, kernel_size, padding, stride, dilation)
+    pad = padding_amounts(n, kernel_size, padding, stride, dilation)
     span = dilation * (kernel_size - 1) + 1
-    size = (n + before + after - span) // stride + 1
-    if n + before + after < span:
-        raise ValueError(f"a kernel spanning {span} pixels (kernel_size={kernel_size}, dilation="
+    size = (n + pad.total - span) // stride + 1
+    if n + pad.total < span:
+        raise ArgumentError(f"a kernel spanning {span} pixels (kernel_size={kernel_size}, dilation="
                          f"{dilation}) does not fit an input of {n} with padding={padding!r}; use a "
                          "smaller kernel or padding='same'")
     return int(size)
 
 
 def _check_image(image: Any) -> np.ndarray:
-    a = np.asarray(image, dtype="float64")
-    if a.ndim not in (2, 3) or 0 in a.shape:
-        raise ValueError(f"image must be a non-empty (H, W) or (H, W, C) array, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("image contains NaN or infinite values")
-    return a
+    return check_array("image", image, ndim=(2, 3), dtype="float64")
 
 
 def _check_kernel(kernel: Any, channels: int | None) -> np.ndarray:
-    k = np.asarray(kernel, dtype="float64")
-    if k.ndim not in (2, 3, 4) or 0 in k.shape:
-        raise ValueError(f"kernel must be (F, F), (F, F, C) or (F, F, C, K), got shape {k.shape}")
-    if not np.all(np.isfinite(k)):
-        raise ValueError("kernel contains NaN or infinite values")
+    k = check_array("kernel", kernel, ndim=(2, 3, 4), dtype="float64")
     if k.ndim >= 3 and channels is not None and k.shape[2] != channels:
-        raise ValueError(f"kernel has {k.shape[2]} input channels but the image has {channels}")
+        fail("kernel", kernel, f"a kernel with {channels} input channels like the image",
+             f"it has {k.shape[2]} input channels")
     return k
 
 
@@ -155,22 +160,25 @@ def convolve2d(image: Any, kernel: Any, padding: str = "valid", stride: int | Se
     if k.ndim == 2:
         k = np.repeat(k[:, :, None], a.shape[2], axis=2)
     if k.shape[2] != a.shape[2]:
-        raise ValueError(f"kernel has {k.shape[2]} input channels but the image has {a.shape[2]}")
+        fail("kernel", kernel, f"a kernel with {a.shape[2]} input channels like the image",
+             f"it has {k.shape[2]} input channels")
     four = k.ndim == 4
     if not four:
         k = k[..., None]
     strides = (stride, stride) if np.isscalar(stride) else tuple(stride)
     dilations = (dilation, dilation) if np.isscalar(dilation) else tuple(dilation)
-    if len(strides) != 2 or len(dilations) != 2:
-        raise ValueError(f"stride and dilation must be an int or a pair, got {stride!r}, {dilation!r}")
-    sh, sw = (_positive_int("stride", s) for s in strides)
-    dh, dw = (_positive_int("dilation", d) for d in dilations)
+    if len(strides) != 2:
+        fail("stride", stride, "an int or a pair (rows, cols)")
+    if len(dilations) != 2:
+        fail("dilation", dilation, "an int or a pair (rows, cols)")
+    sh, sw = (check_int("stride", s, low=1) for s in strides)
+    dh, dw = (check_int("dilation", d, low=1) for d in dilations)
     fh, fw = k.shape[:2]
     oh = conv_output_size(a.shape[0], fh, padding, sh, dh)
     ow = conv_output_size(a.shape[1], fw, padding, sw, dw)
     ph = padding_amounts(a.shape[0], fh, padding, sh, dh)
     pw = padding_amounts(a.shape[1], fw, padding, sw, dw)
-    padded = np.pad(a, (ph, pw, (0, 0)))
+    padded = np.pad(a, ((ph.before, ph.after), (pw.before, pw.after), (0, 0)))
     out = np.zeros((oh, ow, k.shape[3]))
     # One shifted, strided view of the image per kernel tap: F·F matrix products, no Python loop per pixel.
     for m in range(fh):
@@ -182,8 +190,48 @@ def convolve2d(image: Any, kernel: Any, padding: str = "valid", stride: int | Se
 
 
 @dataclass(frozen=True)
+class Convolution:
+    """An image, a kernel and their convolution, with the settings and the zeros padded.
+
+    ``output`` is ``convolve2d(image, kernel, padding, stride, dilation, bias)``;
+    ``pad_rows`` and ``pad_cols`` are the zeros added (before, after) on each axis.
+    """
+
+    image: np.ndarray        # (H, W) or (H, W, C)
+    kernel: np.ndarray       # (F, F), (F, F, C) or (F, F, C, K)
+    output: np.ndarray       # (H', W') or (H', W', K)
+    padding: str
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    bias: float
+    pad_rows: Padding
+    pad_cols: Padding
+
+
+def compute_convolution(image: Any, kernel: Any, *, padding: str = "valid", stride: int | Sequence[int] = 1,
+                        dilation: int | Sequence[int] = 1, bias: float = 0.0) -> Convolution:
+    """Slide ``kernel`` over ``image`` as a CNN layer does and keep what a picture needs.
+
+    What this shows: one small kernel reused at every position turns an image
+    into a map of where its pattern occurs (edges for a Sobel kernel, a blur
+    for a box kernel); padding, stride and dilation set the output's size.
+    """
+    output = convolve2d(image, kernel, padding, stride, dilation, bias)
+    a, k = np.asarray(image, dtype="float64"), np.asarray(kernel, dtype="float64")
+    strides = (stride, stride) if np.isscalar(stride) else tuple(stride)
+    dilations = (dilation, dilation) if np.isscalar(dilation) else tuple(dilation)
+    pads = [padding_amounts(a.shape[i], k.shape[i], padding, int(strides[i]), int(dilations[i])) for i in (0, 1)]
+    return Convolution(a, k, output, _check_padding(padding), (int(strides[0]), int(strides[1])),
+                       (int(dilations[0]), int(dilations[1])), float(bias), pads[0], pads[1])
+
+
+@dataclass(frozen=True)
 class OutputStep:
-    """How one output value is made: window × kernel, summed, plus the bias."""
+    """How one output value is made: window × kernel, summed, plus the bias.
+
+    ``image`` and ``output`` are the whole input and convolution, so a picture
+    can show where the window sits and which output it makes.
+    """
 
     row: int                 # output position
     col: int
@@ -195,10 +243,12 @@ class OutputStep:
     value: float             # total + bias
     input_rows: np.ndarray   # (F,) input row of each tap (negative or >= H: padding)
     input_cols: np.ndarray   # (F,)
+    image: np.ndarray        # (H, W) the input
+    output: np.ndarray       # (H', W') the whole convolution
 
 
-def explain_output_value(image: Any, kernel: Any, row: int, col: int, padding: str = "valid",
-                         stride: int = 1, dilation: int = 1, bias: float = 0.0) -> OutputStep:
+def compute_output_step(image: Any, kernel: Any, row: int, col: int, *, padding: str = "valid", stride: int = 1,
+                        dilation: int = 1, bias: float = 0.0) -> OutputStep:
     """The window, the products, the sum and the bias behind output ``[row, col]``.
 
     What this shows: the lecture's by-hand step, e.g. the top-left 19 of
@@ -206,33 +256,63 @@ def explain_output_value(image: Any, kernel: Any, row: int, col: int, padding: s
     """
     a = _check_image(image)
     if a.ndim != 2:
-        raise ValueError(f"image must be 2-D (H, W) for a step-by-step view, got shape {a.shape}")
+        fail("image", image, "2-D (H, W) for a step-by-step view")
     k = _check_kernel(kernel, None)
     if k.ndim != 2:
-        raise ValueError(f"kernel must be 2-D (F, F) for a step-by-step view, got shape {k.shape}")
-    stride, dilation = _positive_int("stride", stride), _positive_int("dilation", dilation)
+        fail("kernel", kernel, "2-D (F, F) for a step-by-step view")
+    stride, dilation = check_int("stride", stride, low=1), check_int("dilation", dilation, low=1)
     oh = conv_output_size(a.shape[0], k.shape[0], padding, stride, dilation)
     ow = conv_output_size(a.shape[1], k.shape[1], padding, stride, dilation)
-    for name, value, size in (("row", row, oh), ("col", col, ow)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < size:
-            raise ValueError(f"{name} must be an output index in [0, {size - 1}], got {value!r}")
-    top = padding_amounts(a.shape[0], k.shape[0], padding, stride, dilation)[0]
-    left = padding_amounts(a.shape[1], k.shape[1], padding, stride, dilation)[0]
+    row, col = check_int("row", row, low=0, high=oh - 1), check_int("col", col, low=0, high=ow - 1)
+    top = padding_amounts(a.shape[0], k.shape[0], padding, stride, dilation).before
+    left = padding_amounts(a.shape[1], k.shape[1], padding, stride, dilation).before
     rows = row * stride - top + dilation * np.arange(k.shape[0])
     cols = col * stride - left + dilation * np.arange(k.shape[1])
     inside = (rows[:, None] >= 0) & (rows[:, None] < a.shape[0]) & (cols[None] >= 0) & (cols[None] < a.shape[1])
     window = np.where(inside, a[np.clip(rows, 0, a.shape[0] - 1)][:, np.clip(cols, 0, a.shape[1] - 1)], 0.0)
     products = window * k
     total = float(products.sum())
-    return OutputStep(int(row), int(col), window, k, products, total, float(bias), total + float(bias),
-                      rows, cols)
+    output = convolve2d(a, k, padding, stride, dilation, bias)
+    return OutputStep(row, col, window, k, products, total, float(bias), total + float(bias), rows, cols, a, output)
+
+
+@dataclass(frozen=True)
+class PaddingStride:
+    """Where a kernel lands along one axis: the padded input and the first windows.
+
+    Window ``o`` covers input pixels ``o·stride − before`` to that plus
+    ``span − 1`` (negative or ``>= n``: padding zeros).
+    """
+
+    n: int
+    kernel_size: int
+    padding: str
+    stride: int
+    dilation: int
+    pad: Padding
+    span: int                # D·(F − 1) + 1 input pixels under one window
+    output_size: int
+
+
+def compute_padding_stride(n: int, kernel_size: int, *, padding: str = "valid", stride: int = 1,
+                           dilation: int = 1) -> PaddingStride:
+    """Padding, window span and output size of a square ``n``×``n`` input, per axis.
+
+    What this shows: padding adds zeros around the image, stride moves the
+    window by S, dilation spreads its taps D apart; together they give the
+    lecture's ``(n + 2p − F)/S + 1``.
+    """
+    size = conv_output_size(n, kernel_size, padding, stride, dilation)
+    return PaddingStride(int(n), int(kernel_size), _check_padding(padding), int(stride), int(dilation),
+                         padding_amounts(n, kernel_size, padding, stride, dilation),
+                         int(dilation) * (int(kernel_size) - 1) + 1, size)
 
 
 # ------------------------------------------------------------- parameter counts
 def conv_parameter_count(kernel_size: int, in_channels: int, filters: int, bias: bool = True) -> int:
     """Parameters of a conv layer: ``(F·F·C + 1)·K`` (lecture 002); independent of the image size."""
-    f, c, k = (_positive_int(n, v) for n, v in (("kernel_size", kernel_size), ("in_channels", in_channels),
-                                                ("filters", filters)))
+    f, c, k = (check_int(n, v, low=1) for n, v in (("kernel_size", kernel_size), ("in_channels", in_channels),
+                                                   ("filters", filters)))
     return (f * f * c + int(bool(bias))) * k
 
 
@@ -241,9 +321,9 @@ def dense_parameter_count(layer_sizes: Sequence[int]) -> int:
 
     What this shows: the lecture's 256·256·3 → 1000 → 1 net already has 196,610,001.
     """
-    sizes = [_positive_int("layer_sizes", v) for v in layer_sizes]
+    sizes = [check_int("layer_sizes", v, low=1) for v in layer_sizes]
     if len(sizes) < 2:
-        raise ValueError(f"layer_sizes needs an input and at least one layer, got {list(layer_sizes)}")
+        fail("layer_sizes", list(layer_sizes), "an input width and at least one layer width")
     return int(sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])))
 
 
@@ -257,16 +337,18 @@ class Filters:
     bias: np.ndarray
 
 
-def filters(model: Any, layer_name: str | type | None = None) -> Filters:
+def compute_filters(model: Any, *, layer_name: str | type | None = None) -> Filters:
     """The kernels of a conv layer, found by name or type (``None``: the first conv layer).
 
     What this shows: after training, first-layer kernels look like the
     lecture's edge and blob detectors.
     """
+    _layers.check_model(model)
     _, layer = _layers.find(model, layer_name)
     if not _layers.is_conv(layer):
-        raise ValueError(f"layer {layer.name!r} is a {type(layer).__name__}, not a conv layer; "
-                         f"pick one of {[c.name for c in _layers.conv_layers(model)]}")
+        fail("layer_name", layer_name, f"a conv layer of model {model.name!r}",
+             f"layer {layer.name!r} is a {type(layer).__name__}, not a conv layer; "
+             f"pick one of {[c.name for c in _layers.conv_layers(model)]}")
     kernel = getattr(layer, "depthwise_kernel", None)
     if kernel is None:
         kernel = layer.kernel

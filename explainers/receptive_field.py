@@ -7,26 +7,40 @@ Convolutional Neural Networks" (Distill, 2019), including multi-path nets; the
 *effective* field (Luo et al., 2016) measures, with gradients, how much each
 pixel actually matters — a Gaussian-like blob much smaller than the square.
 
+A merge with a globally pooled branch (the squeeze-and-excitation gates of
+EfficientNet and MobileNetV3) makes every unit after it depend on the whole
+image: the table says so at that merge and carries the local field on.
+
 Compute only; drawing lives in :mod:`explainers.receptive_field_plots`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from explainers import _layers
+from explainers import _backend, _layers
+from models._arguments import ArgumentError, check_array, check_int, fail
+
+__all__ = [
+    "PASS_THROUGH", "MERGES", "POOLS", "WHOLE_IMAGE", "LayerField", "ReceptiveField", "spatial_layer_names",
+    "compute_receptive_field",
+    "StackedReceptiveField", "compute_stacked_receptive_field", "EffectiveReceptiveField",
+    "compute_effective_receptive_field",
+]
 
 # Layers that keep every pixel where it is (elementwise or per-pixel).
 PASS_THROUGH = (
     "InputLayer", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "BatchNormalization",
     "LayerNormalization", "GroupNormalization", "UnitNormalization", "Dropout", "SpatialDropout2D",
     "GaussianNoise", "GaussianDropout", "AlphaDropout", "Identity", "Rescaling", "Normalization",
-    "ActivityRegularization",
+    "ActivityRegularization", "LayerScale", "StochasticDepth",
 )
 MERGES = ("Add", "Concatenate", "Average", "Maximum", "Minimum", "Multiply", "Subtract")
 POOLS = ("MaxPooling2D", "AveragePooling2D")
+WHOLE_IMAGE = "merges a globally pooled branch: every unit from here on also depends on the whole image"
 
 
 @dataclass(frozen=True)
@@ -42,11 +56,18 @@ class LayerField:
     size: int            # R_k: receptive field side after this layer
     jump: int            # effective stride: product of strides so far
     padding: float       # effective padding P_k
+    note: str = ""       # e.g. a merge with a globally pooled branch (WHOLE_IMAGE)
 
 
 @dataclass(frozen=True)
 class ReceptiveField:
-    """Analytic receptive field of ``layer_name`` (rows axis; ``*_hw`` give both axes)."""
+    """Analytic receptive field of ``layer_name`` (rows axis; ``*_hw`` give both axes).
+
+    ``misaligned`` lists merges whose input fields are not centred alike;
+    ``whole_image`` lists merges on the way that mix in a globally pooled
+    branch (a squeeze-and-excitation gate), after which every unit also
+    depends on the whole image while ``size`` stays the local window.
+    """
 
     layer_name: str
     size: int
@@ -56,7 +77,8 @@ class ReceptiveField:
     stride_hw: tuple[int, int]
     padding_hw: tuple[float, float]
     layers: tuple[LayerField, ...]
-    misaligned: tuple[str, ...] = ()   # merges whose input fields are not centred alike
+    misaligned: tuple[str, ...] = ()
+    whole_image: tuple[str, ...] = ()
 
     @property
     def aligned(self) -> bool:
@@ -70,17 +92,37 @@ class ReceptiveField:
         return top, left, top + self.size_hw[0] - 1, left + self.size_hw[1] - 1
 
 
-def stacked_receptive_field(kernel_sizes, strides=None) -> int:
-    """The lecture's formula ``R = 1 + Σ_j (F_j − 1) Π_{i<j} S_i`` for one chain of layers."""
-    f = [int(k) for k in kernel_sizes]
-    s = [1] * len(f) if strides is None else [int(v) for v in strides]
-    if len(s) != len(f) or any(v < 1 for v in f + s):
-        raise ValueError(f"kernel_sizes and strides must be positive and of equal length, got {f}, {s}")
-    r, jump = 1, 1
+@dataclass(frozen=True)
+class StackedReceptiveField:
+    """The lecture's formula layer by layer: ``sizes[k]`` is ``R_k``, ``jumps[k]`` the product of
+    the strides up to and including layer ``k``; ``size`` is the last ``R_k``."""
+
+    kernel_sizes: tuple[int, ...]
+    strides: tuple[int, ...]
+    sizes: tuple[int, ...]
+    jumps: tuple[int, ...]
+    size: int
+
+
+def compute_stacked_receptive_field(kernel_sizes: Sequence[int], strides: Sequence[int] | None = None
+                                    ) -> StackedReceptiveField:
+    """The lecture's formula ``R = 1 + Σ_j (F_j − 1) Π_{i<j} S_i`` for one chain of layers.
+
+    What this shows: each layer widens the field by ``F − 1`` times the product
+    of the strides before it, so two 3×3 layers see 5×5 and layers after a
+    stride-2 step add twice as much.
+    """
+    f = [check_int("kernel_sizes", k, low=1) for k in kernel_sizes]
+    s = [1] * len(f) if strides is None else [check_int("strides", v, low=1) for v in strides]
+    if len(s) != len(f):
+        fail("strides", strides, f"one stride per kernel size ({len(f)})")
+    sizes, jumps, r, jump = [], [], 1, 1
     for fj, sj in zip(f, s):
         r += (fj - 1) * jump
         jump *= sj
-    return r
+        sizes.append(r)
+        jumps.append(jump)
+    return StackedReceptiveField(tuple(f), tuple(s), tuple(sizes), tuple(jumps), r)
 
 
 def _pair(v) -> tuple[int, int]:
@@ -96,12 +138,24 @@ def _same_pad(n, k, s, d) -> int:
     return total // 2
 
 
-def _layer_params(layer, input_shape) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+class _Unhandled(str):
+    """The state of a tensor after a layer the method cannot handle: why (raised if the target needs it)."""
+
+
+_GLOBAL = "global"   # the state of a tensor that depends on the whole image (after global pooling)
+_ONE = ((1, 1), (1, 1), (1, 1), (0, 0))
+
+
+def _layer_params(layer, input_shape, output_shape) -> tuple[tuple[int, int], ...]:
     """(kernel, stride, dilation, pad-before) per axis for one single-input layer."""
+    import keras
+
     kind = type(layer).__name__
     mro = {c.__name__ for c in type(layer).__mro__}
-    if kind in PASS_THROUGH:
-        return (1, 1), (1, 1), (1, 1), (0, 0)
+    if kind in PASS_THROUGH or (kind in ("Dense", "EinsumDense") and len(input_shape) == 4):
+        return _ONE  # per pixel (a Dense on a 4-D tensor mixes channels only, like a 1×1 conv)
+    if not isinstance(layer, keras.layers.Layer) and tuple(input_shape[1:3]) == tuple(output_shape[1:3]):
+        return _ONE  # a keras.ops call on a tensor (x + 3.0, x * 0.5): elementwise
     if kind == "ZeroPadding2D":
         (top, _), (left, _) = layer.padding
         return (1, 1), (1, 1), (1, 1), (int(top), int(left))
@@ -109,81 +163,68 @@ def _layer_params(layer, input_shape) -> tuple[tuple[int, int], tuple[int, int],
         (top, _), (left, _) = layer.cropping
         return (1, 1), (1, 1), (1, 1), (-int(top), -int(left))
     if "Conv2DTranspose" in mro or "BaseConvTranspose" in mro:
-        raise ValueError(f"layer {layer.name!r} ({kind}) upsamples; its receptive field is not a "
-                         "fixed window per unit, and compute_receptive_field does not handle it. "
-                         "Pick a layer before it (layer_name=)")
+        raise ArgumentError(f"layer {layer.name!r} ({kind}) upsamples; its receptive field is not a "
+                            "fixed window per unit, and compute_receptive_field does not handle it. "
+                            "Pick a layer before it (layer_name=)")
     if kind in POOLS or "BasePooling" in mro:
         if getattr(layer, "data_format", "channels_last") != "channels_last":
-            raise ValueError(f"layer {layer.name!r}: only channels_last is supported")
+            raise ArgumentError(f"layer {layer.name!r}: only channels_last is supported")
         k, s, d, padding = _pair(layer.pool_size), _pair(layer.strides), (1, 1), layer.padding
     elif "BaseConv" in mro or kind in _layers.CONV_TYPES:
         if len(layer.kernel_size) != 2:
-            raise ValueError(f"layer {layer.name!r} ({kind}) is not a 2-D convolution")
+            raise ArgumentError(f"layer {layer.name!r} ({kind}) is not a 2-D convolution")
         if getattr(layer, "data_format", "channels_last") != "channels_last":
-            raise ValueError(f"layer {layer.name!r}: only channels_last is supported")
+            raise ArgumentError(f"layer {layer.name!r}: only channels_last is supported")
         k, s, d, padding = _pair(layer.kernel_size), _pair(layer.strides), _pair(layer.dilation_rate), layer.padding
     else:
-        raise ValueError(f"compute_receptive_field cannot handle layer {layer.name!r} ({kind}); it handles "
-                         "Conv2D (dilated too), DepthwiseConv2D, SeparableConv2D, pooling, ZeroPadding2D, "
-                         "Cropping2D, merges (Add, Concatenate, ...) and per-pixel layers. Pick a layer "
-                         "before it (layer_name=)")
+        raise ArgumentError(f"compute_receptive_field cannot handle layer {layer.name!r} ({kind}); it handles "
+                            "Conv2D (dilated too), DepthwiseConv2D, SeparableConv2D, pooling, ZeroPadding2D, "
+                            "Cropping2D, merges (Add, Concatenate, Multiply, ...), global pooling and per-pixel "
+                            "layers. Pick a layer before it (layer_name=)")
     if padding == "valid":
         pad = (0, 0)
     elif padding == "same":
         pad = tuple(_same_pad(input_shape[1 + a], k[a], s[a], d[a]) for a in range(2))
     else:
-        raise ValueError(f"layer {layer.name!r} has padding={padding!r}; only 'valid' and 'same' are supported")
+        raise ArgumentError(f"layer {layer.name!r} has padding={padding!r}; only 'valid' and 'same' are supported")
     return k, s, d, pad
-
-
-def _graph(model):
-    f = getattr(model, "_functional", None) or model
-    if not hasattr(f, "_nodes_by_depth"):
-        raise ValueError(f"model {model.name!r} is a subclassed model without a layer graph; build it "
-                         "with the functional API or keras.Sequential")
-    return f
 
 
 def _is_spatial(tensor) -> bool:
     return len(tensor.shape) == 4
 
 
-def _propagate(model, seeds: dict, rows: list, misaligned: list | None = None) -> dict:
-    """States ``(r, j, p)`` (arrays over the two axes) of every tensor of ``model``'s graph."""
-    f = _graph(model)
-    misaligned = [] if misaligned is None else misaligned
-    states = dict(seeds)
-    for depth in sorted(f._nodes_by_depth, reverse=True):
-        for node in f._nodes_by_depth[depth]:
-            layer = node.operation
-            ins = [t for t in node.input_tensors]
-            outs = list(node.output_tensors)
-            if type(layer).__name__ == "InputLayer" or not ins:
-                continue
-            if any(id(t) not in states for t in ins):
-                continue  # fed by a non-spatial branch (e.g. after global pooling): not a field
-            if not all(_is_spatial(t) for t in outs):
-                continue  # global pooling, flatten, dense: units see everything
-            import keras
+def _field_step(rows: list, misaligned: list, whole: list):
+    """The receptive-field maths of one graph node, for :func:`explainers._layers.propagate`.
 
-            if isinstance(layer, keras.Model):
-                inner = _graph(layer)
-                sub_seeds = {id(t): states[id(o)] for t, o in zip(inner.inputs, ins)}
-                inner_states = _propagate(layer, sub_seeds, rows, misaligned)
-                for t, o in zip(inner.outputs, outs):
-                    if id(t) in inner_states:
-                        states[id(o)] = inner_states[id(t)]
-                states.update({k: v for k, v in inner_states.items() if k not in states})
-                continue
-            kind = type(layer).__name__
-            if len(ins) > 1 or kind in MERGES:
-                rs = np.array([states[id(t)][0] for t in ins])
-                js = np.array([states[id(t)][1] for t in ins])
-                ps = np.array([states[id(t)][2] for t in ins])
+    A state is ``(R, jump, P)`` (arrays over the two axes), ``_GLOBAL`` after global
+    pooling, or an ``_Unhandled`` reason that reaches only what depends on it.
+    """
+    def step(layer, node, in_states):
+        kind = type(layer).__name__
+        known = [st for st in in_states if st is not None]
+        if not known:
+            return None
+        failed = [st for st in known if isinstance(st, _Unhandled)]
+        if failed:
+            return failed[0]
+        outs = list(node.output_tensors)
+        fields = [st for st in known if not isinstance(st, str)]
+        # Global pooling, flatten, dense on vectors, and anything computed from them alone
+        # (the squeeze-and-excitation branch: pool -> reshape -> 1x1 convs): the whole image.
+        if not fields or kind.startswith("Global") or not all(_is_spatial(o) for o in outs):
+            return _GLOBAL
+        ins = list(node.input_tensors)
+        note = ""
+        try:
+            if len(ins) > 1 or kind in MERGES or len(known) > 1:
+                rs = np.array([st[0] for st in fields])
+                js = np.array([st[1] for st in fields])
+                ps = np.array([st[2] for st in fields])
                 centres = (rs - 1) / 2 - ps
                 if not np.all(js == js[0]):
-                    raise ValueError(f"layer {layer.name!r} ({kind}) merges inputs with different effective "
-                                     f"strides {js[:, 0].tolist()}; their fields cannot be aligned")
+                    raise ArgumentError(f"layer {layer.name!r} ({kind}) merges inputs with different effective "
+                                        f"strides {js[:, 0].tolist()}; their fields cannot be aligned")
                 # Union of the input fields (Araujo et al.): from the left-most start to the
                 # right-most end. Equal to the largest field when the paths are centred alike.
                 starts, ends = -ps, -ps + rs - 1
@@ -191,30 +232,83 @@ def _propagate(model, seeds: dict, rows: list, misaligned: list | None = None) -
                 state = (v - u + 1, js[0], -u)
                 if not np.allclose(centres, centres[0]):
                     misaligned.append(layer.name)
-                k = s = d = pad = (1, 1)
-                pad = (0, 0)
+                if len(fields) < len(known):  # a gate computed from the whole image
+                    whole.append(layer.name)
+                    note = WHOLE_IMAGE
+                k, s, d, pad = _ONE
             else:
-                r_in, j_in, p_in = states[id(ins[0])]
-                k, s, d, pad = _layer_params(layer, tuple(ins[0].shape))
+                r_in, j_in, p_in = fields[0]
+                k, s, d, pad = _layer_params(layer, tuple(ins[0].shape), tuple(outs[0].shape))
                 k_, s_, d_, pad_ = (np.array(v, dtype=float) for v in (k, s, d, pad))
                 span = d_ * (k_ - 1) + 1
                 state = (r_in + (span - 1) * j_in, j_in * s_, p_in + pad_ * j_in)
-            for o in outs:
-                states[id(o)] = state
-            rows.append((layer, LayerField(layer.name, kind, int(k[0]), int(s[0]), int(d[0]), int(pad[0]),
-                                           int(state[0][0]), int(state[1][0]), float(state[2][0]))))
-    return states
+        except ArgumentError as err:
+            return _Unhandled(str(err))
+        rows.append((layer, LayerField(layer.name, kind, int(k[0]), int(s[0]), int(d[0]), int(pad[0]),
+                                       int(state[0][0]), int(state[1][0]), float(state[2][0]), note)))
+        return state
+
+    return step
 
 
-def compute_receptive_field(model: Any, layer_name: str | None = None) -> ReceptiveField:
+def _propagate(model, rows: list | None = None, misaligned: list | None = None, whole: list | None = None) -> dict:
+    one = np.ones(2)
+    seeds = {id(t): (one, one, np.zeros(2)) for t in _layers.graph(model).inputs}
+    return _layers.propagate(model, seeds, _field_step([] if rows is None else rows,
+                                                       [] if misaligned is None else misaligned,
+                                                       [] if whole is None else whole))
+
+
+def _default_target(model):
+    # The last layer (graph order) with a spatial output that is not a global branch.
+    states = _propagate(model)
+    target = None
+    for _, layer in _layers.walk(model):
+        try:
+            out = layer.output
+        except (AttributeError, ValueError):
+            continue
+        if type(layer).__name__ != "InputLayer" and _is_spatial(out) and id(out) in states \
+                and states[id(out)] is not _GLOBAL:
+            target = layer
+    if target is None:
+        raise ArgumentError(f"model {model.name!r} has no layer with a spatial (H, W, C) output")
+    return target
+
+
+def spatial_layer_names(model: Any) -> list[str]:
+    """Names of the layers a field can be read at (conv, pooling, merges, activations), in graph order.
+
+    Nested models are searched too; layers of a globally pooled branch (a
+    squeeze-and-excitation gate, 1×1 maps of the whole image) are left out.
+    """
+    _layers.check_model(model)
+    keep = ("Conv", "Pooling", "Add", "Concatenate", "Multiply", "Activation", "ReLU")
+    states = _propagate(model)
+    names = []
+    for _, layer in _layers.walk(model):
+        kind = type(layer).__name__
+        if not any(k in kind for k in keep) or kind.startswith("Global"):
+            continue
+        try:
+            out = layer.output
+        except (AttributeError, ValueError):
+            continue
+        if _is_spatial(out) and states.get(id(out)) is not _GLOBAL:
+            names.append(layer.name)
+    return names
+
+
+def compute_receptive_field(model: Any, *, layer_name: str | type | None = None) -> ReceptiveField:
     """Analytic receptive field size, effective stride and padding of a layer's units.
 
     What this shows: how far one unit of a deep layer can "see" in the input;
     the table shows ``R_k`` and the jump ``Π S_i`` growing layer by layer.
 
     Args:
-        model: a built Keras model (Sequential, functional, nested; single- or multi-path).
-        layer_name: a layer name (or class name); ``None``: the last layer with a spatial output.
+        model: a built Keras model (Sequential, functional, nested; single- or
+            multi-path; any ``keras.applications`` model).
+        layer_name: a layer name (or class); ``None``: the last layer with a spatial output.
 
     Returns:
         :class:`ReceptiveField` with the field of unit (0, 0) starting at input
@@ -224,57 +318,51 @@ def compute_receptive_field(model: Any, layer_name: str | None = None) -> Recept
     (the largest one when they are centred alike) and list misaligned merges in
     ``misaligned``, e.g. a stride-2 "same" conv on an even-sized input next to a
     1×1 stride-2 shortcut: TensorFlow pads only after, so the two fields' centres
-    differ by one pixel.
+    differ by one pixel. A merge with a globally pooled branch (squeeze and
+    excitation) is listed in ``whole_image`` and noted in its row.
 
     Raises:
-        ValueError: a layer it cannot handle (e.g. Conv2DTranspose) on the way, a
+        ArgumentError: a layer it cannot handle (e.g. Conv2DTranspose) on the way, a
             non-spatial target layer, or a merge of inputs with different strides.
     """
-    _layers.check_model(model)
-    if len(model.inputs) != 1 or not _is_spatial(model.inputs[0]):
-        raise ValueError(f"model {model.name!r} needs one image input (batch, H, W, C), got "
-                         f"{[tuple(t.shape) for t in model.inputs]}")
-    if layer_name is None:
-        target = None
-        for _, layer in _layers.walk(model):
-            try:
-                out = layer.output
-            except (AttributeError, ValueError):
-                continue
-            if type(layer).__name__ != "InputLayer" and _is_spatial(out):
-                target = layer
-        if target is None:
-            raise ValueError(f"model {model.name!r} has no layer with a spatial (H, W, C) output")
-    else:
-        target = _layers.find(model, layer_name)[1]
     import keras
 
+    _layers.check_model(model)
+    if len(model.inputs) != 1 or not _is_spatial(model.inputs[0]):
+        raise ArgumentError(f"model {model.name!r} needs one image input (batch, H, W, C), got "
+                            f"{[tuple(t.shape) for t in model.inputs]}")
+    target = _default_target(model) if layer_name is None else _layers.find(model, layer_name)[1]
     chain = _layers.find(model, target.name)[0]
-    # A top-level target: propagate only through the layers that feed it, so a
-    # layer the method cannot handle after it (e.g. an upsampling decoder) does not matter.
+    # A top-level target: propagate only through the layers that feed it, so the table
+    # holds its ancestors only.
     graph = keras.Model(model.inputs, target.output) if len(chain) == 1 else model
-    one = np.ones(2)
-    seeds = {id(t): (one, one, np.zeros(2)) for t in _graph(graph).inputs}
     rows: list = []
     misaligned: list = []
-    states = _propagate(graph, seeds, rows, misaligned)
-    if id(target.output) not in states:
-        raise ValueError(f"layer {target.name!r} has no spatial receptive field (its output is "
-                         f"{tuple(target.output.shape)}); choose a conv or pooling layer")
-    r, j, p = states[id(target.output)]
-    index = max(i for i, (layer, _) in enumerate(rows) if layer is target) if any(
-        layer is target for layer, _ in rows) else -1
+    whole: list = []
+    states = _propagate(graph, rows, misaligned, whole)
+    state = states.get(id(target.output))
+    if isinstance(state, _Unhandled):
+        raise ArgumentError(state)
+    if state is None or isinstance(state, str):
+        raise ArgumentError(f"layer {target.name!r} has no spatial receptive field (its output is "
+                            f"{tuple(target.output.shape)}); choose a conv or pooling layer")
+    r, j, p = state
+    index = max((i for i, (layer, _) in enumerate(rows) if layer is target), default=-1)
     table = tuple(row for _, row in rows[: index + 1])
     names = {row.name for row in table}
     return ReceptiveField(target.name, int(r[0]), int(j[0]), float(p[0]), (int(r[0]), int(r[1])),
                           (int(j[0]), int(j[1])), (float(p[0]), float(p[1])), table,
-                          tuple(n for n in misaligned if n in names))
+                          tuple(n for n in misaligned if n in names), tuple(n for n in whole if n in names))
 
 
 # ----------------------------------------------------- effective receptive field
 @dataclass(frozen=True)
 class EffectiveReceptiveField:
-    """Mean |∂ centre unit / ∂ input| over random inputs (Luo et al., 2016)."""
+    """Mean |∂ centre unit / ∂ input| over random inputs (Luo et al., 2016).
+
+    ``analytic`` is the layer's analytic field (``None`` when the analytic
+    method cannot follow the layer), so a picture can draw its square on top.
+    """
 
     layer_name: str
     heatmap: np.ndarray          # (H, W), max 1
@@ -282,41 +370,27 @@ class EffectiveReceptiveField:
     extent: tuple[int, int]      # rows, cols of the smallest box holding every non-zero gradient
     box: tuple[int, int, int, int]  # (top, left, bottom, right) of that box (inclusive)
     n_samples: int
+    analytic: ReceptiveField | None = None
 
 
-def _gradients(probe, x, unit):
-    import keras
+def _centre_gradient(probe, unit: tuple[int, int], x: np.ndarray) -> np.ndarray:
+    """``Σ |∂ unit / ∂ x|`` over the batch and channels, as (H, W).
 
-    backend = keras.backend.backend()
+    Eager, not compiled: a trace cached per model would keep the weights it was
+    traced with under JAX, and the CNN page asks again after every epoch.
+    """
+    from keras import ops
 
     def centre(inp):
-        out = probe(inp)[0]
-        return keras.ops.sum(out[:, unit[0], unit[1], :])
+        return ops.sum(probe(inp)[0][:, unit[0], unit[1], :])
 
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        xt = tf.convert_to_tensor(x)
-        with tf.GradientTape() as tape:
-            tape.watch(xt)
-            y = centre(xt)
-        return np.asarray(tape.gradient(y, xt))
-    if backend == "jax":
-        import jax
-
-        return np.asarray(jax.grad(lambda v: centre(v))(x))
-    if backend == "torch":
-        import torch
-
-        xt = torch.tensor(x, requires_grad=True)
-        centre(xt).backward()
-        return xt.grad.detach().cpu().numpy()
-    raise NotImplementedError(f"effective_receptive_field needs the tensorflow, jax or torch backend, not {backend}")
+    _, g = _backend.value_and_grad(centre, ops.convert_to_tensor(x))
+    return np.abs(np.asarray(g)).sum(axis=(0, 3))
 
 
-def effective_receptive_field(model: Any, layer_name: str | None = None, n_samples: int = 16, *,
-                              images: Any = None, input_size: int | tuple[int, int] | None = None,
-                              seed: int = 0, batch_size: int = 16) -> EffectiveReceptiveField:
+def compute_effective_receptive_field(model: Any, *, layer_name: str | type | None = None, n_samples: int = 16,
+                                      images: Any = None, input_size: int | tuple[int, int] | None = None,
+                                      seed: int = 0, batch_size: int = 16) -> EffectiveReceptiveField:
     """The gradient-based effective receptive field of the centre unit of a layer.
 
     What this shows: not every pixel inside the analytic square matters alike;
@@ -330,24 +404,22 @@ def effective_receptive_field(model: Any, layer_name: str | None = None, n_sampl
         n_samples: random inputs (standard normal) to average over.
         images: optional real images ``(N, H, W, C)`` to use instead of noise.
         input_size: side(s) of the noise inputs when the model accepts any size (default 64).
-        seed: random seed of the noise.
+        seed: seeds the noise (``np.random.default_rng(seed)``; no global state).
         batch_size: inputs per gradient computation.
     """
     _layers.check_model(model)
     if layer_name is None:
         layer_name = compute_receptive_field(model).layer_name
     _, layer = _layers.find(model, layer_name)
+    batch_size = check_int("batch_size", batch_size, low=1)
     shape = list(model.inputs[0].shape[1:])
     if images is not None:
-        x = np.asarray(images, dtype="float32")
+        x = check_array("images", images, ndim=(3, 4))
         if x.ndim == 3:
             x = x[..., None]
-        if x.ndim != 4 or len(x) == 0:
-            raise ValueError(f"images must be (N, H, W, C), got shape {np.shape(images)}")
         n_samples = len(x)
     else:
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        n_samples = check_int("n_samples", n_samples, low=1)
         hw = _pair(input_size) if input_size is not None else (64, 64)
         h = shape[0] if shape[0] is not None else hw[0]
         w = shape[1] if shape[1] is not None else hw[1]
@@ -356,15 +428,19 @@ def effective_receptive_field(model: Any, layer_name: str | None = None, n_sampl
     probe = _layers.output_model(model, [layer])
     out_shape = np.asarray(probe(x[:1])[0]).shape
     if len(out_shape) != 4:
-        raise ValueError(f"layer {layer.name!r} outputs {out_shape}, not a spatial map; choose a conv layer")
+        fail("layer_name", layer_name, "a layer with a spatial (H, W, C) output",
+             f"layer {layer.name!r} outputs {out_shape}; choose a conv layer")
     unit = (out_shape[1] // 2, out_shape[2] // 2)
     total = np.zeros(x.shape[1:3])
-    for start in range(0, len(x), max(int(batch_size), 1)):
-        g = _gradients(probe, x[start: start + batch_size], unit)
-        total += np.abs(g).sum(axis=(0, 3))
+    for start in range(0, len(x), batch_size):
+        total += _centre_gradient(probe, unit, x[start: start + batch_size])
     heat = total / n_samples
     peak = heat.max()
     rows, cols = np.nonzero(heat > peak * 1e-6) if peak > 0 else (np.array([0]), np.array([0]))
     box = (int(rows.min()), int(cols.min()), int(rows.max()), int(cols.max()))
+    try:
+        analytic = compute_receptive_field(model, layer_name=layer.name)
+    except ArgumentError:
+        analytic = None
     return EffectiveReceptiveField(layer.name, heat / peak if peak > 0 else heat, unit,
-                                   (box[2] - box[0] + 1, box[3] - box[1] + 1), box, int(n_samples))
+                                   (box[2] - box[0] + 1, box[3] - box[1] + 1), box, int(n_samples), analytic)

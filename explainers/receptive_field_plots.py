@@ -1,27 +1,22 @@
 """Drawing for :mod:`explainers.receptive_field`: growth curve, analytic square, effective heatmap."""
 from __future__ import annotations
 
-from typing import Any
-
 import matplotlib
 import matplotlib.cm
 import matplotlib.colors
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from explainers._figure import axes_or_new
 from explainers.receptive_field import EffectiveReceptiveField, ReceptiveField
 
-
-def _ax(ax, w=5.0, h=3.5):
-    if ax is None:
-        ax = Figure(figsize=(w, h), layout="constrained").subplots()
-    return ax
+__all__ = ["plot_receptive_field_growth", "plot_effective_field", "plot_effective_field_profile"]
 
 
-def plot_growth(result: ReceptiveField, ax=None, max_labels: int = 30):
+def plot_receptive_field_growth(result: ReceptiveField, ax: Axes | None = None, *, max_labels: int = 30) -> Axes:
     """R_k and the jump Π S_i after each layer (log scale when they span decades)."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax, (5.0, 3.5))
     rows = [r for r in result.layers if r.kernel > 1 or r.stride > 1 or r.kind in ("Add", "Concatenate")] \
         or list(result.layers)
     x = np.arange(1, len(rows) + 1)
@@ -41,14 +36,16 @@ def plot_growth(result: ReceptiveField, ax=None, max_labels: int = 30):
     return ax
 
 
-def plot_effective_field(erf: EffectiveReceptiveField, ax=None, analytic: ReceptiveField | None = None,
-                         image: Any = None, title: str | None = None):
-    """The effective field as a heatmap (over ``image`` if given) with the analytic square drawn on top.
+def plot_effective_field(result: EffectiveReceptiveField, ax: Axes | None = None, *,
+                         image: np.ndarray | None = None, title: str | None = None) -> Axes:
+    """The effective field as a heatmap with the analytic square (``result.analytic``) on top.
 
-    ``title`` replaces the default (layer, unit, extent) where two panels show the same field.
+    ``image`` (optional, the input's size) is drawn underneath, so the field is
+    seen where it looks; ``title`` replaces the default (layer, unit, extent)
+    where two panels show the same field.
     """
-    ax = _ax(ax, 4.5, 4.5)
-    heat = erf.heatmap
+    ax = axes_or_new(ax, (4.5, 4.5))
+    heat = result.heatmap
     if image is not None:
         ax.imshow(np.asarray(image)[..., 0] if np.ndim(image) == 3 else image, cmap="gray",
                   extent=(-0.5, heat.shape[1] - 0.5, heat.shape[0] - 0.5, -0.5))
@@ -60,28 +57,30 @@ def plot_effective_field(erf: EffectiveReceptiveField, ax=None, analytic: Recept
     else:
         im = ax.imshow(heat, cmap="inferno", vmin=0, vmax=1)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, label="mean |gradient| (max 1)")
+    analytic = result.analytic
     if analytic is not None:
-        top, left, bottom, right = analytic.box(*erf.unit)
+        top, left, bottom, right = analytic.box(*result.unit)
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left + 1, bottom - top + 1, fill=False,
                                ec="cyan", lw=2, ls="--", label=f"analytic {analytic.size}×{analytic.size}"))
         ax.legend(loc="lower right", fontsize=8)
     ax.set_xlim(-0.5, heat.shape[1] - 0.5)
     ax.set_ylim(heat.shape[0] - 0.5, -0.5)
-    ax.set_title(title or f"effective field of {erf.layer_name}[{erf.unit[0]}, {erf.unit[1]}]\n"
-                          f"non-zero extent {erf.extent[0]}×{erf.extent[1]} from {erf.n_samples} inputs", fontsize=9)
+    ax.set_title(title or f"effective field of {result.layer_name}[{result.unit[0]}, {result.unit[1]}]\n"
+                          f"non-zero extent {result.extent[0]}×{result.extent[1]} from {result.n_samples} inputs",
+                 fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
 
 
-def plot_erf_profile(erf: EffectiveReceptiveField, ax=None, analytic: ReceptiveField | None = None):
+def plot_effective_field_profile(result: EffectiveReceptiveField, ax: Axes | None = None) -> Axes:
     """The heatmap's row through the centre unit: a peaked, Gaussian-like profile."""
-    ax = _ax(ax, 5, 3)
-    top, left, bottom, right = erf.box
+    ax = axes_or_new(ax, (5.0, 3.0))
+    top, left, bottom, right = result.box
     centre_row = (top + bottom) // 2
-    ax.plot(erf.heatmap[centre_row], marker=".", label="effective (mean |grad|)")
-    if analytic is not None:
-        a_top, a_left, a_bottom, a_right = analytic.box(*erf.unit)
+    ax.plot(result.heatmap[centre_row], marker=".", label="effective (mean |grad|)")
+    if result.analytic is not None:
+        a_top, a_left, a_bottom, a_right = result.analytic.box(*result.unit)
         ax.axvspan(a_left, a_right, color="cyan", alpha=0.2, label="analytic field")
     ax.set_xlabel("input column")
     ax.set_title("profile through the centre")

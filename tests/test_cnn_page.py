@@ -1,23 +1,10 @@
 """AppTest drives the CNN page: live training, filters, feature maps, predictions, transfer learning."""
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def _page(**params):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300).run()
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.switch_page("app_pages/cnn.py").run()
-
-
-def test_cnn_page_renders_untrained_filters_and_feature_maps():
-    at = _page(cnn_filters="8,16", cnn_image="3")
+def test_cnn_page_renders_untrained_filters_and_feature_maps(app_page):
+    at = app_page("cnn.py", timeout=300, cnn_filters="8,16", cnn_image="3")
     assert not at.exception and not at.error
     assert at.selectbox(key="cnn_filters").value == "8,16"
     assert "test image 3" in at.caption[0].value
@@ -25,8 +12,8 @@ def test_cnn_page_renders_untrained_filters_and_feature_maps():
 
 
 @pytest.mark.slow
-def test_training_on_the_page_updates_history_and_shows_the_confusion_matrix():
-    at = _page(cnn_epochs="2", cnn_filters="8,16")
+def test_training_on_the_page_updates_history_and_shows_the_confusion_matrix(app_page):
+    at = app_page("cnn.py", timeout=300, cnn_epochs="2", cnn_filters="8,16")
     [b for b in at.button if b.label == "Train"][0].click().run()
     assert not at.exception
     assert any("Trained 2 epoch(s)" in s.value for s in at.success)
@@ -83,10 +70,10 @@ def _fake_medmnist(folder, n=24, size=28, classes=3):
 
 
 @pytest.mark.slow
-def test_a_local_medmnist_file_is_offered_and_trains(tmp_path, monkeypatch):
+def test_a_local_medmnist_file_is_offered_and_trains(tmp_path, monkeypatch, app_page):
     _fake_medmnist(tmp_path)
     monkeypatch.setenv("MEDMNIST_DIR", str(tmp_path))
-    at = _page(cnn_data="bloodmnist 28px", cnn_epochs="1", cnn_filters="8,16")
+    at = app_page("cnn.py", timeout=300, cnn_data="bloodmnist 28px", cnn_epochs="1", cnn_filters="8,16")
     assert not at.exception and not at.error
     assert at.selectbox(key="cnn_data").value == "bloodmnist 28px"
     [b for b in at.button if b.label == "Train"][0].click().run()

@@ -28,7 +28,7 @@ def test_the_lecture_6x6_input_is_the_one_printed_in_lecture_003():
 
 
 def test_one_output_value_step_by_step_shows_products_sum_and_bias():
-    step = K.explain_output_value(K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, 0, 0, bias=0.5)
+    step = K.compute_output_step(K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, 0, 0, bias=0.5)
     np.testing.assert_array_equal(step.window, [[0, 1], [3, 4]])
     np.testing.assert_array_equal(step.products, [[0, 1], [6, 12]])
     assert step.total == 19 and step.value == 19.5
@@ -44,7 +44,7 @@ def test_each_explained_value_equals_the_convolution_output(padding, stride, dil
     out = K.convolve2d(x, w, padding, stride, dilation, bias=0.25)
     for r in range(out.shape[0]):
         for c in range(out.shape[1]):
-            step = K.explain_output_value(x, w, r, c, padding, stride, dilation, bias=0.25)
+            step = K.compute_output_step(x, w, r, c, padding=padding, stride=stride, dilation=dilation, bias=0.25)
             assert step.value == pytest.approx(out[r, c])
 
 
@@ -126,7 +126,7 @@ def test_presets_do_what_the_lecture_says():
     (lambda: K.convolve2d(np.ones((5, 5)), np.full((3, 3), np.nan)), "kernel"),
     (lambda: K.convolve2d(np.ones((2, 2)), np.ones((3, 3))), "does not fit"),
     (lambda: K.convolve2d(np.ones((5, 5, 2)), np.ones((3, 3, 3))), "channels"),
-    (lambda: K.explain_output_value(np.ones((4, 4)), np.ones((3, 3)), 2, 0), "row"),
+    (lambda: K.compute_output_step(np.ones((4, 4)), np.ones((3, 3)), 2, 0), "row"),
     (lambda: K.dense_parameter_count([10]), "layer_sizes"),
 ])
 def test_bad_arguments_raise_a_message_naming_them(call, match):
@@ -169,7 +169,7 @@ def test_feature_maps_of_first_conv_equal_the_numpy_convolution(build):
     image = np.random.default_rng(4).random((12, 12)).astype("float32")
     maps = compute_feature_maps(model, image, layers=["c1", "c2"])
     assert maps.layer_names == ("c1", "c2")
-    f = K.filters(model, "c1")
+    f = K.compute_filters(model, layer_name="c1")
     expected = K.convolve2d(image[..., None] * scale, f.kernels, bias=f.bias)
     np.testing.assert_allclose(maps.maps[0], expected, atol=1e-4)
     assert maps.maps[1].shape == (5, 5, 2)
@@ -183,18 +183,18 @@ def test_feature_maps_default_to_every_conv_layer_of_the_course_cnn():
     assert [m.shape for m in maps.maps] == [(64, 64, 16), (32, 32, 32)]
 
 
-def test_filters_found_by_name_or_type_are_the_layer_weights():
+def test_filters_found_by_name_or_type_are_the_layer_weights_and_bad_layers_are_named():
     model = _functional()
-    by_type = K.filters(model, keras.layers.Conv2D)
-    by_default = K.filters(model)
-    by_name = K.filters(model, "c1")
+    by_type = K.compute_filters(model, layer_name=keras.layers.Conv2D)
+    by_default = K.compute_filters(model)
+    by_name = K.compute_filters(model, layer_name="c1")
     for f in (by_type, by_default, by_name):
         assert f.layer_name == "c1"
         np.testing.assert_array_equal(f.kernels, np.asarray(model.get_layer("c1").kernel))
     with pytest.raises(ValueError, match="not a conv layer"):
-        K.filters(model, "add")
+        K.compute_filters(model, layer_name="add")
     with pytest.raises(ValueError, match="nope.*c1"):
-        K.filters(model, "nope")
+        K.compute_filters(model, layer_name="nope")
     with pytest.raises(ValueError, match="expects"):
         compute_feature_maps(model, np.zeros((10, 10)))
 
@@ -202,11 +202,11 @@ def test_filters_found_by_name_or_type_are_the_layer_weights():
 def test_plots_draw_the_numbers_they_explain():
     from explainers import kernels_plots as KP
 
-    step = K.explain_output_value(K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, 1, 1)
+    step = K.compute_output_step(K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, 1, 1)
     ax = KP.plot_output_step(step)
     assert "= 43" in ax.get_title()
     assert {t.get_text() for t in ax.texts} >= {"4·0\n= 0", "8·3\n= 24"}
-    ax = KP.plot_padding_stride(6, 3, "same", 2, 1)
+    ax = KP.plot_padding_stride(K.compute_padding_stride(6, 3, padding="same", stride=2, dilation=1))
     assert "→ 3×3" in ax.get_title() and len(ax.patches) == 3
     fig = plot_feature_maps(FeatureMaps(np.zeros((4, 4, 1)), ("a",), (np.ones((4, 4, 2)),), (np.arange(2),),
                                         ((4, 4, 2),)), max_maps=3)
@@ -270,3 +270,27 @@ def test_max_channels_keeps_the_most_active_channels_first():
 def test_feature_map_options_that_cannot_work_raise_a_message_naming_them(kwargs, match):
     with pytest.raises(ValueError, match=match):
         compute_feature_maps(_bn_net(), np.ones((10, 10)), **kwargs)
+
+
+def test_worked_example_and_convolution_figures_show_the_window_kernel_and_output():
+    from explainers import kernels_plots as KP
+
+    step = K.compute_output_step(K.LECTURE_6X6_INPUT, K.LECTURE_EDGE_KERNEL, 0, 3)
+    np.testing.assert_array_equal(step.output, K.convolve2d(K.LECTURE_6X6_INPUT, K.LECTURE_EDGE_KERNEL))
+    fig = KP.plot_worked_example(step)
+    assert len(fig.axes) == 4 and "= 12" in fig.axes[2].get_title()
+    assert fig.axes[0].patches[0].get_xy() == (2.5, -0.5)  # the window of z[0, 3] starts at input column 3
+    conv = K.compute_convolution(np.ones((9, 9)), K.PRESETS["box blur"], padding="valid", stride=2)
+    assert conv.output.shape == (4, 4) and (conv.pad_rows.total, conv.stride) == (0, (2, 2))
+    fig = KP.plot_convolution(conv, title="box blur")
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["input 9×9", "box blur", "output 4×4"]
+
+
+@pytest.mark.parametrize("n, f, padding, stride, dilation, before, after", [
+    (6, 3, "valid", 1, 1, 0, 0), (6, 3, "same", 1, 1, 1, 1), (6, 3, "same", 2, 1, 0, 1), (6, 3, "full", 1, 2, 4, 4),
+])
+def test_padding_amounts_pad_the_smaller_half_first_as_tensorflow(n, f, padding, stride, dilation, before, after):
+    pad = K.padding_amounts(n, f, padding, stride, dilation)
+    assert (pad.before, pad.after, pad.total) == (before, after, before + after)
+    geometry = K.compute_padding_stride(n, f, padding=padding, stride=stride, dilation=dilation)
+    assert geometry.pad == pad and geometry.output_size == K.conv_output_size(n, f, padding, stride, dilation)

@@ -6,17 +6,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _page(**params):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.switch_page("app_pages/kernels.py").run()
-
-
-def test_kernels_page_shows_the_lecture_numbers_and_parameter_counts():
-    at = _page(kern_example="6×6 input ⋆ vertical edge (lecture 003)", kern_row="0", kern_col="3")
+def test_kernels_page_shows_the_lecture_numbers_and_parameter_counts(app_page):
+    at = app_page("kernels.py", kern_example="6×6 input ⋆ vertical edge (lecture 003)", kern_row="0", kern_col="3")
     assert not at.exception and not at.error
     text = " ".join(m.value for m in at.markdown)
     assert "= **12**" in text  # z[0, 3] of the lecture's 6×6 example
@@ -27,8 +18,8 @@ def test_kernels_page_shows_the_lecture_numbers_and_parameter_counts():
 
 
 @pytest.mark.parametrize("custom, ok", [("1 2 1; 0 0 0; -1 -2 -1", True), ("1 2; 3", False), ("a b c; 1 2 3; 4 5 6", False)])
-def test_custom_kernel_is_parsed_or_explained(custom, ok):
-    at = _page(kern_preset="custom")
+def test_custom_kernel_is_parsed_or_explained(custom, ok, app_page):
+    at = app_page("kernels.py", kern_preset="custom")
     at.text_input(key="kern_custom").set_value(custom).run()
     assert not at.exception
     assert bool(at.error) is not ok
@@ -36,8 +27,8 @@ def test_custom_kernel_is_parsed_or_explained(custom, ok):
         assert "custom kernel" in at.error[0].value
 
 
-def test_absurd_stride_and_dilation_give_an_error_not_a_crash():
-    at = _page(kern_image="cell", kern_padding="valid", kern_dilation="8", kern_f="5", kern_n="3")
+def test_absurd_stride_and_dilation_give_an_error_not_a_crash(app_page):
+    at = app_page("kernels.py", kern_image="cell", kern_padding="valid", kern_dilation="8", kern_f="5", kern_n="3")
     assert not at.exception
     assert any("does not fit" in e.value for e in at.error)
 

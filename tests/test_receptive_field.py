@@ -5,12 +5,12 @@ import pytest
 from keras import layers
 
 from explainers.receptive_field import (
-    compute_receptive_field, effective_receptive_field, stacked_receptive_field,
+    WHOLE_IMAGE, compute_effective_receptive_field, compute_receptive_field, compute_stacked_receptive_field,
 )
 
 
 def test_lecture_two_3x3_layers_with_stride_1_give_5():
-    assert stacked_receptive_field([3, 3], [1, 1]) == 5
+    assert compute_stacked_receptive_field([3, 3], [1, 1]).size == 5
     model = keras.Sequential([keras.Input((16, 16, 1)), layers.Conv2D(1, 3, name="a"), layers.Conv2D(1, 3, name="b")])
     rf = compute_receptive_field(model)
     assert (rf.layer_name, rf.size, rf.stride, rf.padding) == ("b", 5, 1, 0)
@@ -46,8 +46,9 @@ def test_formula_matches_the_lecture_sum_and_the_gradient_extent(name):
     rf = compute_receptive_field(model)
     convs = [(f if k != "pad" else 1, s if k != "pad" else 1, d if k == "conv" else 1)
              for k, f, s, d, _ in CHAINS[name]]
-    assert rf.size == stacked_receptive_field([d * (f - 1) + 1 for f, s, d in convs], [s for f, s, d in convs])
-    erf = effective_receptive_field(model, n_samples=2)
+    assert rf.size == compute_stacked_receptive_field([d * (f - 1) + 1 for f, s, d in convs],
+                                                     [s for f, s, d in convs]).size
+    erf = compute_effective_receptive_field(model, n_samples=2)
     # The gradient is non-zero exactly on the analytic square of the centre unit (inside the image).
     top, left, bottom, right = rf.box(*erf.unit)
     if top >= 0 and left >= 0 and bottom < 40 and right < 40:
@@ -57,7 +58,7 @@ def test_formula_matches_the_lecture_sum_and_the_gradient_extent(name):
 
 def test_vgg16_block5_pool_matches_google_research_receptive_field():
     vgg = keras.applications.VGG16(weights=None, include_top=False)
-    rf = compute_receptive_field(vgg, "block5_pool")
+    rf = compute_receptive_field(vgg, layer_name="block5_pool")
     assert (rf.size, rf.stride, rf.padding) == (212, 32, 90)
     assert compute_receptive_field(vgg).layer_name == "block5_pool"
 
@@ -71,7 +72,7 @@ def test_mobilenet_matches_google_research_receptive_field():
 @pytest.mark.slow
 def test_inception_v3_multi_path_matches_google_research_receptive_field():
     # google-research/receptive_field README: inception_v3 (Mixed_7c) = 1311, 32, 618.
-    rf = compute_receptive_field(keras.applications.InceptionV3(weights=None, include_top=False), "mixed10")
+    rf = compute_receptive_field(keras.applications.InceptionV3(weights=None, include_top=False), layer_name="mixed10")
     assert (rf.size, rf.stride, rf.padding) == (1311, 32, 618)
     assert any(r.kind == "Concatenate" for r in rf.layers)
 
@@ -92,20 +93,20 @@ def _two_paths(merge, misaligned=False):
 
 @pytest.mark.parametrize("merge", [layers.Add, layers.Concatenate, layers.Maximum])
 def test_multi_path_merges_take_the_largest_aligned_field(merge):
-    rf = compute_receptive_field(_two_paths(merge), "merge")
+    rf = compute_receptive_field(_two_paths(merge), layer_name="merge")
     assert (rf.size, rf.padding) == (5, 2)
-    after = compute_receptive_field(_two_paths(merge), "after")
+    after = compute_receptive_field(_two_paths(merge), layer_name="after")
     assert (after.size, after.stride, after.padding) == (7, 2, 2)
 
 
 def test_misaligned_paths_give_the_union_and_are_flagged():
     # Paths see input pixels [-2, 2] and [0, 4] of unit 0: the union is [-2, 4], 7 pixels.
-    rf = compute_receptive_field(_two_paths(layers.Add, misaligned=True), "merge")
+    rf = compute_receptive_field(_two_paths(layers.Add, misaligned=True), layer_name="merge")
     assert (rf.size, rf.padding, rf.misaligned, rf.aligned) == (7, 2, ("merge",), False)
-    assert compute_receptive_field(_two_paths(layers.Add), "merge").aligned
+    assert compute_receptive_field(_two_paths(layers.Add), layer_name="merge").aligned
 
 
-def test_residual_net_and_nested_model():
+def test_residual_net_flags_misaligned_adds_and_nested_models_are_entered():
     from models import build_resnet
 
     rf = compute_receptive_field(build_resnet())
@@ -120,8 +121,8 @@ def test_residual_net_and_nested_model():
     x = inner(x)
     x = layers.Conv2D(1, 3, name="last")(x)
     outer = keras.Model(i, x)
-    assert compute_receptive_field(outer, "ib").size == 7
-    assert compute_receptive_field(outer, "last").size == 11
+    assert compute_receptive_field(outer, layer_name="ib").size == 7
+    assert compute_receptive_field(outer, layer_name="last").size == 11
 
 
 def test_transposed_convolution_gets_a_clear_error_naming_it():
@@ -131,25 +132,25 @@ def test_transposed_convolution_gets_a_clear_error_naming_it():
     with pytest.raises(ValueError, match="Conv2DTranspose"):
         compute_receptive_field(unet)
     encoder_layer = next(layer.name for layer in unet.layers if isinstance(layer, layers.MaxPooling2D))
-    assert compute_receptive_field(unet, encoder_layer).size > 1
+    assert compute_receptive_field(unet, layer_name=encoder_layer).size > 1
 
 
-def test_course_cnn_field_and_its_effective_field_inside_it():
+def test_course_cnn_effective_field_lies_inside_its_analytic_field():
     from models import build_cnn
 
     model = build_cnn()
-    rf = compute_receptive_field(model, "cnn_conv2")
+    rf = compute_receptive_field(model, layer_name="cnn_conv2")
     assert (rf.size, rf.stride, rf.padding) == (8, 2, 3)
-    erf = effective_receptive_field(model, "cnn_conv2", n_samples=4)
+    erf = compute_effective_receptive_field(model, layer_name="cnn_conv2", n_samples=4)
     top, left, bottom, right = rf.box(*erf.unit)
     assert erf.box[0] >= top and erf.box[1] >= left and erf.box[2] <= bottom and erf.box[3] <= right
     assert erf.heatmap.max() == 1.0
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda m: compute_receptive_field(m, "nope"), "nope"),
-    (lambda m: compute_receptive_field(m, "flat"), "spatial"),
-    (lambda m: effective_receptive_field(m, n_samples=0), "n_samples"),
+    (lambda m: compute_receptive_field(m, layer_name="nope"), "nope"),
+    (lambda m: compute_receptive_field(m, layer_name="flat"), "spatial"),
+    (lambda m: compute_effective_receptive_field(m, n_samples=0), "n_samples"),
     (lambda m: compute_receptive_field("model"), "keras.Model"),
 ])
 def test_bad_arguments_raise_a_message_naming_them(call, match):
@@ -158,13 +159,14 @@ def test_bad_arguments_raise_a_message_naming_them(call, match):
         call(model)
 
 
-def test_plots_show_the_field_and_the_square():
-    from explainers.receptive_field_plots import plot_effective_field, plot_growth
+def test_plots_show_the_field_and_the_analytic_square():
+    from explainers.receptive_field_plots import plot_effective_field, plot_receptive_field_growth
 
     model = _chain(CHAINS["two 3x3"], size=12)
     rf = compute_receptive_field(model)
-    assert "R = 5" in plot_growth(rf).get_title()
-    erf = effective_receptive_field(model, n_samples=2)
-    ax = plot_effective_field(erf, analytic=rf, image=np.zeros((12, 12)))
+    assert "R = 5" in plot_receptive_field_growth(rf).get_title()
+    erf = compute_effective_receptive_field(model, n_samples=2)
+    assert erf.analytic == rf
+    ax = plot_effective_field(erf, image=np.zeros((12, 12)))
     square = [p for p in ax.patches if p.get_width() == 5]
     assert square and square[0].get_xy() == (rf.box(*erf.unit)[1] - 0.5, rf.box(*erf.unit)[0] - 0.5)

@@ -1,38 +1,26 @@
 """AppTest drives the receptive-field page: our CNN (trainable) and keras.applications without weights."""
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def _page(**params):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180).run()
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.switch_page("app_pages/receptive_fields.py").run()
-
-
-def test_vgg16_field_on_the_page_matches_the_published_value(no_network):
-    at = _page(rf_model="VGG16", rf_layer="block5_pool", rf_size="64", rf_samples="4")
+def test_vgg16_field_on_the_page_matches_the_published_value(no_network, app_page):
+    at = app_page("receptive_fields.py", timeout=180, rf_model="VGG16", rf_layer="block5_pool", rf_size="64",
+                  rf_samples="4")
     assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Receptive field R"] == "212 × 212"
     assert metrics["Effective stride (jump)"] == "32" and metrics["Effective padding"] == "90"
 
 
-def test_our_cnn_default_layer_and_a_bad_url_layer_falls_back():
-    at = _page(rf_layer="no-such-layer", rf_samples="4")
+def test_our_cnn_default_layer_and_a_bad_url_layer_falls_back(app_page):
+    at = app_page("receptive_fields.py", timeout=180, rf_layer="no-such-layer", rf_samples="4")
     assert not at.exception
     assert at.selectbox(key="rf_layer").value == "cnn_pool2"
     assert {m.label: m.value for m in at.metric}["Receptive field R"] == "10 × 10"
 
 
 @pytest.mark.slow
-def test_training_our_cnn_redraws_the_effective_field():
-    at = _page(rf_epochs="1", rf_samples="4", rf_layer="cnn_conv2")
+def test_training_our_cnn_redraws_the_effective_field(app_page):
+    at = app_page("receptive_fields.py", timeout=180, rf_epochs="1", rf_samples="4", rf_layer="cnn_conv2")
     [b for b in at.button if b.label == "Train"][0].click().run()
     assert not at.exception
     history = at.session_state["rf_cnn_model"].history
