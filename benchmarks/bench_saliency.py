@@ -38,14 +38,11 @@ def _per_call(fn, calls: int) -> float:
 
 
 def run(quick: bool = False) -> list[Row]:
-    import keras
-
     from explainers.saliency import compute_gradcam
     from models import build_cnn
     from models.data import make_lesions
 
-    keras.utils.set_random_seed(0)
-    model = build_cnn()
+    model = build_cnn(seed=0)
     images, _, _, _ = make_lesions(4, seed=0)
     image = images[0]
     calls = 5 if quick else 20

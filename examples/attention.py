@@ -58,10 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     from models.data import make_clinical_notes
     from models.training import train
 
-    keras.utils.set_random_seed(0)
+    keras.utils.set_random_seed(0)  # the training shuffle (models.train draws it from Keras); a script, not the app
     notes = make_clinical_notes(200 if args.quick else 600, seed=0)
     test = make_clinical_notes(100, seed=1)
-    model = build_attention_classifier(len(notes.vocabulary), notes.tokens.shape[1], 3, 16)
+    model = build_attention_classifier(len(notes.vocabulary), notes.tokens.shape[1], 3, 16, seed=0)
     recorder = AttentionRecorder(test.tokens)
     recorder.record(model, 0)
     train(model, notes.tokens, notes.labels, epochs=1 if args.quick else 4, learning_rate=1e-2,
