@@ -6,7 +6,7 @@ from app_pages.ui import (
     LiveTraining, cached_figure, figure, history_figure, report, session_model, stop_button, train_buttons,
     url_setting, write_url,
 )
-from models.data import load_medmnist, make_lesions, medmnist_available
+from models.data import load_medmnist_choice, make_lesions, medmnist_choices
 from models.page_models import CNN_FILTERS
 
 
@@ -61,12 +61,7 @@ st.markdown(
     "and its feature maps light up on the nodule, epoch by epoch."
 )
 
-def data_sources() -> list[str]:
-    """The lesion images, plus each MedMNIST file found locally (a cheap glob; never downloads)."""
-    return ["lesions"] + [f"{flag} {size}px" for flag, size, _ in medmnist_available() if size <= 64]
-
-
-SOURCES = data_sources()
+SOURCES = ["lesions"] + medmnist_choices(max_size=64)  # each MedMNIST file found locally (never downloads)
 c0, c1, c2, c3, c4 = st.columns(5)
 data_name = c0.selectbox("Data", SOURCES, key=url_setting("cnn_data", "lesions", options=SOURCES))
 epochs = c1.number_input("Epochs", 1, 30, key=url_setting("cnn_epochs", 6, bounds=(1, 30)))
@@ -82,11 +77,10 @@ def cached_data(name: str):
     if name == "lesions":
         x, y, _, _ = make_lesions(512, 64, seed=0)
         return (x[:384], y[:384]), (x[384:], y[384:]), ("clear", "nodule")
-    flag, size = name.split()[0], int(name.split()[1][:-2])
-    x, y = load_medmnist(flag, "train", size)
-    xt, yt = load_medmnist(flag, "test", size)
+    x, y = load_medmnist_choice(name, "train")
+    xt, yt = load_medmnist_choice(name, "test")
     if y.ndim != 1:
-        raise ValueError(f"{flag} is multi-label; pick a single-label data set")
+        raise ValueError(f"{name.split()[0]} is multi-label; pick a single-label data set")
     n_classes = int(max(y.max(), yt.max())) + 1
     # A few thousand images keep a live epoch short on a CPU.
     return (x[:2000], y[:2000]), (xt[:256], yt[:256]), tuple(f"class {i}" for i in range(n_classes))
@@ -127,14 +121,14 @@ def probabilities(model, images) -> np.ndarray:
 
 def redraw(progress, model):
     from explainers.feature_maps import compute_feature_maps
-    from explainers.kernels import filters
+    from explainers.kernels import compute_filters
 
     if len(entry.history):
         cached_figure(history_figure, entry.history.history, ("accuracy", "val_accuracy"), 5, 3, "Accuracy",
                       slot=curves)
     else:
         curves.info("The accuracy curves appear here after the first epoch: press **Train**.")
-    cached_figure(draw_filters, filters(model, "cnn_conv1"), slot=filt_slot)
+    cached_figure(draw_filters, compute_filters(model, layer_name="cnn_conv1"), slot=filt_slot)
     # The same channels every epoch (the 8 most active, chosen once per model and image), so a student
     # can follow one filter.
     shown = entry.extra.setdefault("map_channels", {})
@@ -188,7 +182,7 @@ st.markdown(
     "from the best linear read-out of what the source task taught."
 )
 c1, c2, c3 = st.columns(3)
-from explainers.transfer import SOURCES as TL_SOURCES  # noqa: E402  (NumPy only: cheap to import)
+from models.recipes import TRANSFER_SOURCES as TL_SOURCES  # noqa: E402  (no TensorFlow: cheap to import)
 
 source = c3.selectbox("Source task", list(TL_SOURCES),
                       key=url_setting("cnn_tl_source", TL_SOURCES[0], options=list(TL_SOURCES)))
@@ -199,12 +193,12 @@ write_url()
 
 
 if st.button("Compare transfer strategies", icon=":material/compare_arrows:"):
-    from explainers.transfer import compute_transfer
+    from models.recipes import compare_transfer_strategies
 
     # Five short runs (pretraining, then four fine-tunings); only curves and counts are kept.
     with st.spinner(f"Pretraining on {source}, then fine-tuning four ways…"), stop_button(key="stop_tl"):
-        st.session_state["cnn_tl_result"] = compute_transfer(int(n_target), finetune_epochs=int(ft_epochs),
-                                                             source=source, observer=LiveTraining(None))
+        st.session_state["cnn_tl_result"] = compare_transfer_strategies(
+            int(n_target), finetune_epochs=int(ft_epochs), source=source, observer=LiveTraining(None))
 result = st.session_state.get("cnn_tl_result")
 if result is not None:
     from explainers.transfer_plots import plot_transfer

@@ -27,21 +27,21 @@ class FilterRecorder:
         self.kernels = []
 
     def on_epoch_end(self, progress, model):
-        from explainers.kernels import filters
+        from explainers.kernels import compute_filters
 
-        self.kernels.append(filters(model).kernels.copy())
+        self.kernels.append(compute_filters(model).kernels.copy())
 
 
 def main(out: Path, epochs: int = 6, transfer: bool = True) -> None:
     import keras
     import numpy as np
 
-    from explainers.basics_plots import plot_confusion
+    from explainers.metrics import compute_threshold_metrics
+    from explainers.metrics_plots import plot_confusion
     from explainers.feature_maps import compute_feature_maps
     from explainers.feature_maps_plots import plot_feature_maps
-    from explainers.kernels import filters
+    from explainers.kernels import compute_filters
     from explainers.kernels_plots import plot_filters
-    from explainers.metrics import threshold_metrics
     from models import build_cnn
     from models.data import make_lesions
     from models.training import train
@@ -49,9 +49,9 @@ def main(out: Path, epochs: int = 6, transfer: bool = True) -> None:
     out.mkdir(parents=True, exist_ok=True)
     x, y, _, _ = make_lesions(640, size=64, seed=0)
     x_train, y_train, x_test, y_test = x[:512], y[:512], x[512:], y[512:]
-    keras.utils.set_random_seed(0)
-    model = build_cnn((64, 64, 1), n_classes=2)
-    before = filters(model).kernels.copy()
+    keras.utils.set_random_seed(0)  # a script: fixes Keras' shuffling too (the app passes seed= instead)
+    model = build_cnn((64, 64, 1), n_classes=2, seed=0)
+    before = compute_filters(model).kernels.copy()
     recorder = FilterRecorder()
     history = train(model, x_train, y_train, epochs=epochs, batch_size=32, learning_rate=3e-3,
                     validation_data=(x_test, y_test), observers=[recorder])
@@ -60,22 +60,23 @@ def main(out: Path, epochs: int = 6, transfer: bool = True) -> None:
     print("first-layer kernels moved (relative to their start), per epoch:", " ".join(f"{m:.2f}" for m in moved))
 
     scores = np.asarray(model.predict(x_test, verbose=0)).reshape(len(x_test), -1)[:, -1]
-    m = threshold_metrics(y_test, scores, 0.5)
+    m = compute_threshold_metrics(y_test, scores, 0.5)
     print(f"test accuracy {m.accuracy:.3f} (sensitivity {m.tpr:.2f}, specificity {m.specificity:.2f}) "
           f"on {len(y_test)} held-out images")
 
     fig = Figure(figsize=(5, 4), layout="constrained")
     plot_confusion(m, fig.subplots())
     fig.savefig(out / "convolutions_cnn_confusion.png", dpi=80)
-    plot_filters(filters(model)).savefig(out / "convolutions_cnn_filters.png", dpi=80)
+    plot_filters(compute_filters(model)).savefig(out / "convolutions_cnn_filters.png", dpi=80)
     nodule = x_test[int(np.argmax(y_test))]
-    plot_feature_maps(compute_feature_maps(model, nodule, max_channels=8)).savefig(out / "convolutions_cnn_feature_maps.png", dpi=80)
+    maps = compute_feature_maps(model, nodule, max_channels=8)
+    plot_feature_maps(maps).savefig(out / "convolutions_cnn_feature_maps.png", dpi=80)
 
     if transfer:
-        from explainers.transfer import compute_transfer
         from explainers.transfer_plots import plot_transfer
+        from models.recipes import compare_transfer_strategies
 
-        result = compute_transfer(48, finetune_epochs=max(epochs, 2))
+        result = compare_transfer_strategies(48, finetune_epochs=max(epochs, 2))
         print(f"transfer: source task accuracy {result.source_accuracy:.2f}; {result.n_target} lesion images")
         for s in result.strategies:
             print(f"  {s:14s} {result.trainable[s]:6,d} of {result.total:,} parameters trainable, "

@@ -1,16 +1,18 @@
-"""Drawing for :mod:`explainers.transfer`: validation curves per fine-tuning strategy."""
+"""Drawing for :func:`models.recipes.compare_transfer_strategies`: validation curves per fine-tuning strategy."""
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
-from explainers.transfer import TransferResult
+from explainers._figure import axes_or_new
+from models.recipes import TransferResult
+
+__all__ = ["plot_transfer"]
 
 
-def plot_transfer(result: TransferResult, ax=None, metric: str = "accuracy"):
+def plot_transfer(result: TransferResult, ax: Axes | None = None, *, metric: str = "accuracy") -> Axes:
     """Validation accuracy (or loss) per epoch for scratch and the three transfer strategies."""
-    if ax is None:
-        ax = Figure(figsize=(6, 3.5), layout="constrained").subplots()
+    ax = axes_or_new(ax, (6.0, 3.5))
     curves = result.val_accuracy if metric == "accuracy" else result.val_loss
     styles = {"scratch": ("k", "--")}
     for s in result.strategies:

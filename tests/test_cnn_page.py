@@ -24,11 +24,12 @@ def test_training_on_the_page_updates_history_and_shows_the_confusion_matrix(app
 
 @pytest.mark.slow
 def test_transfer_strategies_train_the_right_parameters():
-    from explainers.transfer import compute_transfer, shapes_task
+    from models.data import make_shapes_task
+    from models.recipes import compare_transfer_strategies
 
-    x, y = shapes_task(40, 64, seed=1)
+    x, y = make_shapes_task(40, 64, seed=1)
     assert x.shape == (40, 64, 64, 1) and set(np.unique(y)) <= {0, 1, 2, 3}
-    r = compute_transfer(8, pretrain_epochs=1, finetune_epochs=1, n_source=32, n_val=8, filters=(4, 8))
+    r = compare_transfer_strategies(8, pretrain_epochs=1, finetune_epochs=1, n_source=32, n_val=8, filters=(4, 8))
     import keras
 
     from models import build_cnn
@@ -49,11 +50,12 @@ def test_transfer_strategies_train_the_right_parameters():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])  # seed 1 predicted one class for everything before the linear probe
 def test_pretrained_spot_filters_beat_training_from_scratch_on_few_images(seed):
-    from explainers.transfer import compute_transfer, spots_task
+    from models.data import make_spots_task
+    from models.recipes import compare_transfer_strategies
 
-    x, y = spots_task(40, 64, seed=1)
+    x, y = make_spots_task(40, 64, seed=1)
     assert x.shape == (40, 64, 64, 1) and set(np.unique(y)) == {0, 1} and 0 <= x.min() and x.max() <= 1
-    r = compute_transfer(48, finetune_epochs=6, seed=seed)  # the page's defaults, two epochs shorter
+    r = compare_transfer_strategies(48, finetune_epochs=6, seed=seed)  # the page's defaults, two epochs shorter
     final = {s: r.val_accuracy[s][-1] for s in r.strategies}
     # 48 images: from scratch the CNN stays near chance; the pretrained spot detectors carry over.
     assert final["scratch"] < 0.7, final
@@ -70,7 +72,7 @@ def _fake_medmnist(folder, n=24, size=28, classes=3):
 
 
 @pytest.mark.slow
-def test_a_local_medmnist_file_is_offered_and_trains(tmp_path, monkeypatch, app_page):
+def test_a_local_medmnist_file_is_offered_and_trains_a_softmax_head(tmp_path, monkeypatch, app_page):
     _fake_medmnist(tmp_path)
     monkeypatch.setenv("MEDMNIST_DIR", str(tmp_path))
     at = app_page("cnn.py", timeout=300, cnn_data="bloodmnist 28px", cnn_epochs="1", cnn_filters="8,16")
@@ -80,3 +82,13 @@ def test_a_local_medmnist_file_is_offered_and_trains(tmp_path, monkeypatch, app_
     assert not at.exception
     assert at.session_state["cnn_model"].model.output_shape == (None, 3)  # three classes: softmax
     assert any("first 16 test images" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_transfer_run():
+    from models.recipes import compare_transfer_strategies
+
+    runs = [compare_transfer_strategies(8, pretrain_epochs=1, finetune_epochs=2, n_source=32, n_val=8, filters=(4, 8),
+                                        seed=3) for _ in range(2)]
+    for s in runs[0].strategies:
+        np.testing.assert_allclose(runs[0].val_loss[s], runs[1].val_loss[s], rtol=1e-5)

@@ -34,14 +34,16 @@ Example:
 from __future__ import annotations
 
 from models.data.images import IMAGE_NAMES, MAX_PIXELS, dicom_frame_count, load_image, load_image_bytes
-from models.data.medmnist import MEDMNIST_SIZES, MEDMNIST_URL, load_medmnist, medmnist_available
+from models.data.medmnist import (MEDMNIST_SIZES, MEDMNIST_URL, load_medmnist, load_medmnist_choice,
+                                   medmnist_available, medmnist_choices)
 from models.data.notes import (CLASS_NAMES, CONDITIONS, DRUGS, SYMPTOMS, ClinicalNotes, encode_note,
                                make_clinical_notes)
 from models.data.points import POINT_KINDS, make_points
 from models.data.split import train_test_split_arrays
 from models.data.tables import (HeightWeightTable, StrokePatients, height_weight_table, load_breast_cancer,
                                 load_digits, make_stroke, sigmoid, stroke_patients)
-from models.data.xray import make_lesions, make_segmentation
+from models.data.xray import (TRANSFER_SHAPES, make_digits_task, make_lesions, make_segmentation,
+                              make_shapes_task, make_spots_task)
 
 __all__ = [
     # tables
@@ -65,6 +67,10 @@ __all__ = [
     # xray
     "make_lesions",
     "make_segmentation",
+    "TRANSFER_SHAPES",
+    "make_spots_task",
+    "make_shapes_task",
+    "make_digits_task",
     # notes
     "ClinicalNotes",
     "CLASS_NAMES",
@@ -78,6 +84,8 @@ __all__ = [
     "MEDMNIST_URL",
     "load_medmnist",
     "medmnist_available",
+    "medmnist_choices",
+    "load_medmnist_choice",
     # split
     "train_test_split_arrays",
 ]

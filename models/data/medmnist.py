@@ -149,3 +149,26 @@ def load_medmnist(flag: str, split: str = "train", size: int = 28,
         if lo < 0 or hi > 1:
             x = (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
     return np.clip(x, 0.0, 1.0), labels.astype(np.int64)
+
+
+# ---- Named choices for a picker: "bloodmnist 28px" <-> (flag, size)
+__all__ += ["medmnist_choices", "load_medmnist_choice"]
+
+
+def medmnist_choices(max_size: int | None = None, root: str | os.PathLike | None = None) -> list[str]:
+    """Each MedMNIST file found locally as ``"<flag> <size>px"`` (e.g. ``"bloodmnist 28px"``), for a picker.
+
+    A cheap glob (:func:`medmnist_available`); never downloads. ``max_size``
+    leaves out larger images (a live CPU demo trains on 28 or 64 px).
+    """
+    return [f"{flag} {size}px" for flag, size, _ in medmnist_available(root)
+            if max_size is None or size <= max_size]
+
+
+def load_medmnist_choice(choice: str, split: str = "train", root: str | os.PathLike | None = None
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`load_medmnist` for a name from :func:`medmnist_choices` (``"bloodmnist 28px"``)."""
+    m = re.fullmatch(r"([a-z0-9]+) (\d+)px", choice) if isinstance(choice, str) else None
+    if m is None:
+        fail("choice", choice, "a name from medmnist_choices() such as 'bloodmnist 28px'")
+    return load_medmnist(m.group(1), split, int(m.group(2)), root)

@@ -172,3 +172,96 @@ def make_segmentation(n: int = 256, size: int = 64, seed: int = 0
     img += rng.normal(0.0, 0.04, img.shape).astype(f32)
     np.clip(img, 0.0, 1.0, out=img)
     return img[..., None], masks.astype(f32)[..., None]
+
+
+# ---- Transfer-learning source tasks: images that are not chest X-rays, to pretrain on
+__all__ += ["TRANSFER_SHAPES", "make_spots_task", "make_shapes_task", "make_digits_task"]
+
+TRANSFER_SHAPES = ("disc", "square", "horizontal bar", "vertical bar")
+
+
+def make_spots_task(n: int = 800, size: int = 64, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A synthetic 2-class source task: is there a small bright spot on a cluttered background?
+
+    Backgrounds are random large ellipses, brighter or darker than their
+    surroundings, with sharp or soft edges (like cells, organs or tissue in
+    other kinds of images); half of the images get one small Gaussian spot.
+    A CNN that solves it has learned spot detectors that ignore large bright
+    structures, which is what a nodule detector needs, without ever seeing a
+    chest image.
+
+    Returns:
+        ``(images, labels)``: ``(n, size, size, 1)`` float32 in [0, 1] and ``(n,)`` int64 in {0, 1}.
+    """
+    n, size = check_int("n", n, low=1), check_int("size", size, low=16)
+    rng = np.random.default_rng(check_seed(seed))
+    g = np.arange(size, dtype=np.float32)
+    x = np.empty((n, size, size), np.float32)
+    y = rng.integers(0, 2, n)
+    for i in range(n):
+        img = np.full((size, size), rng.uniform(0.05, 0.4), np.float32)
+        for _ in range(rng.integers(2, 6)):
+            cy, cx = rng.uniform(0, size, 2)
+            sy, sx = rng.uniform(size / 10, size / 2, 2)
+            e = ((g[:, None] - cy) / sy) ** 2 + ((g[None] - cx) / sx) ** 2
+            edge = np.clip(rng.uniform(2, 12) * (1 - e), -30, 30)
+            img += rng.uniform(-0.3, 0.4) / (1 + np.exp(-edge))
+        if y[i]:
+            r = rng.uniform(size / 16, size / 8) * 0.6  # the lesion set's nodule sizes
+            cy, cx = rng.uniform(r + 2, size - r - 2, 2)
+            img += rng.uniform(0.3, 0.5) * np.exp(-0.5 * ((g[:, None] - cy) ** 2 + (g[None] - cx) ** 2) / r**2)
+        x[i] = img + rng.normal(0, 0.03, (size, size))
+    return np.clip(x, 0, 1)[..., None], y.astype("int64")
+
+
+def make_shapes_task(n: int = 800, size: int = 64, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A synthetic 4-class source task: a bright disc, square or bar at a random place on noise.
+
+    Its useful features (bright-blob and edge detectors that fire anywhere) are
+    what a nodule detector needs too, but no lesion image is ever seen.
+
+    Returns:
+        ``(images, labels)``: ``(n, size, size, 1)`` float32 in [0, 1] and ``(n,)`` int64, the index
+        in :data:`TRANSFER_SHAPES`.
+    """
+    n, size = check_int("n", n, low=1), check_int("size", size, low=16)
+    rng = np.random.default_rng(check_seed(seed))
+    rr, cc = np.mgrid[:size, :size]
+    x = (0.3 + 0.1 * rng.standard_normal((n, size, size))).astype("float32")
+    y = rng.integers(0, len(TRANSFER_SHAPES), n)
+    for i in range(n):
+        r = rng.uniform(3, size / 8)
+        cr, cx = rng.uniform(r + 2, size - r - 2, size=2)
+        if y[i] == 0:
+            mask = (rr - cr) ** 2 + (cc - cx) ** 2 <= r * r
+        elif y[i] == 1:
+            mask = (np.abs(rr - cr) <= r) & (np.abs(cc - cx) <= r)
+        elif y[i] == 2:
+            mask = (np.abs(rr - cr) <= max(r / 3, 1)) & (np.abs(cc - cx) <= 2 * r)
+        else:
+            mask = (np.abs(rr - cr) <= 2 * r) & (np.abs(cc - cx) <= max(r / 3, 1))
+        x[i][mask] += rng.uniform(0.3, 0.6)
+    return np.clip(x, 0, 1)[..., None], y.astype("int64")
+
+
+def make_digits_task(n: int = 600, size: int = 64, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits (8×8) blown up and placed at random on a ``size``×``size`` image: 10 classes.
+
+    Returns:
+        ``(images, labels)``: ``(n, size, size, 1)`` float32 in [0, 1] and ``(n,)`` int64 digits
+        (``n`` at most 1797).
+    """
+    from models.data.tables import load_digits
+
+    n, size = check_int("n", n, low=1, high=1797), check_int("size", size, low=16)
+    x, y = load_digits()
+    rng = np.random.default_rng(check_seed(seed))
+    idx = rng.permutation(len(x))[:n]
+    scale = size // 16
+    big = np.kron(x[idx, :, :, 0], np.ones((scale, scale), dtype="float32"))  # (n, 8s, 8s)
+    out = np.zeros((len(idx), size, size, 1), dtype="float32")
+    side = big.shape[1]
+    for i, img in enumerate(big):
+        r, c = rng.integers(0, size - side + 1, size=2)
+        out[i, r: r + side, c: c + side, 0] = img
+    return out, y[idx]
