@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from explainers._figure import figure_or_new
@@ -10,7 +11,7 @@ from explainers.feature_maps import FeatureMaps
 __all__ = ["plot_feature_maps"]
 
 
-def _show_input(ax, image: np.ndarray) -> None:
+def _show_input(ax: Axes, image: np.ndarray) -> None:
     if image.shape[-1] == 3:  # colour: scaled to [0, 1] for display
         lo, hi = float(image.min()), float(image.max())
         ax.imshow((image - lo) / (hi - lo) if hi > lo else np.zeros_like(image))
