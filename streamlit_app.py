@@ -17,6 +17,8 @@ quiet_native_logs()  # TensorFlow's start-up chatter stays out of the app log (M
 from app_pages.heap import freeze_after_imports  # noqa: E402
 from app_pages.registry import PAGES, SECTIONS  # noqa: E402
 
+__all__: list[str] = []  # the app's entry point: routing only
+
 HERE = Path(__file__).parent
 
 # A local PNG, not a Material icon: the browser would fetch that favicon from a font server on the

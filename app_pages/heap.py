@@ -16,6 +16,8 @@ import gc
 import sys
 import threading
 
+__all__ = ["NEW_MODULES", "freeze_after_imports"]
+
 #: Freeze again once this many modules were imported since the last freeze.
 NEW_MODULES = 100
 

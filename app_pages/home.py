@@ -4,6 +4,8 @@ import streamlit as st
 from app_pages.registry import PAGES, SECTIONS
 from models.device import device_summary_without_loading
 
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 st.title("medlens")
 st.markdown(
     "**Deep learning for medical imaging, explained on real Keras models.** "

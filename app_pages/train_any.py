@@ -7,6 +7,8 @@ from app_pages.ui import (
 from explainers.history_plots import plot_history
 from models.zoo import MODEL_NAMES, build_model, demo_data
 
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 st.title("Train a course model")
 st.markdown(
     "Pick one of the course's models and train it on its built-in data. The learning "

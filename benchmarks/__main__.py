@@ -25,6 +25,8 @@ quiet_native_logs()  # TensorFlow's start-up lines stay out of the table (MEDLEN
 import benchmarks  # noqa: E402
 from benchmarks.common import Row, machine  # noqa: E402
 
+__all__ = ["table", "main"]
+
 
 def _fmt(v, unit=""):
     if v is None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from benchmarks.common import Row
 
+__all__ = ["run"]
+
 ROOT = Path(__file__).resolve().parents[1]
 BARE = 'import streamlit as st\nst.title("bare")\nst.slider("x", 0, 10, key="x")\n'
 

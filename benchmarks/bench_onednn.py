@@ -23,6 +23,8 @@ import numpy as np
 
 from benchmarks.common import PAIRED_ROUNDS, Row, paired_epochs
 
+__all__ = ["projection_rows", "onednn_rows", "run"]
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -30,22 +32,23 @@ def _old_projection_resnet(seed: int):
     """build_resnet((64, 64, 1), 2, blocks=(1, 1), base_filters=16) with the strided 1×1 shortcut of before."""
     from keras import layers
 
-    from models._checks import head
+    from models._checks import Initializers, head
 
-    keras.utils.set_random_seed(seed)
+    init = Initializers(seed)  # seeded by argument, as the builders are
     inputs = keras.Input((64, 64, 1))
-    x = layers.Conv2D(16, 3, padding="same", use_bias=False)(inputs)
+    x = layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer=init())(inputs)
     x = layers.Activation("relu")(layers.BatchNormalization(momentum=0.9)(x))
     for filters, stride in ((16, 1), (32, 2)):
-        y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
+        y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, kernel_initializer=init())(x)
         y = layers.Activation("relu")(layers.BatchNormalization(momentum=0.9)(y))
-        y = layers.BatchNormalization(momentum=0.9)(layers.Conv2D(filters, 3, padding="same", use_bias=False)(y))
+        y = layers.BatchNormalization(momentum=0.9)(
+            layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=init())(y))
         shortcut = x
         if stride != 1 or x.shape[-1] != filters:
-            shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False)(x)
+            shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, kernel_initializer=init())(x)
             shortcut = layers.BatchNormalization(momentum=0.9)(shortcut)
         x = layers.Activation("relu")(layers.Add()([y, shortcut]))
-    return keras.Model(inputs, head(layers.GlobalAveragePooling2D()(x), 2, "old"))
+    return keras.Model(inputs, head(layers.GlobalAveragePooling2D()(x), 2, "old", init))
 
 
 def projection_rows(quick: bool) -> list[Row]:
@@ -53,8 +56,7 @@ def projection_rows(quick: bool) -> list[Row]:
     from models.zoo import demo_data
 
     (x, y), _, _ = demo_data("resnet", n=128 if quick else 256)
-    keras.utils.set_random_seed(0)
-    new = build_resnet((64, 64, 1), 2, blocks=(1, 1), base_filters=16)
+    new = build_resnet((64, 64, 1), 2, blocks=(1, 1), base_filters=16, seed=0)
     old = _old_projection_resnet(0)
     assert new.count_params() == old.count_params()  # the same network, only the shortcut's form differs
     for m in (new, old):
@@ -78,8 +80,7 @@ from models.zoo import build_model, demo_data
 from models.onednn import onednn_enabled
 name, n, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 (x, y), _, _ = demo_data(name, n=n, seed=0)
-keras.utils.set_random_seed(0)
-model = build_model(name, **({"base_filters": 16} if name == "resnet" else {}))
+model = build_model(name, seed=0, **({"base_filters": 16} if name == "resnet" else {}))
 loss = "binary_crossentropy" if name != "unet" else "mse"
 model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
 model.fit(x, y, epochs=1, batch_size=32, verbose=0)

@@ -14,6 +14,8 @@ import numpy as np
 
 from benchmarks.common import PAIRED_ROUNDS, Row, paired_epochs
 
+__all__ = ["MODELS", "samples_per_s", "run"]
+
 MODELS = ("cnn", "unet", "attention")
 
 
@@ -43,20 +45,23 @@ class _Snapshot:
         if self.recorder is not None:
             self.recorder.on_epoch_end(p, model)
         elif self.name == "unet":
-            from explainers.segmentation import compute_feature_maps
+            from explainers.feature_maps import compute_feature_maps
+            from explainers.segmentation import STAGE_PATTERN
 
-            self.out = compute_feature_maps(model, self.x[0])  # the segmentation page's stage maps
+            # the segmentation page's stage maps
+            self.out = compute_feature_maps(model, self.x[0], pattern=STAGE_PATTERN, max_channels=4)
         else:
-            from explainers.kernels import compute_feature_maps, filters
+            from explainers.feature_maps import compute_feature_maps
+            from explainers.kernels import compute_filters
 
-            self.out = compute_feature_maps(model, self.x[0]), filters(model)  # the CNN page's panels
+            # the CNN page's panels
+            self.out = compute_feature_maps(model, self.x[0], max_channels=8), compute_filters(model)
 
 
 def _fresh(name, seed=0):
     from models.zoo import build_model
 
-    keras.utils.set_random_seed(seed)
-    model = build_model(name)
+    model = build_model(name, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=_loss(name), steps_per_execution=1)
     return model
 

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+__all__ = ["Row", "best_time", "PAIRED_ROUNDS", "paired_epochs", "machine"]
+
 
 @dataclass
 class Row:

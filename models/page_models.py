@@ -6,7 +6,7 @@ batch size and learning rate), so the smoke test trains exactly what a
 student can make the server train, each in a subprocess: a native crash
 (see :mod:`models.onednn`) fails a test instead of killing a workshop.
 
-Every builder takes ``seed=`` (0 by default) and passes it to the model's
+Every builder takes ``seed=`` (a fixed default) and passes it to the model's
 initialisers: the same settings give the same starting net in any session,
 while other sessions build theirs, without a global seed.
 
@@ -66,8 +66,12 @@ def residual_net(depth: int, residual: bool, *, seed: int = 0):
 
 
 def lesion_cnn(filters: str | tuple[int, ...] = (16, 32), input_shape=(64, 64, 1), n_classes: int = 2, *,
-               seed: int = 0):
-    """The CNN page's classifier; ``filters`` as the page's "8,16" text or a tuple."""
+               seed: int = 1):
+    """The CNN page's classifier; ``filters`` as the page's "8,16" text or a tuple.
+
+    Seed 1 by default: from it the "8,16" net learns the lesions within two epochs
+    whatever the batch order (from seed 0 it stays at chance for two epochs).
+    """
     from models import build_cnn
 
     if isinstance(filters, str):

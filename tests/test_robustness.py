@@ -6,12 +6,12 @@
 - Nothing opens a network connection: sockets are blocked while every loader
   runs and every page renders.
 - Sessions never see each other's models: several AppTest sessions train at
-  once and each keeps its own weights and history.
+  once (held together by a barrier inside training, not by timing) and each
+  keeps its own weights and history.
 """
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -126,39 +126,59 @@ def test_every_page_renders_with_the_network_off(no_network):
         assert not at.exception, f"{page}: {at.exception}"
 
 
+class _MeetAfterFirstEpoch:
+    """An observer that holds its run at the end of epoch 1 until every session's run is there too."""
+
+    def __init__(self, barrier: threading.Barrier):
+        self.barrier, self.met = barrier, False
+
+    def on_epoch_end(self, progress, model):
+        if not self.met:
+            self.barrier.wait()  # raises BrokenBarrierError (failing the run) if a session never arrives
+            self.met = True
+        return False  # never asks the run to stop
+
+
 @pytest.mark.slow
-def test_sessions_training_at_once_keep_their_own_models():
-    from streamlit.testing.v1 import AppTest
+def test_sessions_training_at_once_keep_their_own_models(app_page, monkeypatch):
+    """Three sessions' runs are all in flight at once (a barrier inside training, no clock), and each
+    keeps its own model and history."""
+    import models.training
 
     settings_by_session = [("mlp", "1", "0.01"), ("mlp", "2", "0.05"), ("logistic", "3", "0.05")]
-    apps, errors = [], []
-    for model, epochs, lr in settings_by_session:
-        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180).run()
-        at.query_params.update({"train_model": model, "train_epochs": epochs, "train_lr": lr})
-        at.switch_page("app_pages/train_any.py").run()
-        apps.append(at)
+    apps = [app_page("train_any.py", timeout=180, train_model=m, train_epochs=e, train_lr=lr)
+            for m, e, lr in settings_by_session]
 
-    spans = []
+    real_train, barrier = models.training.train, threading.Barrier(len(apps), timeout=120)
+    entered, observers = threading.Semaphore(0), []
+
+    def train_together(*args, **kwargs):
+        meet = _MeetAfterFirstEpoch(barrier)
+        observers.append(meet)
+        entered.release()
+        return real_train(*args, **{**kwargs, "observers": [*kwargs.get("observers", ()), meet]})
+
+    monkeypatch.setattr(models.training, "train", train_together)  # the page imports it when Train is clicked
+    errors = []
 
     def click(at):
-        t0 = time.perf_counter()
         try:
             at.button[0].click().run()
         except Exception as err:  # pragma: no cover - reported below
             errors.append(err)
-        spans.append((t0, time.perf_counter()))
 
     threads = [threading.Thread(target=click, args=(at,)) for at in apps]
     for t in threads:
+        # One session at a time until it is inside train(): AppTest compiles the page in the clicking
+        # thread, and CPython 3.11 can fail compiling in several threads at once ("AST constructor
+        # recursion depth mismatch"). Then the barrier holds every run until all are training.
         t.start()
-        # Each AppTest compiles the page itself (a server shares one locked script cache),
-        # and CPython 3.11 can fail compiling in several threads at the very same moment
-        # ("AST constructor recursion depth mismatch"); start them a moment apart.
-        time.sleep(0.3)
+        assert entered.acquire(timeout=180), "a session never started training"
     for t in threads:
         t.join()
     assert not errors
-    assert max(a for a, _ in spans) < min(b for _, b in spans), f"the sessions did not overlap: {spans}"
+    assert len(observers) == 3 and all(o.met for o in observers) and not barrier.broken, \
+        "the sessions were not all training at the same time"
     for at in apps:
         assert not at.exception, at.exception
     entries = [at.session_state["train_any_model"] for at in apps]
@@ -173,12 +193,8 @@ def test_sessions_training_at_once_keep_their_own_models():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lr, epochs", [("10", "2"), ("0.003", "0")])
-def test_absurd_training_settings_give_a_message_not_a_crash(lr, epochs):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180).run()
-    at.query_params.update({"train_model": "mlp", "train_epochs": epochs, "train_lr": lr})
-    at.switch_page("app_pages/train_any.py").run()
+def test_absurd_training_settings_give_a_message_not_a_crash(app_page, lr, epochs):
+    at = app_page("train_any.py", timeout=180, train_model="mlp", train_epochs=epochs, train_lr=lr)
     at.button[0].click().run()
     assert not at.exception
     messages = [m.value for m in (*at.success, *at.error, *at.warning, *at.info)]
