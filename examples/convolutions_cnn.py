@@ -49,7 +49,7 @@ def main(out: Path, epochs: int = 6, transfer: bool = True) -> None:
     out.mkdir(parents=True, exist_ok=True)
     x, y, _, _ = make_lesions(640, size=64, seed=0)
     x_train, y_train, x_test, y_test = x[:512], y[:512], x[512:], y[512:]
-    keras.utils.set_random_seed(0)  # a script: fixes Keras' shuffling too (the app passes seed= instead)
+    keras.utils.set_random_seed(0)  # a script, not the app: the global seed fixes Keras' shuffling
     model = build_cnn((64, 64, 1), n_classes=2, seed=0)
     before = compute_filters(model).kernels.copy()
     recorder = FilterRecorder()
