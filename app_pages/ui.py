@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FIGURE_STYLE", "FIGURE_DPI", "url_setting", "write_url", "SessionModel", "session_model",
     "LiveTraining", "TrainClick", "train_buttons", "stop_button", "report", "dicom_frame_picker",
-    "cached_figure", "history_figure", "figure", "plot_history",
+    "cached_figure", "history_figure", "figure",
 ]
 
 # One figure style for the whole app, readable on a projector at 1024×768: figures are drawn
@@ -331,13 +331,3 @@ def history_figure(history: Mapping[str, Sequence[float]] | TrainingHistory,
 def figure(width: float = 6.0, height: float = 4.0, **kwargs) -> Figure:
     """A matplotlib Figure that is not registered with pyplot (thread-safe in Streamlit)."""
     return Figure(figsize=(width, height), layout="constrained", **kwargs)
-
-
-def __getattr__(name: str) -> Any:
-    # plot_history lives in explainers.history_plots and loads TensorFlow (TrainingHistory):
-    # pages that draw a history import it from here on first use; the others stay light.
-    if name == "plot_history":
-        from explainers.history_plots import plot_history
-
-        return plot_history
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

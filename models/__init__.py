@@ -37,6 +37,7 @@ _LAZY = {
     "TrainingHistory": "models.training",
     "Observer": "models.training",
     "EpochProgress": "models.training",
+    "DivergenceCheck": "models.training",
     "load_model": "models.io",
     "save_model": "models.io",
     "device_name": "models.device",

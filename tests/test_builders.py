@@ -178,3 +178,21 @@ def test_builders_refuse_a_bad_seed_naming_it(call):
 
     with pytest.raises(ArgumentError, match="seed"):
         call()
+
+
+def test_every_models_module_declares_all_and_every_listed_name_resolves():
+    import ast
+    from pathlib import Path
+
+    import models
+
+    root = Path(models.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        assigned = {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                    for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                    if isinstance(t, ast.Name)}
+        assert "__all__" in assigned, f"{path.relative_to(root.parent)} has no __all__"
+    for name in models.__all__:
+        assert getattr(models, name) is not None
+    assert models.train_segmentation is models.recipes.train_segmentation  # recipes reachable from models

@@ -21,8 +21,7 @@ from models.data import images
 
 @pytest.fixture(autouse=True)
 def _seed():
-    """Overrides the suite-wide seeding fixture: this module needs no Keras import."""
-    np.random.seed(0)
+    """Overrides the suite-wide seeding fixture: the data makers take seed= (no global seed, no Keras)."""
 
 
 # --------------------------------------------------------------------------- #

@@ -25,13 +25,13 @@ def test_lambda_layer_is_refused_in_safe_mode(tmp_path):
 
 
 @pytest.mark.parametrize("content, suffix", [(b"", ".keras"), (b"not a zip at all", ".keras"), (b"x", ".h5")])
-def test_non_model_files_are_refused(tmp_path, content, suffix):
+def test_non_model_files_are_refused_as_not_keras_archives(tmp_path, content, suffix):
     path = tmp_path / f"m{suffix}"
     path.write_bytes(content)
     with pytest.raises(ValueError, match="not a Keras 3"):
         models.load_model(path)
 
 
-def test_missing_file(tmp_path):
+def test_a_missing_model_file_is_reported_as_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         models.load_model(tmp_path / "nope.keras")

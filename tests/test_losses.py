@@ -10,7 +10,7 @@ PRED = np.array([[0.01, 0.03, 0.02, 0.02], [0.05, 0.12, 0.09, 0.07],
 TARGET = np.array([[0, 0, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1]], "float32")
 
 
-def test_lecture_dice_example():
+def test_dice_of_the_lecture_example_is_0_9368():
     assert PRED.sum() == pytest.approx(7.82, abs=1e-5)
     assert (PRED * TARGET).sum() == pytest.approx(7.41, abs=1e-5)
     d = ops.convert_to_numpy(dice_coefficient(TARGET[None], PRED[None]))
@@ -18,7 +18,7 @@ def test_lecture_dice_example():
     assert round(float(d[0]), 4) == 0.9368
 
 
-def test_lecture_dice_with_squared_denominators():
+def test_dice_of_the_lecture_example_with_squared_denominators_is_0_9938():
     d = ops.convert_to_numpy(dice_coefficient(TARGET[None], PRED[None], squared=True))
     expected = 2 * 7.41 / ((PRED**2).sum() + 8)
     assert d[0] == pytest.approx(expected, abs=1e-5)

@@ -121,7 +121,7 @@ def test_mismatched_or_nan_data_is_refused_clearly():
         models.train(build_mlp(2), bad, Y_CLS, epochs=1)
 
 
-def test_device_is_reported():
+def test_device_name_says_cpu_or_gpu():
     assert models.device_name().startswith(("CPU", "GPU"))
 
 
