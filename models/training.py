@@ -26,6 +26,8 @@ from models.onednn import check_trainable_on_cpu
 
 
 @dataclass(frozen=True)
+__all__ = ["EpochProgress", "Observer", "TrainingHistory", "DivergenceCheck", "train", "TerminalProgress", "main"]
+
 class EpochProgress:
     """What an observer sees after a batch or an epoch.
 
