@@ -25,9 +25,10 @@ from models.device import device_name
 from models.onednn import check_trainable_on_cpu
 
 
-@dataclass(frozen=True)
 __all__ = ["EpochProgress", "Observer", "TrainingHistory", "DivergenceCheck", "train", "TerminalProgress", "main"]
 
+
+@dataclass(frozen=True)
 class EpochProgress:
     """What an observer sees after a batch or an epoch.
 
