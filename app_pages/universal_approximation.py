@@ -33,13 +33,13 @@ def cached_fit(hidden: tuple[int, ...], epochs: int):
     return fit_curve(hidden, epochs=epochs, learning_rate=0.02)
 
 
-c = st.columns(3)
+c = st.columns([1.4, 1, 1])  # room for the chosen Ns at 1024 px
 ns = c[0].multiselect("Hidden neurons N", NEURONS, key=url_setting("ua_n", [1, 2, 4, 8], options=NEURONS))
 epochs = c[1].select_slider("Epochs", EPOCHS, key=url_setting("ua_epochs", 200, options=EPOCHS))
 budget = c[2].select_slider("Depth vs width: parameter budget", BUDGETS, key=url_setting("ua_budget", 150,
                                                                                          options=BUDGETS))
 write_url()
-b = st.columns([1, 1, 3])
+b = st.columns(2)  # each button above the result it draws
 if b[0].button("Fit N neurons", icon=":material/show_chart:", key="ua_fit") and ns:
     with st.spinner("Training one network per N…"):
         st.session_state["ua_fits"] = CurveFits(tuple(cached_fit((int(n),), int(epochs)) for n in sorted(ns)),
