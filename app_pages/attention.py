@@ -1,4 +1,7 @@
 """Attention over words and over image patches (lecture 003)."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import streamlit as st
 

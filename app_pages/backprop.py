@@ -1,4 +1,7 @@
 """Backpropagation by hand on a 2-2-1 net, beside the numbers tf.GradientTape computes."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import pandas as pd
 import streamlit as st
 

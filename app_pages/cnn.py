@@ -1,4 +1,7 @@
 """A CNN learns its filters (lectures 001-003): live filters, feature maps, predictions, transfer."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import streamlit as st
 

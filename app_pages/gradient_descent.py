@@ -1,4 +1,7 @@
 """Gradient descent: one weight, two-parameter surfaces with Keras optimizers, batch sizes."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import pandas as pd
 import streamlit as st

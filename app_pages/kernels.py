@@ -1,4 +1,7 @@
 """Kernels and convolution (lectures 000, 002, 003): slide a kernel, count parameters."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import streamlit as st
 

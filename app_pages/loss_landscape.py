@@ -1,4 +1,7 @@
 """Loss landscapes and the optimiser's trajectory across them (lecture 003; Li et al. 2018)."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import streamlit as st
 

@@ -1,4 +1,7 @@
 """MLP playground: train a small network live on 2-D data and watch the boundary and every hidden neuron."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import math
 import zlib
 

@@ -1,4 +1,7 @@
 """The sigmoid neuron: the lecture's stroke example, activation functions, thresholds and ROC."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import pandas as pd
 import streamlit as st

@@ -1,4 +1,7 @@
 """Receptive fields (lecture 002): how far one unit sees, analytically and effectively."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import streamlit as st
 

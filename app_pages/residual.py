@@ -1,4 +1,7 @@
 """Why residual connections help: degradation, vanishing gradients, smoother landscapes (lecture 002)."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import streamlit as st
 from matplotlib.ticker import MaxNLocator

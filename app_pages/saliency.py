@@ -1,4 +1,7 @@
 """Where did the model look? Grad-CAM and saliency over a lesion classifier (lecture 002)."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import streamlit as st
 

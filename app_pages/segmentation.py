@@ -1,4 +1,7 @@
 """Segmentation with a U-Net: live training, Dice vs cross-entropy, the decoder, skips, feature maps."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import numpy as np
 import pandas as pd
 import streamlit as st

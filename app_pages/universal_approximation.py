@@ -1,4 +1,7 @@
 """Universal approximation: one hidden layer of N neurons fits a curve; depth against width at one budget."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
 import pandas as pd
 import streamlit as st
 

@@ -3,3 +3,5 @@
 Each ``bench_*.py`` module has ``run(quick: bool) -> list[Row]``: every row
 compares ours with a baseline measured side by side in the same run, as a ratio.
 """
+
+__all__: list[str] = []

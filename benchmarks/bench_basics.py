@@ -6,6 +6,8 @@ calls the model once directly; ``model.predict`` builds a data pipeline each cal
 """
 from __future__ import annotations
 
+__all__ = ["run"]
+
 import numpy as np
 
 from benchmarks.common import Row, best_time

@@ -10,6 +10,8 @@ Each row times ours against a naive way of getting the same numbers, side by sid
 """
 from __future__ import annotations
 
+__all__ = ["run"]
+
 import keras
 import numpy as np
 

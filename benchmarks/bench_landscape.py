@@ -9,6 +9,8 @@ Three comparisons, measured side by side in one run:
 """
 from __future__ import annotations
 
+__all__ = ["run"]
+
 import time
 
 import keras

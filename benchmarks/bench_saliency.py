@@ -7,6 +7,8 @@ the maps must agree.
 """
 from __future__ import annotations
 
+__all__ = ["run"]
+
 import time
 
 import numpy as np

@@ -9,6 +9,8 @@ Figures are saved as PNG files in ``--out``.
 """
 from __future__ import annotations
 
+__all__ = ["main"]
+
 import argparse
 import os
 import sys

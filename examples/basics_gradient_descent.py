@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+__all__ = ["main"]
+
 import argparse
 from pathlib import Path
 

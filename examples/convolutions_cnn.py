@@ -11,6 +11,8 @@ Run: python examples/convolutions_cnn.py --out examples_output/ [--epochs 6]
 """
 from __future__ import annotations
 
+__all__ = ["main"]
+
 import argparse
 from pathlib import Path
 

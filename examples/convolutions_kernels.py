@@ -4,6 +4,8 @@ Run: python examples/convolutions_kernels.py --out examples_output/
 """
 from __future__ import annotations
 
+__all__ = ["main"]
+
 import argparse
 from pathlib import Path
 

@@ -8,6 +8,8 @@ the 1-D interpolation from the initial to the trained weights.
 """
 from __future__ import annotations
 
+__all__ = ["main"]
+
 import argparse
 from pathlib import Path
 
