@@ -1,0 +1,27 @@
+"""Recipes: everything in medlens that trains a model for a lesson.
+
+Explainers explain a model they are given; the lessons that need a model
+trained a particular way (a segmentation recipe, transfer strategies, the
+approximation fits, the batch-size comparison) train it here, through
+:func:`models.train`, and return a frozen dataclass the explainers and pages
+read. Every recipe takes ``seed=`` and never seeds a global generator: the app
+serves many students from one process.
+
+One module per lesson: ``basics`` (the approximation fits, the batch-size
+comparison), ``transfer`` (the four fine-tuning strategies), ``segmentation``
+(the U-Net recipe, the skip-connection comparison). ``from models.recipes
+import X`` reaches them all.
+"""
+from __future__ import annotations
+
+from models.recipes import basics, segmentation, transfer
+from models.recipes.basics import (BatchRun, BatchSizeComparison, CurveFit, CurveFits, compare_batch_sizes,
+                                   fit_curve)
+from models.recipes.segmentation import (DEFAULT_SEGMENTATION_RECIPE, SEGMENTATION_LOSSES, SegmentationData,
+                                         SegmentationRecipe, SegmentationRun, build_segmentation_model,
+                                         compare_skip_connections, segmentation_data, segmentation_loss,
+                                         train_segmentation)
+from models.recipes.transfer import (TRANSFER_SOURCES, TRANSFER_STRATEGIES, TransferResult,
+                                     compare_transfer_strategies)
+
+__all__ = [*basics.__all__, *transfer.__all__, *segmentation.__all__]
