@@ -58,11 +58,6 @@ def __getattr__(name: str) -> Any:
         return value
     if name in _SUBMODULES:
         return importlib.import_module(f"models.{name}")
-    if not name.startswith("_"):
-        recipes = importlib.import_module("models.recipes")
-        if name in recipes.__all__:
-            value = globals()[name] = getattr(recipes, name)
-            return value
     raise AttributeError(f"module 'models' has no attribute {name!r}")
 
 

@@ -195,4 +195,5 @@ def test_every_models_module_declares_all_and_every_listed_name_resolves():
         assert "__all__" in assigned, f"{path.relative_to(root.parent)} has no __all__"
     for name in models.__all__:
         assert getattr(models, name) is not None
-    assert models.train_segmentation is models.recipes.train_segmentation  # recipes reachable from models
+    for name in models.recipes.__all__:  # recipes reachable as models.recipes.<name>
+        assert getattr(models.recipes, name) is not None
