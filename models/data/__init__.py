@@ -9,7 +9,8 @@ the app's home page can import it instantly. One module per kind of data:
 ``tables``          the lecture's tables (stroke neuron, height/weight),
                     scikit-learn's breast-cancer table and digits
 ``points``          two-class 2-D points (TensorFlow-Playground style)
-``images``          built-in scans, image files, DICOM, uploads
+``images``          built-in images, image files, DICOM, uploads
+``scans``           real clinical scans in modality units (HU), windows
 ``xray``            synthetic chest-like images with nodules or lesion masks
 ``notes``           synthetic clinical notes
 ``medmnist``        MedMNIST from local ``.npz`` files (never downloads)
@@ -39,14 +40,15 @@ from models.data.medmnist import (MEDMNIST_SIZES, MEDMNIST_URL, load_medmnist, l
 from models.data.notes import (CLASS_NAMES, CONDITIONS, DRUGS, SYMPTOMS, ClinicalNotes, encode_note,
                                make_clinical_notes)
 from models.data.points import POINT_KINDS, make_points
+from models.data.scans import SCANS, WINDOWS, Scan, ScanInfo, load_scan, window
 from models.data.split import train_test_split_arrays
 from models.data.tables import (HeightWeightTable, StrokePatients, height_weight_table, load_breast_cancer,
                                 load_digits, make_stroke, sigmoid, stroke_patients)
 from models.data.xray import (TRANSFER_SHAPES, make_digits_task, make_lesions, make_segmentation,
                               make_shapes_task, make_spots_task)
 
-from models.data import images, medmnist, notes, points, split, tables, xray  # noqa: E402  (the modules)
+from models.data import images, medmnist, notes, points, scans, split, tables, xray  # noqa: E402  (the modules)
 
 # Every module's public names, listed once there (tests check the two agree).
-__all__ = [*tables.__all__, *points.__all__, *images.__all__, *xray.__all__, *notes.__all__,
+__all__ = [*tables.__all__, *points.__all__, *images.__all__, *scans.__all__, *xray.__all__, *notes.__all__,
            *medmnist.__all__, *split.__all__]

@@ -1,0 +1,298 @@
+"""Real clinical scans, in the units and windows clinicians read them in.
+
+The scans ship with the dependencies: pydicom's own test files and the
+``pydicom-data`` corpus of real anonymised studies (both installed by pip, read
+from disk, never downloaded). A CT is converted to Hounsfield units through the
+file's Modality LUT (RescaleSlope/RescaleIntercept, per frame for enhanced
+multi-frame objects), pixel padding outside the field of view is recognised
+instead of being read as air, and a window (level, width) maps the HU a
+radiologist wants to see onto grey levels: min-max scaling of raw stored values
+is what makes a CT look washed out.
+
+    >>> scan = load_scan("ct_head")
+    >>> scan.modality, scan.window, scan.spacing_mm
+    ('CT', (40.0, 100.0), (0.478516, 0.478516))
+    >>> grey = window(scan.pixels, *WINDOWS["brain"])      # float32 in [0, 1]
+"""
+from __future__ import annotations
+
+import io
+import pathlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from models._arguments import ArgumentError, check_float, check_int
+
+__all__ = ["ScanInfo", "SCANS", "WINDOWS", "Scan", "load_scan", "window"]
+
+
+@dataclass(frozen=True)
+class ScanInfo:
+    """A built-in scan: its file in the corpus and what it shows."""
+
+    file: str
+    what: str
+    source: str
+
+
+_PYDICOM = "pydicom's test files (pydicom.data)"
+_CORPUS = "pydicom-data, pydicom's corpus of real anonymised studies"
+
+SCANS: dict[str, ScanInfo] = {
+    "ct_head": ScanInfo("693_UNCR.dcm", "head CT, 512², 5 mm slice, window 40/100 in the file", _CORPUS),
+    "ct_abdomen": ScanInfo("explicit_VR-UN.dcm", "contrast-enhanced abdominal CT (pancreas), 512²", _CORPUS),
+    "ct_enhanced": ScanInfo("eCT_Supplemental.dcm", "enhanced multi-frame CT, 2 frames of 512²", _CORPUS),
+    "chest_xray": ScanInfo("RG1_UNCR.dcm", "chest radiograph (CR, MONOCHROME1)", _CORPUS),
+    "forearm_xray": ScanInfo("RG3_UNCR.dcm", "forearm radiograph with a non-ossifying fibroma (CR)", _CORPUS),
+    "shoulder_mr": ScanInfo("MR2_UNCR.dcm", "shoulder MR, 1024²", _CORPUS),
+    "liver_mr": ScanInfo("MR-SIEMENS-DICOM-WithOverlays.dcm", "abdominal MR with a marked liver lesion "
+                         "(overlay)", _PYDICOM),
+    "mr_head_frames": ScanInfo("emri_small.dcm", "head MR, 10 frames of 64²", _PYDICOM),
+    "ultrasound": ScanInfo("US1_UNCR.dcm", "Doppler ultrasound, colour (RGB)", _CORPUS),
+    "bone_scan": ScanInfo("JPEG2000_UNC.dcm", "whole-body bone scintigraphy (NM), 1024×256", _PYDICOM),
+    "liver_seg": ScanInfo("liver.dcm", "DICOM SEG: liver masks, 3 frames of 512²", _PYDICOM),
+    "ct": ScanInfo("CT_small.dcm", "small CT slice, 128²", _PYDICOM),
+    "mr": ScanInfo("MR_small.dcm", "small MR slice, 64²", _PYDICOM),
+}
+
+# (level, width) in HU; Radiopaedia's "Windowing (CT)" presets.
+WINDOWS: dict[str, tuple[float, float]] = {
+    "brain": (40.0, 80.0),
+    "subdural": (75.0, 215.0),
+    "stroke": (40.0, 40.0),
+    "soft_tissue": (50.0, 400.0),
+    "lung": (-600.0, 1500.0),
+    "bone": (400.0, 1800.0),
+    "liver": (30.0, 150.0),
+}
+
+# Below this no tissue exists (air is -1000 HU): a CT value this low is padding
+# outside the reconstruction circle (scanners write e.g. -2000 or -3024 HU).
+_CT_PADDING_BELOW = -1500.0
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One DICOM image in its modality's units, with what a viewer needs to show it right.
+
+    What this shows: a CT's pixels are Hounsfield units (air -1000, water 0,
+    bone +400 and up), not grey levels; which tissues look distinct depends on
+    the window, and the pixel spacing turns pixels into millimetres.
+
+    Attributes:
+        pixels: float32; ``(H, W)`` for one frame, ``(frames, H, W)`` for all
+            frames of a multi-frame object, ``(..., 3)`` in [0, 1] for colour.
+            CT in HU, other modalities in their stored (rescaled) values.
+            Padding pixels hold the lowest real value, and ``padding`` marks them.
+        padding: bool mask of pixel padding (outside the field of view), same
+            shape as the grey pixels; all False when the file has none.
+        modality, body_part, description: from the file ("" when absent).
+        spacing_mm: (row, column) spacing from PixelSpacing or
+            ImagerPixelSpacing, None when absent or zero.
+        window: (level, width) from the file's first VOI window, or None.
+        n_frames: frames in the file; photometric: PhotometricInterpretation.
+        source: where the file came from (a built-in name and corpus, or the path).
+    """
+
+    pixels: np.ndarray
+    padding: np.ndarray
+    modality: str
+    body_part: str
+    description: str
+    spacing_mm: tuple[float, float] | None
+    window: tuple[float, float] | None
+    n_frames: int
+    photometric: str
+    source: str
+
+    def display(self, level: float | None = None, width: float | None = None) -> np.ndarray:
+        """Grey levels in [0, 1] as a viewer shows them: the given window, else the
+        file's, else the full range; MONOCHROME1 (high values dark) inverted."""
+        if self.pixels.shape[-1:] == (3,) and self.photometric not in ("MONOCHROME1", "MONOCHROME2"):
+            return self.pixels
+        if level is None or width is None:
+            if self.window is not None:
+                level, width = self.window
+            else:
+                real = self.pixels[~self.padding] if self.padding.any() else self.pixels
+                lo, hi = float(real.min()), float(real.max())
+                level, width = (lo + hi) / 2, max(hi - lo, 1e-6)
+        out = window(self.pixels, level, width)
+        return 1.0 - out if self.photometric == "MONOCHROME1" else out
+
+
+def window(pixels: Any, level: float, width: float) -> np.ndarray:
+    """The linear VOI window: ``level - width/2`` maps to 0, ``level + width/2`` to 1, clipped.
+
+    What this shows: of the ~4000 HU a CT holds, a screen shows 256 greys; the
+    window decides which HU get them (brain 40/80 tells grey from white matter,
+    bone 400/1800 shows the skull's inner structure, lung -600/1500 the airways).
+    """
+    level = check_float("level", level)
+    width = check_float("width", width, low=0.0, low_open=True)
+    a = np.asarray(pixels, dtype=np.float32)
+    return np.clip((a - (level - width / 2.0)) / width, 0.0, 1.0).astype(np.float32)
+
+
+def _builtin_path(name: str) -> pathlib.Path:
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file(SCANS[name].file, download=False)  # never the network
+    if path is None:
+        raise ValueError(f"the built-in scan {name!r} ({SCANS[name].file}) is not installed; "
+                         "reinstall medlens (make setup) so that pydicom-data is present")
+    return pathlib.Path(path)
+
+
+def _first(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value[0]) if isinstance(value, (list, tuple)) or hasattr(value, "__getitem__") and not \
+            isinstance(value, (str, bytes)) else float(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _spacing(ds: Any) -> tuple[float, float] | None:
+    for key in ("PixelSpacing", "ImagerPixelSpacing"):
+        value = ds.get(key)
+        if value is not None and len(value) == 2 and float(value[0]) > 0 and float(value[1]) > 0:
+            return float(value[0]), float(value[1])
+    for seq in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
+        try:
+            value = ds[seq][0].PixelMeasuresSequence[0].PixelSpacing
+            return float(value[0]), float(value[1])
+        except (KeyError, AttributeError, IndexError, TypeError, ValueError):
+            continue
+    return None
+
+
+def _window(ds: Any) -> tuple[float, float] | None:
+    level, width = _first(ds.get("WindowCenter")), _first(ds.get("WindowWidth"))
+    if level is None or width is None or not width > 0:
+        try:
+            voi = ds.SharedFunctionalGroupsSequence[0].FrameVOILUTSequence[0]
+            level, width = float(voi.WindowCenter), float(voi.WindowWidth)
+        except (AttributeError, IndexError, TypeError, ValueError):
+            return None
+    return (level, width) if width and width > 0 else None
+
+
+def _rescale(ds: Any, frame: int) -> tuple[float, float]:
+    """(slope, intercept) of one frame: the top-level tags, else the functional groups."""
+    if "RescaleSlope" in ds or "RescaleIntercept" in ds:
+        return float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)
+    for seq, index in (("PerFrameFunctionalGroupsSequence", frame), ("SharedFunctionalGroupsSequence", 0)):
+        try:
+            t = ds[seq][index].PixelValueTransformationSequence[0]
+            return float(t.RescaleSlope), float(t.RescaleIntercept)
+        except (KeyError, AttributeError, IndexError, TypeError, ValueError):
+            continue
+    return 1.0, 0.0
+
+
+def _read(source: Any, label: str) -> Any:
+    import pydicom
+
+    try:
+        if isinstance(source, (bytes, bytearray)):
+            return pydicom.dcmread(io.BytesIO(source), force=True)
+        return pydicom.dcmread(str(source), force=True)
+    except Exception as e:  # noqa: BLE001 (pydicom raises many kinds on bad input)
+        raise ValueError(f"{label} is not a readable DICOM file ({e}); export the scan again as DICOM") from None
+
+
+def load_scan(name_or_path: Any, *, frame: int | None = None) -> Scan:
+    """A real scan as a :class:`Scan`: pixels in modality units (HU for CT) and its metadata.
+
+    What this shows: the same file min-max scaled and windowed are different
+    pictures; clinicians read CT in HU through a window.
+
+    Args:
+        name_or_path: a name in :data:`SCANS`, a path to a DICOM file, or its bytes.
+        frame: one frame of a multi-frame object (0-based); None gives all frames.
+
+    Raises:
+        ValueError: the file is not DICOM, has no pixel data, or cannot be decoded
+            (the message says which and what to do); ArgumentError for a bad name or frame.
+    """
+    from models.data.images import MAX_PIXELS
+
+    if isinstance(name_or_path, str) and name_or_path in SCANS:
+        path, source = _builtin_path(name_or_path), f"{name_or_path}: {SCANS[name_or_path].source}"
+        label = f"built-in scan {name_or_path!r}"
+    elif isinstance(name_or_path, (bytes, bytearray)):
+        path, source, label = bytes(name_or_path), "uploaded bytes", "the uploaded file"
+    elif isinstance(name_or_path, (str, pathlib.Path)) and pathlib.Path(name_or_path).is_file():
+        path, source, label = pathlib.Path(name_or_path), str(name_or_path), f"{name_or_path}"
+    else:
+        raise ArgumentError(f"name_or_path must be one of {', '.join(SCANS)}, a DICOM file's path or its bytes, "
+                            f"got {name_or_path!r}")
+    ds = _read(path, label)
+    if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+        raise ValueError(f"{label} has no pixel data (a report, a structured document or a header-only file); "
+                         "choose a DICOM image")
+    try:
+        rows, cols = int(ds.Rows), int(ds.Columns)
+    except (AttributeError, TypeError, ValueError):
+        raise ValueError(f"{label} has no Rows/Columns, so its pixels cannot be decoded; choose a complete "
+                         "DICOM image") from None
+    try:
+        n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+    except (TypeError, ValueError):
+        raise ValueError(f"{label} has an unreadable NumberOfFrames ({ds.get('NumberOfFrames')!r}); the file's "
+                         "header is damaged: export the scan again") from None
+    if rows * cols * max(n_frames, 1) > 16 * MAX_PIXELS:
+        raise ValueError(f"{label} holds {n_frames} frames of {rows}×{cols}: too large to show here; "
+                         "export the frames you need")
+    if frame is not None:
+        frame = check_int("frame", frame, low=0, high=n_frames - 1)
+    try:
+        a = np.asarray(ds.pixel_array)
+    except Exception as e:  # noqa: BLE001 (missing codec, truncated data, inconsistent header)
+        ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown")
+        raise ValueError(f"{label}: its pixel data could not be decoded (transfer syntax "
+                         f"{getattr(ts, 'name', ts)}: {e}); convert it to uncompressed DICOM or PNG") from None
+    photometric = str(ds.get("PhotometricInterpretation", "")).upper()
+    if photometric == "PALETTE COLOR":
+        from pydicom.pixels import apply_color_lut
+
+        a = apply_color_lut(a, ds)
+    multi = n_frames > 1 and a.shape[0] == n_frames
+    frames = list(range(n_frames)) if multi else [0]
+    if multi and frame is not None:
+        a, frames = a[frame], [frame]
+    colour = int(ds.get("SamplesPerPixel", 1) or 1) == 3 or photometric == "PALETTE COLOR"
+    if colour:
+        top = float(np.iinfo(a.dtype).max) if np.issubdtype(a.dtype, np.integer) else max(float(a.max()), 1.0)
+        pixels = (a.astype(np.float32) / top).clip(0.0, 1.0)
+        padding = np.zeros(pixels.shape[:-1], dtype=bool)
+    else:
+        pixels = a.astype(np.float32)
+        if multi and frame is None:
+            for i in frames:
+                slope, intercept = _rescale(ds, i)
+                pixels[i] = pixels[i] * slope + intercept
+        else:
+            slope, intercept = _rescale(ds, frames[0])
+            pixels = pixels * slope + intercept
+        padding = np.zeros(pixels.shape, dtype=bool)
+        pad = ds.get("PixelPaddingValue")
+        if pad is not None:
+            padding |= a == pad
+        modality = str(ds.get("Modality", ""))
+        if modality == "CT":
+            padding |= pixels < _CT_PADDING_BELOW
+        if padding.any() and not padding.all():
+            pixels = np.where(padding, pixels[~padding].min(), pixels).astype(np.float32)
+    if not np.all(np.isfinite(pixels)):
+        raise ValueError(f"{label}: its pixel values are not finite after the Modality LUT; the file's "
+                         "RescaleSlope/RescaleIntercept may be damaged")
+    return Scan(pixels=pixels, padding=padding, modality=str(ds.get("Modality", "")),
+                body_part=str(ds.get("BodyPartExamined", "")),
+                description=str(ds.get("SeriesDescription", "") or ds.get("StudyDescription", "")),
+                spacing_mm=_spacing(ds), window=_window(ds), n_frames=n_frames, photometric=photometric,
+                source=source)
