@@ -105,7 +105,7 @@ def test_window_presets_are_the_usual_level_and_width():
 
 
 def test_monochrome1_radiograph_is_inverted_for_display():
-    scan = load_scan("forearm_xray")
+    scan = load_scan("leg_xray")
     assert scan.photometric == "MONOCHROME1"
     level, width = scan.window
     np.testing.assert_allclose(scan.display(), 1 - window(scan.pixels, level, width))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import pathlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,9 @@ SCANS: dict[str, ScanInfo] = {
     "ct_abdomen": ScanInfo("explicit_VR-UN.dcm", "contrast-enhanced abdominal CT (pancreas), 512²", _CORPUS),
     "ct_enhanced": ScanInfo("eCT_Supplemental.dcm", "enhanced multi-frame CT, 2 frames of 512²", _CORPUS),
     "chest_xray": ScanInfo("RG1_UNCR.dcm", "chest radiograph (CR, MONOCHROME1)", _CORPUS),
-    "forearm_xray": ScanInfo("RG3_UNCR.dcm", "forearm radiograph with a non-ossifying fibroma (CR)", _CORPUS),
+    # The file's own description: "Non-ossifying fibroma of distal tibia", LOWER LEG, AP, right (not a forearm).
+    "leg_xray": ScanInfo("RG3_UNCR.dcm", "lower-leg radiograph (CR, AP, right) with a non-ossifying fibroma of "
+                         "the distal tibia", _CORPUS),
     "shoulder_mr": ScanInfo("MR2_UNCR.dcm", "shoulder MR, 1024²", _CORPUS),
     "liver_mr": ScanInfo("MR-SIEMENS-DICOM-WithOverlays.dcm", "abdominal MR with a marked liver lesion "
                          "(overlay)", _PYDICOM),
@@ -136,6 +139,7 @@ def window(pixels: Any, level: float, width: float) -> np.ndarray:
     return np.clip((a - (level - width / 2.0)) / width, 0.0, 1.0).astype(np.float32)
 
 
+@lru_cache(maxsize=None)  # one lookup per built-in name (pydicom searches its data folders each call)
 def _builtin_path(name: str) -> pathlib.Path:
     from pydicom.data import get_testdata_file
 
@@ -278,16 +282,16 @@ def load_scan(name_or_path: Any, *, frame: int | None = None) -> Scan:
                 pixels[i] = pixels[i] * slope + intercept
         else:
             slope, intercept = _rescale(ds, frames[0])
-            pixels = pixels * slope + intercept
-        padding = np.zeros(pixels.shape, dtype=bool)
+            if slope != 1.0:
+                pixels *= slope
+            if intercept != 0.0:
+                pixels += intercept
         pad = ds.get("PixelPaddingValue")
-        if pad is not None:
-            padding |= a == pad
-        modality = str(ds.get("Modality", ""))
-        if modality == "CT":
+        padding = a == pad if pad is not None else np.zeros(pixels.shape, dtype=bool)
+        if str(ds.get("Modality", "")) == "CT":
             padding |= pixels < _CT_PADDING_BELOW
         if padding.any() and not padding.all():
-            pixels = np.where(padding, pixels[~padding].min(), pixels).astype(np.float32)
+            pixels[padding] = pixels[~padding].min()
     if not np.all(np.isfinite(pixels)):
         raise ValueError(f"{label}: its pixel values are not finite after the Modality LUT; the file's "
                          "RescaleSlope/RescaleIntercept may be damaged")
