@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import keras
 import numpy as np
 
+from models._arguments import check_float, check_int
 from models.device import device_name
 from models.onednn import check_trainable_on_cpu
 
@@ -322,14 +323,10 @@ def train(
         divergence, a stop or an interruption the model holds the weights of
         the last finished epoch.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if learning_rate is not None and not (
-        isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate) and learning_rate > 0
-    ):
-        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
+    epochs = check_int("epochs", epochs, low=0)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    if learning_rate is not None:
+        learning_rate = check_float("learning_rate", learning_rate, low=0.0, low_open=True)
     _check_arrays(x, y, "train")
     if not model.built and not isinstance(x, (list, tuple, dict)):
         try:  # a Sequential without an Input: give its layers weights, so the check below sees them

@@ -261,7 +261,13 @@ def _pil_pixels(data: bytes, label: str) -> np.ndarray:
     return _to_gray(a)
 
 
-def _dicom_pixels(data: bytes, label: str, frame: int | None = None) -> np.ndarray:
+def _decode_dicom(data: bytes, label: str) -> tuple[Any, np.ndarray]:
+    """Read DICOM bytes and decode their pixels, or raise a ValueError that says what to do.
+
+    The one DICOM reader of ``models.data``: :func:`load_image` and
+    :func:`models.data.scans.load_scan` both decode through it, so an unreadable
+    file, a header without pixels or a missing codec gets the same message.
+    """
     import pydicom
     from pydicom.errors import InvalidDicomError
 
@@ -279,9 +285,10 @@ def _dicom_pixels(data: bytes, label: str, frame: int | None = None) -> np.ndarr
                          f"it may be a report or header-only file); choose a DICOM image")
     try:
         h, w = int(ds.Rows), int(ds.Columns)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
     except (AttributeError, TypeError, ValueError):
-        raise ValueError(f"{label} is a DICOM file without Rows/Columns, so its pixels cannot "
-                         f"be decoded; choose a complete DICOM image") from None
+        raise ValueError(f"{label} is a DICOM file without readable Rows/Columns/NumberOfFrames, so its "
+                         f"pixels cannot be decoded; choose a complete DICOM image") from None
     if h * w > MAX_PIXELS:
         raise _too_big(h, w, label)
     try:
@@ -292,6 +299,11 @@ def _dicom_pixels(data: bytes, label: str, frame: int | None = None) -> np.ndarr
                          f"{getattr(ts, 'name', ts)}: {e}); the file may be truncated or "
                          f"compressed with a codec that is not installed: convert it to "
                          f"uncompressed DICOM or PNG") from None
+    return ds, a
+
+
+def _dicom_pixels(data: bytes, label: str, frame: int | None = None) -> np.ndarray:
+    ds, a = _decode_dicom(data, label)
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     samples = int(ds.get("SamplesPerPixel", 1) or 1)
     if frames > 1 and a.ndim >= 3:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from models._arguments import fail
+from models._arguments import check_choice, check_int, fail
 
 __all__ = ["MEDMNIST_SIZES", "MEDMNIST_URL", "load_medmnist", "medmnist_available"]
 
@@ -93,9 +93,7 @@ def load_medmnist(flag: str, split: str = "train", size: int = 28,
                            "(letters and digits only)")
     if split not in ("train", "val", "test"):
         fail("split", split, "'train', 'val' or 'test'", "use split='val' for the validation images")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) \
-            or size not in MEDMNIST_SIZES:
-        fail("size", size, f"one of {MEDMNIST_SIZES}")
+    size = check_choice("size", check_int("size", size), MEDMNIST_SIZES)
     names = [f"{flag}.npz", f"{flag}_28.npz"] if size == 28 else [f"{flag}_{size}.npz"]
     dirs = _medmnist_dirs(root)
     path = next((d / nm for d in dirs for nm in names if (d / nm).is_file()), None)

@@ -16,7 +16,6 @@ is what makes a CT look washed out.
 """
 from __future__ import annotations
 
-import io
 import pathlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from models._arguments import ArgumentError, check_float, check_int
+from models.data.images import _decode_dicom
 
 __all__ = ["ScanInfo", "SCANS", "WINDOWS", "Scan", "load_scan", "window"]
 
@@ -198,17 +198,6 @@ def _rescale(ds: Any, frame: int) -> tuple[float, float]:
     return 1.0, 0.0
 
 
-def _read(source: Any, label: str) -> Any:
-    import pydicom
-
-    try:
-        if isinstance(source, (bytes, bytearray)):
-            return pydicom.dcmread(io.BytesIO(source), force=True)
-        return pydicom.dcmread(str(source), force=True)
-    except Exception as e:  # noqa: BLE001 (pydicom raises many kinds on bad input)
-        raise ValueError(f"{label} is not a readable DICOM file ({e}); export the scan again as DICOM") from None
-
-
 def load_scan(name_or_path: Any, *, frame: int | None = None) -> Scan:
     """A real scan as a :class:`Scan`: pixels in modality units (HU for CT) and its metadata.
 
@@ -223,8 +212,6 @@ def load_scan(name_or_path: Any, *, frame: int | None = None) -> Scan:
         ValueError: the file is not DICOM, has no pixel data, or cannot be decoded
             (the message says which and what to do); ArgumentError for a bad name or frame.
     """
-    from models.data.images import MAX_PIXELS
-
     if isinstance(name_or_path, str) and name_or_path in SCANS:
         path, source = _builtin_path(name_or_path), f"{name_or_path}: {SCANS[name_or_path].source}"
         label = f"built-in scan {name_or_path!r}"
@@ -235,31 +222,10 @@ def load_scan(name_or_path: Any, *, frame: int | None = None) -> Scan:
     else:
         raise ArgumentError(f"name_or_path must be one of {', '.join(SCANS)}, a DICOM file's path or its bytes, "
                             f"got {name_or_path!r}")
-    ds = _read(path, label)
-    if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
-        raise ValueError(f"{label} has no pixel data (a report, a structured document or a header-only file); "
-                         "choose a DICOM image")
-    try:
-        rows, cols = int(ds.Rows), int(ds.Columns)
-    except (AttributeError, TypeError, ValueError):
-        raise ValueError(f"{label} has no Rows/Columns, so its pixels cannot be decoded; choose a complete "
-                         "DICOM image") from None
-    try:
-        n_frames = int(ds.get("NumberOfFrames", 1) or 1)
-    except (TypeError, ValueError):
-        raise ValueError(f"{label} has an unreadable NumberOfFrames ({ds.get('NumberOfFrames')!r}); the file's "
-                         "header is damaged: export the scan again") from None
-    if rows * cols * max(n_frames, 1) > 16 * MAX_PIXELS:
-        raise ValueError(f"{label} holds {n_frames} frames of {rows}×{cols}: too large to show here; "
-                         "export the frames you need")
+    ds, a = _decode_dicom(path if isinstance(path, bytes) else path.read_bytes(), label)
+    n_frames = int(ds.get("NumberOfFrames", 1) or 1)
     if frame is not None:
         frame = check_int("frame", frame, low=0, high=n_frames - 1)
-    try:
-        a = np.asarray(ds.pixel_array)
-    except Exception as e:  # noqa: BLE001 (missing codec, truncated data, inconsistent header)
-        ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown")
-        raise ValueError(f"{label}: its pixel data could not be decoded (transfer syntax "
-                         f"{getattr(ts, 'name', ts)}: {e}); convert it to uncompressed DICOM or PNG") from None
     photometric = str(ds.get("PhotometricInterpretation", "")).upper()
     if photometric == "PALETTE COLOR":
         from pydicom.pixels import apply_color_lut
