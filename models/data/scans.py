@@ -26,7 +26,7 @@ import numpy as np
 from models._arguments import ArgumentError, check_float, check_int
 from models.data.images import _decode_dicom
 
-__all__ = ["ScanInfo", "SCANS", "WINDOWS", "Scan", "load_scan", "window"]
+__all__ = ["ScanInfo", "SCANS", "WINDOWS", "Scan", "load_scan", "window", "scan_input", "default_window"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,10 @@ class Scan:
         window: (level, width) from the file's first VOI window, or None.
         n_frames: frames in the file; photometric: PhotometricInterpretation.
         source: where the file came from (a built-in name and corpus, or the path).
+        overlay: bool ``(H, W)`` of the first overlay plane (group 6000, e.g. a
+            radiologist's lesion marker) placed at its OverlayOrigin, or None.
+        segments: for a DICOM SEG, the segment label of each frame (its pixels
+            are then that segment's mask, 0/1, or 0-1 for a fractional SEG); () otherwise.
     """
 
     pixels: np.ndarray
@@ -109,6 +113,8 @@ class Scan:
     n_frames: int
     photometric: str
     source: str
+    overlay: np.ndarray | None = None
+    segments: tuple[str, ...] = ()
 
     def display(self, level: float | None = None, width: float | None = None) -> np.ndarray:
         """Grey levels in [0, 1] as a viewer shows them: the given window, else the
@@ -137,6 +143,9 @@ def window(pixels: Any, level: float, width: float) -> np.ndarray:
     width = check_float("width", width, low=0.0, low_open=True)
     a = np.asarray(pixels, dtype=np.float32)
     return np.clip((a - (level - width / 2.0)) / width, 0.0, 1.0).astype(np.float32)
+
+
+_linear_window = window  # scan_input has a parameter called window
 
 
 @lru_cache(maxsize=None)  # one lookup per built-in name (pydicom searches its data folders each call)
@@ -262,7 +271,121 @@ def load_scan(name_or_path: Any, *, frame: int | None = None) -> Scan:
         raise ValueError(f"{label}: its pixel values are not finite after the Modality LUT; the file's "
                          "RescaleSlope/RescaleIntercept may be damaged")
     return Scan(pixels=pixels, padding=padding, modality=str(ds.get("Modality", "")),
+                overlay=_overlay(ds), segments=_segments(ds, frames),
                 body_part=str(ds.get("BodyPartExamined", "")),
                 description=str(ds.get("SeriesDescription", "") or ds.get("StudyDescription", "")),
                 spacing_mm=_spacing(ds), window=_window(ds), n_frames=n_frames, photometric=photometric,
                 source=source)
+
+
+def _overlay(ds: Any) -> np.ndarray | None:
+    """The first overlay plane as a bool mask the size of the image, or None.
+
+    OverlayOrigin is 1-based (row, column) of the overlay's top-left pixel in
+    the image; the part of the overlay outside the image is cut off.
+    """
+    if (0x6000, 0x3000) not in ds:
+        return None
+    try:
+        plane = np.asarray(ds.overlay_array(0x6000)).astype(bool)
+        r0, c0 = (int(v) - 1 for v in ds[0x6000, 0x0050].value)
+    except Exception:  # a damaged overlay hides the marker, it does not refuse the image
+        return None
+    h, w = int(ds.Rows), int(ds.Columns)
+    if plane.ndim != 2:
+        plane = plane.reshape(-1, *plane.shape[-2:])[0]
+    mask = np.zeros((h, w), dtype=bool)
+    rs, cs = max(r0, 0), max(c0, 0)
+    re_, ce = min(r0 + plane.shape[0], h), min(c0 + plane.shape[1], w)
+    if re_ > rs and ce > cs:
+        mask[rs:re_, cs:ce] = plane[rs - r0:re_ - r0, cs - c0:ce - c0]
+    return mask
+
+
+def _segments(ds: Any, frames: list[int]) -> tuple[str, ...]:
+    """A SEG's segment label for each returned frame (the frame's ReferencedSegmentNumber)."""
+    if str(ds.get("Modality", "")) != "SEG" or "SegmentSequence" not in ds:
+        return ()
+    labels = {int(s.SegmentNumber): str(s.get("SegmentLabel", f"segment {s.SegmentNumber}"))
+              for s in ds.SegmentSequence}
+    out = []
+    for i in frames:
+        try:
+            number = int(ds.PerFrameFunctionalGroupsSequence[i].SegmentIdentificationSequence[0]
+                         .ReferencedSegmentNumber)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+            number = next(iter(labels), 1) if len(labels) == 1 else -1
+        out.append(labels.get(number, f"segment {number}"))
+    return tuple(out)
+
+
+def default_window(scan: Scan) -> tuple[float, float]:
+    """The window a viewer opens ``scan`` with: the file's, else soft tissue for CT,
+    else the 0.5th to 99.5th percentile of the real (non-padding) pixels.
+
+    What this shows: a CT's window is a clinical choice with a standard default;
+    other modalities have no fixed units, so their range comes from the image.
+    """
+    if scan.window is not None:
+        return scan.window
+    if scan.modality == "CT":
+        return WINDOWS["soft_tissue"]
+    grey = scan.pixels if scan.pixels.shape[-1:] != (3,) or scan.photometric.startswith("MONOCHROME") \
+        else scan.pixels.mean(axis=-1)
+    real = grey[~scan.padding] if scan.padding.shape == grey.shape and scan.padding.any() else grey
+    lo, hi = (float(v) for v in np.percentile(real, [0.5, 99.5]))
+    if hi <= lo:
+        lo, hi = float(real.min()), float(real.max())
+    return (lo + hi) / 2.0, max(hi - lo, 1e-6)
+
+
+def scan_input(scan: Scan | str, size: int | tuple[int, int] | None = 64, *,
+               window: tuple[float, float] | str | None = None, frame: int | None = None) -> np.ndarray:
+    """A real scan as a network input: windowed, grey, anti-aliased to ``size``: ``(H, W)`` float32 in [0, 1].
+
+    What this shows: what a model trained on [0, 1] images receives from a real
+    scan: the window picks the HU range (the file's, else soft tissue for CT),
+    MONOCHROME1 is inverted so bone is bright, colour becomes luma, and the image
+    is resized with anti-aliasing (a plain subsample would alias fine detail).
+
+    Args:
+        scan: a :class:`Scan` or a name in :data:`SCANS`.
+        size: output side or (height, width); None keeps the scan's size.
+        window: (level, width), a preset name in :data:`WINDOWS`, or None for
+            :func:`default_window`.
+        frame: which frame of a multi-frame scan (default: the middle one).
+    """
+    if isinstance(scan, str):
+        scan = load_scan(scan)
+    if not isinstance(scan, Scan):
+        raise ArgumentError(f"scan must be a Scan or one of {', '.join(SCANS)}, got {type(scan).__name__}")
+    from models.data.images import _check_size, _resize, _to_gray
+
+    shape = _check_size(size)
+    grey_colour = scan.pixels.shape[-1:] == (3,) and not scan.photometric.startswith("MONOCHROME")
+    pixels, padding = scan.pixels, scan.padding
+    frames = pixels.shape[0] if pixels.ndim == (4 if grey_colour else 3) else 1
+    if frames > 1:
+        index = frames // 2 if frame is None else check_int("frame", frame, low=0, high=frames - 1)
+        pixels, padding = pixels[index], padding[index]
+    if grey_colour:
+        out = np.clip(_to_gray(pixels), 0.0, 1.0).astype(np.float32)
+    else:
+        if isinstance(window, str):
+            if window not in WINDOWS:
+                raise ArgumentError(f"window must be (level, width) or one of {', '.join(WINDOWS)}, got {window!r}")
+            level, width = WINDOWS[window]
+        elif window is None:
+            level, width = default_window(scan)
+        else:
+            try:
+                level, width = window
+            except (TypeError, ValueError):
+                raise ArgumentError(f"window must be (level, width) or one of {', '.join(WINDOWS)}, "
+                                    f"got {window!r}") from None
+        out = _linear_window(pixels, level, width)
+        if scan.photometric == "MONOCHROME1":
+            out = 1.0 - out
+    if shape is not None:
+        out = _resize(out, shape)
+    return np.ascontiguousarray(out, dtype=np.float32)
