@@ -195,6 +195,16 @@ _LAZY: dict[str, str] = {
     "find_gradcam_layer": "explainers.saliency",
     "plot_heatmap": "explainers.saliency_plots",
     "plot_hit_rate": "explainers.saliency_plots",
+    # ---- Real scans on a model trained on synthetic images: out of distribution, heatmap in the marker
+    "IntensityShift": "explainers.out_of_distribution",
+    "compute_intensity_shift": "explainers.out_of_distribution",
+    "LesionMarker": "explainers.out_of_distribution",
+    "compute_lesion_marker": "explainers.out_of_distribution",
+    "HeatmapInMarker": "explainers.out_of_distribution",
+    "compute_heatmap_in_marker": "explainers.out_of_distribution",
+    "plot_intensity_shift": "explainers.out_of_distribution_plots",
+    "plot_lesion_marker": "explainers.out_of_distribution_plots",
+    "plot_heatmap_in_marker": "explainers.out_of_distribution_plots",
     # ---- Training histories
     "plot_history": "explainers.history_plots",
 }
