@@ -112,6 +112,9 @@ _LAZY: dict[str, str] = {
     "compute_stacked_receptive_field": "explainers.receptive_field",
     "EffectiveReceptiveField": "explainers.receptive_field",
     "compute_effective_receptive_field": "explainers.receptive_field",
+    "SIZE_REFERENCES_MM": "explainers.receptive_field",
+    "ReceptiveFieldMM": "explainers.receptive_field",
+    "compute_receptive_field_mm": "explainers.receptive_field",
     "plot_kernel": "explainers.kernels_plots",
     "plot_convolution": "explainers.kernels_plots",
     "plot_output_step": "explainers.kernels_plots",
@@ -122,6 +125,7 @@ _LAZY: dict[str, str] = {
     "plot_receptive_field_growth": "explainers.receptive_field_plots",
     "plot_effective_field": "explainers.receptive_field_plots",
     "plot_effective_field_profile": "explainers.receptive_field_plots",
+    "plot_receptive_field_mm": "explainers.receptive_field_plots",
     "plot_transfer": "explainers.transfer_plots",
     # ---- Loss landscapes, trajectories, gradient norms, residual gradients
     "Landscape": "explainers.landscape",

@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 
 from explainers import _backend, _layers
-from models._arguments import ArgumentError, check_array, check_int, fail
+from models._arguments import ArgumentError, check_array, check_float, check_int, fail
 
 __all__ = [
     "PASS_THROUGH", "MERGES", "POOLS", "WHOLE_IMAGE", "LayerField", "ReceptiveField", "spatial_layer_names",
     "compute_receptive_field",
     "StackedReceptiveField", "compute_stacked_receptive_field", "EffectiveReceptiveField",
-    "compute_effective_receptive_field",
+    "compute_effective_receptive_field", "SIZE_REFERENCES_MM", "ReceptiveFieldMM", "compute_receptive_field_mm",
 ]
 
 # Layers that keep every pixel where it is (elementwise or per-pixel).
@@ -444,3 +444,170 @@ def compute_effective_receptive_field(model: Any, *, layer_name: str | type | No
         analytic = None
     return EffectiveReceptiveField(layer.name, heat / peak if peak > 0 else heat, unit,
                                    (box[2] - box[0] + 1, box[3] - box[1] + 1), box, int(n_samples), analytic)
+
+
+# ------------------------------------------------------ the field in millimetres
+#: Sizes a clinician knows, smallest first: (upper size in mm, what it is). A field is
+#: compared with the first entry at least as large as it.
+SIZE_REFERENCES_MM: tuple[tuple[float, str], ...] = (
+    (3.0, "smaller than a lacune (a small deep brain infarct, 3 to 15 mm)"),
+    (15.0, "about the size of a lacune (a small deep brain infarct, 3 to 15 mm)"),
+    (30.0, "about the size of a lung nodule (at most 30 mm)"),
+    (60.0, "about the width of a lumbar vertebral body (40 to 50 mm)"),
+    (90.0, "between a lumbar vertebral body (40 to 50 mm) and a kidney (100 to 120 mm long)"),
+    (130.0, "about the length of an adult kidney (100 to 120 mm)"),
+    (180.0, "about the width of an adult head (about 150 mm)"),
+    (float("inf"), "wider than an adult head (about 150 mm)"),
+)
+
+
+@dataclass(frozen=True)
+class ReceptiveFieldMM:
+    """A layer's receptive field in millimetres of one real scan, as the scan is fed to the net.
+
+    What this shows: ``R`` input pixels are only a size once the pixels have one.
+    A scan resized to the net's input keeps its field of view, so each input
+    pixel covers ``resize_factor`` scan pixels and the effective spacing is the
+    scan's spacing times that factor: the head CT's 0.48 mm pixels become
+    3.8 mm when its 512² slice is fed to a 64² net, and a 10-pixel field covers
+    38 mm of head.
+
+    Attributes (``(rows, cols)`` pairs; sizes in mm are None when the scan has no spacing):
+        layer_name: the layer whose units this is.
+        size_px, jump_px: the analytic field ``R`` and the jump in input pixels.
+        input_shape: ``(H, W)`` of the net's input; image_shape: ``(H, W)`` of the scan.
+        spacing_mm: the scan's pixel spacing, or None.
+        resize_factor: scan pixels per input pixel, ``image_shape / input_shape``.
+        input_spacing_mm: mm per input pixel, ``spacing_mm × resize_factor``.
+        size_scan_px: the field in scan pixels, ``size_px × resize_factor``.
+        size_mm, jump_mm: the field and the jump in mm.
+        field_of_view_mm: the whole scan in mm, ``image_shape × spacing_mm``.
+        unit: the output unit drawn (the one whose field is centred nearest the image centre).
+        box_input: ``(top, left, bottom, right)`` input pixels (inclusive) its field covers;
+            may reach past the image, into the padding.
+        box_scan: the same box's edges in scan pixels ``(top, left, bottom, right)``,
+            ``box_mm`` in mm from the scan's top-left corner (None without spacing).
+        comparison: the field's larger side against a size a clinician knows.
+    """
+
+    layer_name: str
+    size_px: tuple[int, int]
+    jump_px: tuple[int, int]
+    input_shape: tuple[int, int]
+    image_shape: tuple[int, int]
+    spacing_mm: tuple[float, float] | None
+    resize_factor: tuple[float, float]
+    input_spacing_mm: tuple[float, float] | None
+    size_scan_px: tuple[float, float]
+    size_mm: tuple[float, float] | None
+    jump_mm: tuple[float, float] | None
+    field_of_view_mm: tuple[float, float] | None
+    unit: tuple[int, int]
+    box_input: tuple[float, float, float, float]
+    box_scan: tuple[float, float, float, float]
+    box_mm: tuple[float, float, float, float] | None
+    comparison: str
+
+    def describe(self, scan_name: str = "this scan") -> str:
+        """One sentence: what one unit of the layer sees of ``scan_name``, in pixels and mm."""
+        def pair(v: tuple[float, float], unit: str) -> str:
+            return f"{v[0]:.0f} {unit}" if round(v[0]) == round(v[1]) else f"{v[0]:.0f} × {v[1]:.0f} {unit}"
+
+        seen = f"One unit of {self.layer_name} sees a field {pair(self.size_px, 'input pixels')} wide"
+        if self.size_mm is None:
+            return (f"{seen} = {pair(self.size_scan_px, 'pixels')} of {scan_name}; the file gives no pixel "
+                    "spacing, so there is no size in millimetres.")
+        return f"{seen} = {pair(self.size_mm, 'mm')} of {scan_name}, {self.comparison}."
+
+
+def _shape_pair(name: str, value: Any) -> tuple[int, int]:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value, value)
+    try:
+        pair = tuple(value)[:2]
+    except TypeError:
+        fail(name, value, "(height, width) in pixels or one side")
+    if len(pair) != 2:
+        fail(name, value, "(height, width) in pixels or one side")
+    return check_int(name, pair[0], low=1), check_int(name, pair[1], low=1)
+
+
+def _spacing_pair(value: Any) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        value = (value, value)
+    try:
+        pair = tuple(value)
+    except TypeError:
+        fail("spacing_mm", value, "None, one spacing in mm or (row, column) spacing in mm")
+    if len(pair) != 2:
+        fail("spacing_mm", value, "None, one spacing in mm or (row, column) spacing in mm")
+    return (check_float("spacing_mm", pair[0], low=0.0, low_open=True),
+            check_float("spacing_mm", pair[1], low=0.0, low_open=True))
+
+
+def _compare_size(mm: float) -> str:
+    return next(text for upper, text in SIZE_REFERENCES_MM if mm <= upper)
+
+
+def compute_receptive_field_mm(result_or_model: Any, spacing_mm: Any, input_shape: Any, image_shape: Any, *,
+                               layer_name: str | type | None = None,
+                               unit: tuple[int, int] | None = None) -> ReceptiveFieldMM:
+    """The analytic receptive field of a layer in millimetres of a scan resized to the net's input.
+
+    What this shows: the same layer sees a few millimetres of a fine radiograph
+    and several centimetres of a coarse CT; resizing a scan to the input size
+    multiplies its spacing by the resize factor, so a small net on a downsized
+    scan sees much more anatomy per unit than its pixel count suggests.
+
+    Args:
+        result_or_model: a :class:`ReceptiveField`, or a Keras model (then
+            ``layer_name`` picks the layer, default the last spatial one).
+        spacing_mm: the scan's pixel spacing (row, column) in mm, one number, or
+            None when the file has none (sizes in mm are then None).
+        input_shape: ``(H, W)`` (or one side) of the image as the net receives it.
+        image_shape: ``(H, W)`` of the scan before resizing.
+        layer_name: the layer when a model is given.
+        unit: the output unit ``(row, col)``; default: the unit whose field is
+            centred nearest the input's centre.
+
+    Returns:
+        :class:`ReceptiveFieldMM`. Per axis: ``factor = image / input``,
+        ``input_spacing = spacing × factor``, ``size_mm = R × input_spacing``.
+    """
+    if isinstance(result_or_model, ReceptiveField):
+        rf = result_or_model
+    else:
+        rf = compute_receptive_field(result_or_model, layer_name=layer_name)
+    spacing = _spacing_pair(spacing_mm)
+    h, w = _shape_pair("input_shape", input_shape)
+    ih, iw = _shape_pair("image_shape", image_shape)
+    factor = (ih / h, iw / w)
+    if unit is None:
+        # The unit u whose field centre u·jump − P + (R − 1)/2 lies nearest the input centre (n − 1)/2.
+        unit = tuple(max(int(np.floor(((n - 1) / 2 + p - (r - 1) / 2) / j + 0.5)), 0)
+                     for n, p, r, j in zip((h, w), rf.padding_hw, rf.size_hw, rf.stride_hw))
+    else:
+        try:
+            unit = (check_int("unit", unit[0], low=0), check_int("unit", unit[1], low=0))
+        except (TypeError, IndexError):
+            fail("unit", unit, "an output unit (row, col)")
+    top, left, bottom, right = (float(v) for v in rf.box(*unit))
+    # Input pixel i covers scan pixels [i·factor, (i + 1)·factor): the box's edges in scan pixels.
+    box_scan = (top * factor[0], left * factor[1], (bottom + 1) * factor[0], (right + 1) * factor[1])
+    size_scan = (rf.size_hw[0] * factor[0], rf.size_hw[1] * factor[1])
+    if spacing is None:
+        input_spacing = size_mm = jump_mm = fov = box_mm = None
+        comparison = ""
+    else:
+        input_spacing = (spacing[0] * factor[0], spacing[1] * factor[1])
+        size_mm = (rf.size_hw[0] * input_spacing[0], rf.size_hw[1] * input_spacing[1])
+        jump_mm = (rf.stride_hw[0] * input_spacing[0], rf.stride_hw[1] * input_spacing[1])
+        fov = (ih * spacing[0], iw * spacing[1])
+        box_mm = (box_scan[0] * spacing[0], box_scan[1] * spacing[1], box_scan[2] * spacing[0],
+                  box_scan[3] * spacing[1])
+        comparison = _compare_size(max(size_mm))
+    return ReceptiveFieldMM(rf.layer_name, rf.size_hw, rf.stride_hw, (h, w), (ih, iw), spacing, factor,
+                            input_spacing, size_scan, size_mm, jump_mm, fov, unit, (top, left, bottom, right),
+                            box_scan, box_mm, comparison)

@@ -9,9 +9,10 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from explainers._figure import axes_or_new
-from explainers.receptive_field import EffectiveReceptiveField, ReceptiveField
+from explainers.receptive_field import EffectiveReceptiveField, ReceptiveField, ReceptiveFieldMM
 
-__all__ = ["plot_receptive_field_growth", "plot_effective_field", "plot_effective_field_profile"]
+__all__ = ["plot_receptive_field_growth", "plot_effective_field", "plot_effective_field_profile",
+           "plot_receptive_field_mm"]
 
 
 def plot_receptive_field_growth(result: ReceptiveField, ax: Axes | None = None, *, max_labels: int = 30) -> Axes:
@@ -86,4 +87,55 @@ def plot_effective_field_profile(result: EffectiveReceptiveField, ax: Axes | Non
     ax.set_title("profile through the centre")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    return ax
+
+
+def _nice_length(target: float) -> float:
+    """The largest 1, 2 or 5 × 10^k not above ``target`` (a scale bar's length)."""
+    if target <= 0:
+        return 0.0
+    base = 10.0 ** np.floor(np.log10(target))
+    return float(max(m * base for m in (1, 2, 5) if m * base <= target))
+
+
+def plot_receptive_field_mm(result: ReceptiveFieldMM, ax: Axes | None = None, *, image: np.ndarray | None = None,
+                            title: str | None = None) -> Axes:
+    """The field of ``result.unit`` as a square on the scan, with a millimetre scale bar.
+
+    ``image`` is drawn over the scan's whole field of view whatever its size:
+    the scan itself, a display-sized copy, or the net's low-resolution input,
+    so the same square sits on the same anatomy in each. Axes are in mm when
+    the scan has a spacing (scan pixels otherwise); a field reaching past the
+    image is drawn whole.
+    """
+    ax = axes_or_new(ax, (4.5, 4.5))
+    mm = result.spacing_mm is not None
+    scale = result.spacing_mm if mm else (1.0, 1.0)
+    height, width = result.image_shape[0] * scale[0], result.image_shape[1] * scale[1]
+    if image is not None:
+        a = np.asarray(image)
+        ax.imshow(a[..., 0] if a.ndim == 3 and a.shape[-1] == 1 else a, cmap="gray", vmin=0, vmax=1,
+                  extent=(0, width, height, 0), interpolation="nearest" if max(a.shape[:2]) <= 128 else "antialiased")
+    top, left, bottom, right = result.box_mm if mm else result.box_scan
+    size = result.size_mm if mm else result.size_scan_px
+    unit = "mm" if mm else "px"
+    ax.add_patch(Rectangle((left, top), right - left, bottom - top, fill=False, ec="cyan", lw=2.2, ls="--",
+                           label=f"field {size[0]:.0f} × {size[1]:.0f} {unit}"))
+    ax.plot([(left + right) / 2], [(top + bottom) / 2], "+", color="cyan", ms=10, mew=2)
+    x0, x1 = min(0.0, left), max(width, right)
+    y0, y1 = min(0.0, top), max(height, bottom)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y1, y0)
+    if mm:
+        bar = _nice_length(width / 4)
+        bx, by = x0 + 0.05 * (x1 - x0), y1 - 0.06 * (y1 - y0)
+        thick = 0.015 * (y1 - y0)
+        ax.add_patch(Rectangle((bx, by - thick / 2), bar, thick, fc="white", ec="black", lw=1, label="_scale bar"))
+        ax.text(bx + bar / 2, by - 0.025 * (y1 - y0), f"{bar:g} mm", color="white", ha="center", va="bottom",
+                fontsize=10, fontweight="bold")
+    ax.legend(loc="upper right", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title or f"{result.layer_name}: {result.size_px[0]} px = "
+                          + (f"{result.size_mm[0]:.0f} mm" if mm else "no spacing"), fontsize=10)
     return ax

@@ -170,3 +170,97 @@ def test_plots_show_the_field_and_the_analytic_square():
     ax = plot_effective_field(erf, image=np.zeros((12, 12)))
     square = [p for p in ax.patches if p.get_width() == 5]
     assert square and square[0].get_xy() == (rf.box(*erf.unit)[1] - 0.5, rf.box(*erf.unit)[0] - 0.5)
+
+
+# ------------------------------------------------------------ the field in millimetres on a real scan
+def _course_cnn():
+    from models import build_cnn
+
+    return build_cnn((64, 64, 1), 2, seed=0)
+
+
+def test_field_in_mm_on_the_head_ct_matches_a_hand_computation():
+    from explainers.receptive_field import compute_receptive_field_mm
+    from models.data import load_scan
+
+    scan = load_scan("ct_head")
+    assert scan.pixels.shape == (512, 512) and scan.spacing_mm == pytest.approx((0.478516, 0.478516))
+    result = compute_receptive_field_mm(_course_cnn(), scan.spacing_mm, (64, 64), scan.pixels.shape,
+                                        layer_name="cnn_pool2")
+    # By hand: conv 3 (R 3), pool 2 (R 4, jump 2), conv 3 (R 4 + 2·2 = 8), pool 2 (R 8 + 1·2 = 10, jump 4).
+    # 512 px resized to 64: 8 scan pixels per input pixel, 0.478516 · 8 = 3.828128 mm per input pixel.
+    assert result.size_px == (10, 10) and result.jump_px == (4, 4)
+    assert result.resize_factor == (8.0, 8.0)
+    assert result.input_spacing_mm == pytest.approx((3.828128, 3.828128))
+    assert result.size_mm == pytest.approx((38.28128, 38.28128))
+    assert result.jump_mm == pytest.approx((15.312512, 15.312512))
+    assert result.field_of_view_mm == pytest.approx((245.000192, 245.000192))
+    # Effective padding 3: unit 8 sees input pixels 8·4 − 3 = 29 to 38, scan pixels 232 to 312 (edges).
+    assert result.unit == (8, 8) and result.box_input == (29, 29, 38, 38)
+    assert result.box_scan == (232, 232, 312, 312)
+    assert result.box_mm == pytest.approx((232 * 0.478516, 232 * 0.478516, 312 * 0.478516, 312 * 0.478516))
+    assert "38 mm of this head CT" in result.describe("this head CT")
+    assert "lumbar vertebral body" in result.comparison
+
+
+@pytest.mark.parametrize("spacing, input_shape, image_shape, size_mm", [
+    ((0.5, 0.25), (64, 32), (256, 256), (10 * 0.5 * 4, 10 * 0.25 * 8)),    # each axis its own factor
+    (0.2, 64, (1955, 1841), (10 * 0.2 * 1955 / 64, 10 * 0.2 * 1841 / 64)),  # a radiograph squeezed square
+    (1.0, 64, (64, 64), (10.0, 10.0)),                                    # no resize: pixels are mm
+])
+def test_field_in_mm_scales_each_axis_by_its_resize_factor(spacing, input_shape, image_shape, size_mm):
+    from explainers.receptive_field import compute_receptive_field_mm
+
+    rf = compute_receptive_field(_course_cnn(), layer_name="cnn_pool2")
+    result = compute_receptive_field_mm(rf, spacing, input_shape, image_shape)
+    assert result.size_mm == pytest.approx(size_mm)
+    top, left, bottom, right = result.box_mm
+    assert (bottom - top, right - left) == pytest.approx(size_mm)
+
+
+def test_field_without_spacing_is_given_in_scan_pixels_and_says_so():
+    from explainers.receptive_field import compute_receptive_field_mm
+
+    result = compute_receptive_field_mm(_course_cnn(), None, 64, (1955, 1841), layer_name="cnn_pool2")
+    assert result.size_mm is None and result.box_mm is None and result.input_spacing_mm is None
+    assert result.size_scan_px == pytest.approx((10 * 1955 / 64, 10 * 1841 / 64))
+    assert "no pixel spacing" in result.describe()
+
+
+@pytest.mark.parametrize("mm, words", [(2.0, "smaller than a lacune"), (10.0, "lacune"), (25.0, "lung nodule"),
+                                       (45.0, "vertebral body"), (110.0, "kidney"), (150.0, "adult head"),
+                                       (400.0, "wider than an adult head")])
+def test_field_size_is_compared_with_a_size_a_clinician_knows(mm, words):
+    from explainers.receptive_field import compute_receptive_field_mm
+
+    # A 10-pixel field at mm/10 per pixel is mm wide.
+    result = compute_receptive_field_mm(compute_receptive_field(_course_cnn(), layer_name="cnn_pool2"), mm / 10,
+                                        64, 64)
+    assert result.size_mm == pytest.approx((mm, mm))
+    assert words in result.comparison
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"spacing_mm": -1.0}, "spacing_mm"), ({"spacing_mm": (1.0, 2.0, 3.0)}, "spacing_mm"),
+    ({"input_shape": 0}, "input_shape"), ({"image_shape": "big"}, "image_shape"), ({"unit": (-1, 0)}, "unit"),
+])
+def test_field_in_mm_bad_arguments_name_the_argument(kwargs, match):
+    from explainers.receptive_field import compute_receptive_field_mm
+
+    args = {"spacing_mm": 0.5, "input_shape": 64, "image_shape": 512} | kwargs
+    rf = compute_receptive_field(_course_cnn(), layer_name="cnn_pool2")
+    with pytest.raises(ValueError, match=match):
+        compute_receptive_field_mm(rf, args.pop("spacing_mm"), args.pop("input_shape"), args.pop("image_shape"),
+                                   **args)
+
+
+def test_field_in_mm_plot_draws_the_square_and_a_scale_bar_in_mm():
+    from explainers.receptive_field import compute_receptive_field_mm
+    from explainers.receptive_field_plots import plot_receptive_field_mm
+
+    result = compute_receptive_field_mm(_course_cnn(), 0.5, 64, 512, layer_name="cnn_pool2")
+    ax = plot_receptive_field_mm(result, image=np.zeros((64, 64)))
+    square = [p for p in ax.patches if p.get_linestyle() == "--"][0]
+    assert square.get_xy() == pytest.approx((232 * 0.5, 232 * 0.5)) and square.get_width() == pytest.approx(40.0)
+    assert any(t.get_text() == "50 mm" for t in ax.texts)  # 256 mm across: a quarter, rounded down to 1-2-5
+    assert ax.get_xlim() == pytest.approx((0, 256))
