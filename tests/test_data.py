@@ -351,17 +351,21 @@ def test_jpeg_loads_within_two_percent_of_the_original(tmp_path):
     assert np.abs(out - a / 255.0).mean() < 0.02
 
 
-def test_dicom_round_trip(tmp_path):
+def test_a_ct_dicom_loads_in_the_soft_tissue_window_of_its_hounsfield_units_not_min_max(tmp_path):
     import pydicom
     from pydicom.data import get_testdata_file
+    from pydicom.pixels import apply_modality_lut
 
     ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    assert "WindowCenter" not in ds  # no window in the file: soft tissue, 50/400 HU
     p = tmp_path / "scan.dcm"
     ds.save_as(p)
     out = d.load_image(p)
     np.testing.assert_array_equal(out, d.load_image("ct"))
+    hu = apply_modality_lut(ds.pixel_array, ds).astype(np.float64)
+    np.testing.assert_allclose(out, np.clip((hu - (50 - 200)) / 400, 0, 1), atol=1e-6)
     px = ds.pixel_array.astype(np.float64)
-    np.testing.assert_allclose(out, (px - px.min()) / (px.max() - px.min()), atol=1e-6)
+    assert np.abs(out - (px - px.min()) / (px.max() - px.min())).mean() > 0.1  # not the min-max of before
     # detected from the DICM preamble even without a .dcm name
     np.testing.assert_array_equal(d.load_image_bytes(p.read_bytes(), "upload"), out)
 

@@ -22,10 +22,11 @@ import numpy as np
 import pydicom, pydicom.data, data_store
 from pydicom.pixels import apply_modality_lut
 from models.data.scans import load_scan
+from models.data.images import load_image_bytes
 warnings.simplefilter("ignore")
 roots = [Path(pydicom.data.__file__).parent / "test_files", Path(data_store.__file__).parent / "data"]
 files = sorted(p for r in roots for p in r.rglob("*") if p.is_file() and p.suffix.lower() in ("", ".dcm"))
-loaded, refused, bad, ct_checked, ct_mismatch = 0, 0, [], 0, []
+loaded, refused, image_refused, bad, ct_checked, ct_mismatch = 0, 0, 0, [], 0, []
 for path in files:
     try:
         scan = load_scan(path)
@@ -38,6 +39,14 @@ for path in files:
         bad.append(f"{path.name}: {type(e).__name__}: {e}")
         continue
     loaded += 1
+    try:  # load_image decodes through the same path: the grey a page shows
+        grey = load_image_bytes(path.read_bytes(), path.name, max_side=256)
+        if not (grey.dtype == np.float32 and grey.ndim == 2 and 0 <= grey.min() and grey.max() <= 1):
+            bad.append(f"{path.name}: load_image gave {grey.dtype} {grey.shape}")
+    except ValueError:
+        image_refused += 1
+    except Exception as e:
+        bad.append(f"{path.name}: load_image: {type(e).__name__}: {e}")
     if scan.pixels.dtype != np.float32 or not np.all(np.isfinite(scan.pixels)):
         bad.append(f"{path.name}: pixels {scan.pixels.dtype}, finite {np.all(np.isfinite(scan.pixels))}")
     if scan.pixels.size > 1 and np.ptp(scan.pixels) == 0 and scan.modality != "SEG":
@@ -49,7 +58,8 @@ for path in files:
         keep = ~scan.padding
         if not np.allclose(scan.pixels[keep], hu[keep], atol=1e-3):
             ct_mismatch.append(path.name)
-print(json.dumps({"files": len(files), "loaded": loaded, "refused": refused, "bad": bad,
+print(json.dumps({"files": len(files), "loaded": loaded, "refused": refused, "image_refused": image_refused,
+                  "bad": bad,
                   "ct_checked": ct_checked, "ct_mismatch": ct_mismatch}))
 '''
 
@@ -63,7 +73,8 @@ def sweep():
 
 
 def test_every_corpus_file_loads_as_finite_float32_or_is_refused_with_a_clear_value_error(sweep):
-    print(f"{sweep['files']} files: {sweep['loaded']} loaded, {sweep['refused']} refused with a ValueError")
+    print(f"{sweep['files']} files: {sweep['loaded']} loaded, {sweep['refused']} refused with a ValueError; "
+          f"of those loaded, load_image refused {sweep['image_refused']} with a ValueError")
     assert sweep["files"] > 100 and sweep["loaded"] > 80  # pydicom's test files and pydicom-data
     assert not sweep["bad"], "\n".join(sweep["bad"])
 
@@ -139,3 +150,94 @@ def test_a_bad_name_or_a_non_dicom_upload_gets_a_clear_error(bad, error):
 def test_a_frame_outside_the_file_is_refused():
     with pytest.raises(ArgumentError, match="frame"):
         load_scan("mr_head_frames", frame=10)
+
+
+def _testdata(name: str) -> str:
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file(name, download=False)
+    assert path is not None, f"{name} is not installed"
+    return path
+
+
+def test_palette_colour_goes_through_its_colour_lut_not_min_max_of_the_indices():
+    import pydicom
+    from pydicom.pixels import apply_color_lut
+
+    from models.data import load_image
+
+    path = _testdata("examples_palette.dcm")
+    ds = pydicom.dcmread(path)
+    luma = apply_color_lut(ds.pixel_array, ds).astype(np.float64) @ [0.299, 0.587, 0.114]
+    scan = load_scan(path)
+    assert scan.pixels.shape == (*ds.pixel_array.shape, 3)  # the colours, kept
+    grey = load_image(path, max_side=None)
+    r_now = np.corrcoef(grey.ravel(), luma.ravel())[0, 1]
+    r_indices = np.corrcoef(ds.pixel_array.ravel().astype(float), luma.ravel())[0, 1]
+    print(f"correlation with the grey of the real colours: {r_now:.4f} (indices min-max: {r_indices:.2f})")
+    assert r_now > 0.999 and r_indices < 0.8
+
+
+@pytest.mark.parametrize("ybr, tolerance", [("SC_ybr_full_uncompressed.dcm", 0.03),  # YBR_FULL, 8-bit rounding
+                                            ("SC_rgb_jpeg_dcmtk.dcm", 0.01)])  # YBR_FULL JPEG: mean error
+def test_ybr_colour_is_converted_to_the_same_rgb_as_the_rgb_original(ybr, tolerance):
+    rgb = load_scan(_testdata("SC_rgb.dcm")).pixels
+    converted = load_scan(_testdata(ybr))
+    assert converted.photometric.startswith("YBR") and converted.pixels.shape == rgb.shape
+    error = np.abs(converted.pixels - rgb)
+    assert (error.max() if "uncompressed" in ybr else error.mean()) < tolerance
+
+
+def test_seg_masks_are_the_files_frames_in_order_each_with_its_segment_label():
+    import pydicom
+
+    path = _testdata("liver.dcm")
+    masks = pydicom.dcmread(path).pixel_array
+    scan = load_scan("liver_seg")
+    assert scan.modality == "SEG" and scan.segments == ("Liver",) * 3
+    np.testing.assert_array_equal(scan.pixels, masks.astype(np.float32))
+    one = load_scan("liver_seg", frame=1)
+    np.testing.assert_array_equal(one.pixels, masks[1])
+    assert one.segments == ("Liver",)
+    assert scan.spacing_mm == pytest.approx((0.810547, 0.810547))  # from the shared functional groups
+
+
+def test_the_mr_lesion_marker_is_the_overlay_plane_at_its_origin():
+    import pydicom
+
+    path = _testdata("MR-SIEMENS-DICOM-WithOverlays.dcm")
+    ds = pydicom.dcmread(path)
+    plane = ds.overlay_array(0x6000).astype(bool)
+    assert tuple(ds[0x6000, 0x0050].value) == (1, 1)  # origin at the first pixel: the same grid
+    scan = load_scan("liver_mr")
+    assert scan.overlay.shape == scan.pixels.shape
+    np.testing.assert_array_equal(scan.overlay, plane)
+    assert load_scan("ct_head").overlay is None
+
+
+def test_scan_input_is_the_default_window_then_an_anti_aliased_resize():
+    from skimage.transform import resize
+
+    from models.data import default_window, scan_input
+
+    scan = load_scan("ct_head")
+    assert default_window(scan) == (40.0, 100.0)  # the file's window
+    expected = resize(window(scan.pixels, 40.0, 100.0), (64, 64), anti_aliasing=True, preserve_range=True)
+    np.testing.assert_allclose(scan_input(scan, 64), np.clip(expected, 0, 1), atol=1e-6)
+    np.testing.assert_allclose(scan_input("ct_head", None, window="bone"), window(scan.pixels, *WINDOWS["bone"]))
+    assert default_window(load_scan("ct_abdomen")) == WINDOWS["soft_tissue"]  # a CT without a window
+
+
+@pytest.mark.parametrize("name, frame", [("leg_xray", None), ("ultrasound", None), ("mr_head_frames", 3)])
+def test_scan_input_inverts_monochrome1_turns_colour_grey_and_picks_a_frame(name, frame):
+    from models.data import default_window, scan_input
+
+    scan = load_scan(name)
+    out = scan_input(scan, None, frame=frame)
+    if scan.photometric == "MONOCHROME1":
+        np.testing.assert_allclose(out, 1 - window(scan.pixels, *default_window(scan)))
+    elif scan.pixels.shape[-1:] == (3,):
+        np.testing.assert_allclose(out, scan.pixels @ np.float32([0.299, 0.587, 0.114]), atol=1e-6)
+    else:
+        np.testing.assert_allclose(out, window(scan.pixels[frame], *default_window(scan)))
+    assert out.dtype == np.float32 and out.ndim == 2 and 0 <= out.min() and out.max() <= 1

@@ -47,7 +47,7 @@ def _builtin_raw(name: str) -> np.ndarray:
         from pydicom.data import get_testdata_file
 
         path = get_testdata_file("CT_small.dcm" if name == "ct" else "MR_small.dcm")
-        return _normalise(_dicom_pixels(pathlib.Path(path).read_bytes(), f"{name} test file"))
+        return _dicom_grey(pathlib.Path(path).read_bytes(), f"{name} test file")
     import skimage.data
 
     a = {"retina": skimage.data.retina, "microaneurysms": skimage.data.microaneurysms,
@@ -215,11 +215,8 @@ def load_image_bytes(data: bytes, filename: str = "", size: int | tuple[int, int
         raise ValueError(f"{label} is empty (0 bytes); upload or choose a non-empty "
                          f"{_IMAGE_SUFFIXES} file")
     is_dicom = data[128:132] == b"DICM" or filename.lower().endswith((".dcm", ".dicom"))
-    if is_dicom:
-        a = _dicom_pixels(data, label, frame)
-    else:
-        a = _pil_pixels(data, label)
-    return _finish(_normalise(a), shape, max_side)
+    a = _dicom_grey(data, label, frame) if is_dicom else _normalise(_pil_pixels(data, label))
+    return _finish(a, shape, max_side)
 
 
 def _too_big(h: int, w: int, label: str) -> ValueError:
@@ -302,22 +299,29 @@ def _decode_dicom(data: bytes, label: str) -> tuple[Any, np.ndarray]:
     return ds, a
 
 
-def _dicom_pixels(data: bytes, label: str, frame: int | None = None) -> np.ndarray:
+def _dicom_grey(data: bytes, label: str, frame: int | None = None) -> np.ndarray:
+    """One DICOM frame as grey levels in [0, 1], as a viewer shows it.
+
+    The pixels go through :func:`models.data.scans.load_scan`'s path (Modality
+    LUT, padding, palette colour LUT, YBR to RGB). A CT is windowed (the file's
+    window, else soft tissue 50/400 HU): min-max of raw values would let the
+    padding and the bone set the range and wash the soft tissue out. Other
+    modalities have no fixed units: min-max of their real pixels. Colour becomes
+    luma; MONOCHROME1 is inverted so that high values are bright.
+    """
+    from models.data.scans import _scan_from_decoded, scan_input
+
     ds, a = _decode_dicom(data, label)
     frames = int(ds.get("NumberOfFrames", 1) or 1)
-    samples = int(ds.get("SamplesPerPixel", 1) or 1)
-    if frames > 1 and a.ndim >= 3:
-        if frame is None:
-            frame = a.shape[0] // 2  # the middle frame/slice
-        if not 0 <= int(frame) < a.shape[0]:
-            raise ArgumentError(f"frame must be 0 to {a.shape[0] - 1}: {label} has {a.shape[0]} "
-                                f"frames, got {frame!r}")
-        a = a[int(frame)]
-    if samples > 1:
-        a = _to_gray(a)
-    if a.ndim != 2:
-        raise ValueError(f"{label}: expected a 2-D DICOM image, got pixel array shape {a.shape}")
-    a = a.astype(np.float64)
-    if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
-        a = a.max() - a  # MONOCHROME1: high values are dark
-    return a
+    if frames > 1 and frame is None:
+        frame = frames // 2  # the middle frame/slice
+    scan = _scan_from_decoded(ds, a, frame=frame if frames > 1 else None,  # one frame: nothing to pick
+                              source=label, label=label)
+    colour = scan.pixels.shape[-1:] == (3,) and not scan.photometric.startswith("MONOCHROME")
+    if scan.pixels.ndim != (3 if colour else 2):
+        raise ValueError(f"{label}: expected a 2-D DICOM image, got pixel array shape {scan.pixels.shape}")
+    if scan.modality == "CT" and not colour:
+        return scan_input(scan, None)
+    grey = _to_gray(scan.pixels) if colour else scan.pixels
+    grey = _normalise(grey)
+    return 1.0 - grey if scan.photometric == "MONOCHROME1" and grey.any() else grey

@@ -232,9 +232,17 @@ def load_scan(name_or_path: Any, *, frame: int | None = None) -> Scan:
         raise ArgumentError(f"name_or_path must be one of {', '.join(SCANS)}, a DICOM file's path or its bytes, "
                             f"got {name_or_path!r}")
     ds, a = _decode_dicom(path if isinstance(path, bytes) else path.read_bytes(), label)
+    return _scan_from_decoded(ds, a, frame=frame, source=source, label=label)
+
+
+def _scan_from_decoded(ds: Any, a: np.ndarray, *, frame: int | None, source: str, label: str) -> Scan:
+    """A :class:`Scan` from a decoded dataset (shared with ``load_image``, which decodes once)."""
     n_frames = int(ds.get("NumberOfFrames", 1) or 1)
     if frame is not None:
-        frame = check_int("frame", frame, low=0, high=n_frames - 1)
+        if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or not 0 <= frame < n_frames:
+            raise ArgumentError(f"frame must be 0 to {n_frames - 1}: {label} has {n_frames} "
+                                f"frame{'s' if n_frames != 1 else ''}, got {frame!r}")
+        frame = int(frame)
     photometric = str(ds.get("PhotometricInterpretation", "")).upper()
     if photometric == "PALETTE COLOR":
         from pydicom.pixels import apply_color_lut
