@@ -171,6 +171,82 @@ if len(entry.history):
     c1.caption("Prediction and its confidence for the first 16 test images (green: right, red: wrong).")
     cached_figure(draw_confusion, cm, tuple(class_names), acc, slot=c2)
 
+# ------------------------------------------------------------ a real scan
+REAL_SCANS = {"chest_xray": "chest X-ray", "ct_head": "head CT", "ct_abdomen": "abdominal CT",
+              "liver_mr": "liver MR", "mr": "small MR", "leg_xray": "leg X-ray", "ultrasound": "ultrasound"}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_scan(name: str, side: int, data: str):
+    """A built-in real scan as this network's input (windowed, resized) and how far its grey levels lie
+    from the training images' (shared, read-only)."""
+    from explainers.out_of_distribution import compute_intensity_shift
+    from models.data import scan_input
+
+    image = scan_input(name, side)
+    (train_x, _), _, _ = cached_data(data)
+    return image, compute_intensity_shift(image, train_x, max_train=256)
+
+
+def draw_real_scan(image, prob, class_names, shift, label):
+    from explainers.out_of_distribution_plots import plot_intensity_shift
+
+    fig = figure(11, 3.0)
+    a0, a1, a2 = fig.subplots(1, 3, width_ratios=[1, 1.2, 1.8])
+    a0.imshow(image, cmap="gray", vmin=0, vmax=1)
+    a0.set_title(f"{label}, {image.shape[0]}×{image.shape[1]}", fontsize=10)
+    a0.set_axis_off()
+    a1.barh(range(len(class_names)), prob, color="#1f77b4")
+    a1.set_yticks(range(len(class_names)), class_names)
+    a1.set_xlim(0, 1)
+    a1.invert_yaxis()
+    for i, p in enumerate(prob):
+        a1.text(min(p + 0.02, 0.8), i, f"{p:.0%}", va="center", fontsize=10)
+    a1.set_xlabel("probability")
+    a1.set_title("the network's answer", fontsize=10)
+    plot_intensity_shift(shift, a2, title=f"grey levels: {shift.ratio:.0f}× farther from training than a "
+                                           f"typical training image")
+    return fig
+
+
+st.subheader("On a real scan")
+trained_on = "synthetic chest-X-ray-like images with and without a nodule" if data_name == "lesions" else data_name
+st.markdown(
+    f"The network learnt from {trained_on}. A real scan, windowed (the file's window, else soft tissue for "
+    "CT), made grey and resized to the network's input, is **out of distribution**: nothing like it was in "
+    "the training set. The network answers anyway, with a probability that looks as sure as any other."
+)
+scan_name = st.selectbox("Real scan", list(REAL_SCANS), format_func=REAL_SCANS.get,
+                         key=url_setting("cnn_scan", "chest_xray", options=list(REAL_SCANS)))
+write_url()
+if not len(entry.history):
+    st.info("The CNN is untrained: press **Train** above, then see what it says about a real scan.")
+else:
+    from explainers.feature_maps import compute_feature_maps
+
+    try:
+        scan_image, shift = cached_scan(scan_name, int(x.shape[1]), data_name)
+    except ValueError as err:
+        st.error(f"Could not load the built-in scan {scan_name!r}: {err}")
+    else:
+        model_input = np.repeat(scan_image[..., None], x.shape[-1], axis=-1)  # grey to the model's channels
+        scan_prob = probabilities(entry.model, model_input[None])[0]
+        top = int(scan_prob.argmax())
+        cached_figure(draw_real_scan, scan_image, scan_prob, tuple(class_names), shift, REAL_SCANS[scan_name])
+        st.caption(
+            f"It says **{class_names[top]}** with {scan_prob[top]:.0%}. That number means nothing: the net was "
+            f"trained on {trained_on}, and this {REAL_SCANS[scan_name]} is out of distribution. Its grey levels "
+            f"alone lie {shift.ratio:.0f}× farther from the training images' than a typical training image "
+            f"does (Wasserstein distance of the histograms, {shift.distance:.3f} against "
+            f"{shift.typical_distance:.3f}), farther than {shift.farther_than:.0%} of them. A softmax or "
+            "sigmoid always sums to one: it has no way to say *I have never seen this*.")
+        scan_maps = compute_feature_maps(entry.model, model_input, layers="cnn_conv1", max_channels=8)
+        cached_figure(draw_feature_maps, scan_maps, f"First conv layer on the {REAL_SCANS[scan_name]}: its 8 "
+                      "most active channels")
+        st.caption("The first layer's edge and blob detectors still respond: they fire on the scan's edges "
+                   "(the body outline, bone, organ borders). Local filters carry over to a new image; what the "
+                   "later layers and the head learnt to make of them does not.")
+
 # ------------------------------------------------------------ transfer learning
 st.subheader("Transfer learning with few images")
 st.markdown(

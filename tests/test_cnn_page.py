@@ -92,3 +92,30 @@ def test_the_same_seed_gives_the_same_transfer_run():
                                         seed=3) for _ in range(2)]
     for s in runs[0].strategies:
         np.testing.assert_allclose(runs[0].val_loss[s], runs[1].val_loss[s], rtol=1e-5)
+
+
+def test_untrained_cnn_says_to_train_before_showing_a_real_scan(app_page):
+    at = app_page("cnn.py", timeout=300, cnn_filters="8,16", cnn_scan="ct_head")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cnn_scan").value == "ct_head"
+    assert any("untrained" in i.value and "real scan" in i.value for i in at.info)
+
+
+@pytest.mark.slow
+def test_a_trained_cnn_gives_a_real_scan_its_own_probability_and_the_distance_from_training(app_page):
+    from explainers.out_of_distribution import compute_intensity_shift
+    from models.data import make_lesions, scan_input
+
+    at = app_page("cnn.py", timeout=300, cnn_epochs="1", cnn_filters="8,16", cnn_scan="liver_mr")
+    [b for b in at.button if b.label == "Train"][0].click().run()
+    assert not at.exception and not at.error
+    model = at.session_state["cnn_model"].model
+    image = scan_input("liver_mr", 64)
+    p = np.asarray(model(image[None, ..., None], training=False))[0]
+    p = np.array([1 - p[0], p[0]]) if p.shape == (1,) else p  # one sigmoid unit: P(nodule)
+    top = int(p.argmax())
+    shift = compute_intensity_shift(image, make_lesions(512, 64, seed=0)[0][:384])
+    line = next(c.value for c in at.caption if c.value.startswith("It says"))
+    assert f"It says **{('clear', 'nodule')[top]}** with {p[top]:.0%}" in line
+    assert f"{shift.ratio:.0f}× farther" in line and shift.ratio > 5  # out of distribution, measured
+    assert any("First conv layer" in c.value or "first layer" in c.value for c in at.caption)
