@@ -8,7 +8,7 @@ import streamlit as st
 from app_pages.ui import (
     LiveTraining, cached_figure, figure, report, session_model, stop_button, url_setting, write_url,
 )
-from models.data import IMAGE_NAMES, load_image, make_lesions
+from models.data import IMAGE_NAMES, SCANS, load_image, load_scan, make_lesions, scan_input
 
 st.title("Receptive fields")
 st.markdown(
@@ -75,8 +75,13 @@ if st.session_state[layer_key] not in layer_names:
     st.session_state[layer_key] = layer_names[-1]
 layer = c2.selectbox("Layer", layer_names, key=layer_key)
 n_samples = c3.select_slider("Random inputs", [4, 8, 16, 32], key=url_setting("rf_samples", 8, options=[4, 8, 16, 32]))
+# Real scans first (they have a pixel spacing, so the field gets a size in mm), then the built-in images.
+REAL_SCANS = {"ct_head": "this head CT", "ct_abdomen": "this abdominal CT", "chest_xray": "this chest radiograph",
+              "shoulder_mr": "this shoulder MR", "liver_mr": "this abdominal MR", "ct": "this small CT slice",
+              "mr": "this small MR slice"}
+IMAGES = list(REAL_SCANS) + [n for n in IMAGE_NAMES if n not in REAL_SCANS]
 c1, c2 = st.columns([1, 3])
-image_name = c1.selectbox("Draw over", list(IMAGE_NAMES), key=url_setting("rf_image", "ct", options=list(IMAGE_NAMES)))
+image_name = c1.selectbox("Scan or image", IMAGES, key=url_setting("rf_image", "ct_head", options=IMAGES))
 size = 64 if model_name.startswith("our") else c2.select_slider(
     "Input side for the effective field", [64, 128, 224], key=url_setting("rf_size", 128, options=[64, 128, 224]))
 write_url()
@@ -138,8 +143,84 @@ st.dataframe({"layer": [r.name for r in rf.layers], "type": [r.kind for r in rf.
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def cached_image(name: str, side: int):
-    return load_image(name, size=side)
+    """What the net sees: a real scan windowed (the file's window) and resized, or a built-in image."""
+    return scan_input(name, side) if name in SCANS else load_image(name, size=side)
 
+
+@st.cache_data(show_spinner="Reading the scan…", max_entries=8)
+def cached_scan_view(name: str, side: int):
+    """(display image at most 512 px, the net's input, the scan's (H, W), its spacing in mm or None)."""
+    if name not in SCANS:  # a built-in teaching image: no spacing
+        image = load_image(name)
+        grey = image if image.ndim == 2 else image.mean(axis=-1)
+        return grey, cached_image(name, side), tuple(grey.shape[:2]), None
+    scan = load_scan(name)
+    shape = tuple(scan.pixels.shape[-2:]) if scan.pixels.shape[-1:] != (3,) else tuple(scan.pixels.shape[-3:-1])
+    scale = min(1.0, 512 / max(shape))
+    display = scan_input(scan, (max(round(shape[0] * scale), 1), max(round(shape[1] * scale), 1)))
+    return display, cached_image(name, side), shape, scan.spacing_mm
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_field_mm(name: str, layer: str, image_name: str, side: int):
+    from explainers.receptive_field import compute_receptive_field_mm
+
+    _, _, shape, spacing = cached_scan_view(image_name, side)
+    return compute_receptive_field_mm(cached_field(name, layer), spacing, (side, side), shape)
+
+
+def draw_field_mm(result, display, net_input):
+    """The field's square on the scan as it is and on what the net sees, both over the same millimetres."""
+    from explainers.receptive_field_plots import plot_receptive_field_mm
+
+    fig = figure(9, 4.6)
+    a1, a2 = fig.subplots(1, 2)
+    h, w = result.image_shape
+    spacing = result.spacing_mm
+    plot_receptive_field_mm(result, a1, image=display,
+                            title=f"the scan: {h}×{w} px" + (f" of {spacing[1]:.2f} mm" if spacing else ""))
+    n, m = result.input_shape
+    eff = result.input_spacing_mm
+    plot_receptive_field_mm(result, a2, image=net_input,
+                            title=f"what the net sees: {n}×{m} px" + (f" of {eff[1]:.2f} mm" if eff else ""))
+    return fig
+
+
+st.subheader("In millimetres on a real scan")
+st.markdown(
+    "A field of R pixels is only a size once the pixels have one. The scan is resized to the net's input, "
+    "so each input pixel covers several scan pixels: the spacing the net works at is the scan's pixel "
+    "spacing times the resize factor, and R times that spacing is how much anatomy one unit sees."
+)
+try:
+    view = cached_scan_view(image_name, int(size))
+    field_mm = cached_field_mm(model_name, layer, image_name, int(size))
+except ValueError as err:
+    st.error(f"Could not place the field on {image_name!r}: {err}. Pick another scan or layer.")
+else:
+    display, net_input, _, _ = view
+    cached_figure(draw_field_mm, field_mm, display, net_input)
+    words = REAL_SCANS.get(image_name, f"the {image_name} image")
+    st.markdown(f"**{field_mm.describe(words)}**")
+    (h, w), (n, m) = field_mm.image_shape, field_mm.input_shape
+    fr, fc = field_mm.resize_factor
+    factor = f"{fr:.2f}" if abs(fr - fc) < 1e-9 else f"{fr:.2f} down the rows and {fc:.2f} across"
+    if field_mm.spacing_mm is None:
+        why = "its PixelSpacing is 0\\0" if image_name == "chest_xray" else "it is a teaching image, not a DICOM"
+        st.info(f"{image_name!r} carries no pixel spacing ({why}): the field is shown in pixels. Pick a CT or an "
+                "MR to see it in millimetres.")
+        st.caption(f"Resize {h}×{w} → {n}×{m}: factor {factor}; one unit sees {field_mm.size_scan_px[0]:.0f} × "
+                   f"{field_mm.size_scan_px[1]:.0f} pixels of the original.")
+    else:
+        (sr, sc), (er, ec) = field_mm.spacing_mm, field_mm.input_spacing_mm
+        st.caption(
+            f"Spacing {sr:.3f} mm per pixel in the file; resized {h}×{w} → {n}×{m} (factor {factor}), so one input "
+            f"pixel is {er:.2f} mm" + ("" if abs(er - ec) < 1e-6 else f" × {ec:.2f} mm (the scan is squeezed "
+                                       "to a square)")
+            + f". R = {field_mm.size_px[0]} × {er:.2f} mm = {field_mm.size_mm[0]:.1f} mm; neighbouring units are "
+            f"{field_mm.jump_mm[0]:.1f} mm apart (the jump {field_mm.jump_px[0]} × {er:.2f} mm). The square is the "
+            f"field of unit {field_mm.unit} of {layer}, the one centred nearest the middle; windowed with the file's "
+            "window.")
 
 st.subheader("Analytic square and effective field")
 image = cached_image(image_name, size)

@@ -28,3 +28,25 @@ def test_training_our_cnn_redraws_the_effective_field(app_page):
     # one epoch may leave it at chance: then the page warns instead of claiming success
     shown = at.warning if history.at_chance else at.success
     assert any(history.message in s.value for s in shown), history.message
+
+
+@pytest.mark.parametrize("query, sentence", [
+    # 10 px × 0.478516 mm × (512 / 64) = 38.3 mm (our CNN's cnn_pool2 on the head CT)
+    ({}, "sees a field 10 input pixels wide = 38 mm of this head CT"),
+    # 212 px × 0.195313 mm × (1024 / 224) = 189 mm (VGG16's block5_pool on the shoulder MR at 224)
+    ({"rf_model": "VGG16", "rf_layer": "block5_pool", "rf_size": "224", "rf_image": "shoulder_mr"},
+     "sees a field 212 input pixels wide = 189 mm of this shoulder MR"),
+])
+def test_field_is_drawn_in_millimetres_on_a_real_scan(query, sentence, no_network, app_page):
+    at = app_page("receptive_fields.py", timeout=180, rf_samples="4", **query)
+    assert not at.exception and not at.error
+    assert at.selectbox(key="rf_image").value == query.get("rf_image", "ct_head")  # a real scan by default
+    assert any(sentence in m.value for m in at.markdown), [m.value for m in at.markdown]
+    assert any("Spacing" in c.value and "one input pixel is" in c.value for c in at.caption)
+
+
+def test_a_scan_without_pixel_spacing_says_so_and_shows_pixels(app_page):
+    at = app_page("receptive_fields.py", timeout=180, rf_samples="4", rf_image="chest_xray")
+    assert not at.exception and not at.error
+    assert any("PixelSpacing is 0" in i.value for i in at.info)
+    assert any("305 × 288 pixels of this chest radiograph" in m.value for m in at.markdown)  # 10 × 1955/64, 1841/64
