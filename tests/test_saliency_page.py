@@ -73,3 +73,24 @@ def test_the_image_picker_shows_an_image_of_the_kind_asked_for(kind, truth, said
     if any("No test image is" in i.value for i in at.info):
         return  # this (untrained) model makes no such case: the page says so and shows all images
     assert line.startswith(f"Prediction: **{said}**") and f"truth: **{'nodule' if truth else 'no nodule'}**" in line
+
+
+def test_the_liver_mrs_heatmap_share_in_the_radiologists_marker_is_the_pages_models(app_page):
+    from scipy import ndimage
+
+    from explainers.out_of_distribution import compute_lesion_marker
+    from explainers.saliency import compute_gradcam, compute_saliency
+    from models.data import load_scan, scan_input
+
+    at = app_page(PAGE, timeout=180, sal_smooth="0")
+    assert not at.exception and not at.error
+    model = at.session_state["sal_cnn"].model
+    scan = load_scan("liver_mr")
+    image = scan_input(scan, 64)
+    mask = compute_lesion_marker(scan.overlay, 64).mask
+    line = next(m.value for m in at.markdown if "mass in the marker" in m.value)
+    for name, result in (("Grad-CAM", compute_gradcam(model, image)), ("Saliency", compute_saliency(model, image))):
+        share = ndimage.sum_labels(result.heatmap, mask.astype(int), 1) / result.heatmap.sum()
+        assert f"{name} puts **{share:.1%}** of its mass in the marker, which covers {mask.mean():.1%}" in line
+    assert f"(p = {compute_gradcam(model, image).score:.2f})" in line
+    assert any("out of distribution" in c.value and "untrained" in c.value for c in at.caption)
