@@ -70,9 +70,9 @@ st.markdown(
     "Train it live on synthetic lesions and judge it the way the lecture does: with **Dice**, not accuracy."
 )
 
-tab_train, tab_dice, tab_decoder, tab_skips, tab_maps, tab_own = st.tabs(
+tab_train, tab_dice, tab_decoder, tab_skips, tab_maps, tab_own, tab_real = st.tabs(
     ["Train", "Dice and the imbalance trap", "Decoder layers", "Skip connections", "Feature maps",
-     "Your image + mask"])
+     "Your image + mask", "Real scans"])
 
 # ------------------------------------------------------------------ controls
 with tab_train:
@@ -293,3 +293,94 @@ with tab_own:
             o2.metric("IoU", f"{yours.iou:.3f}")
     elif up_img is not None or up_mask is not None:
         st.info("Upload both the image and its mask.")
+
+
+# ------------------------------------------------------------------ real scans
+REAL_SCANS = {"liver_mr": "liver MR (marked lesion)", "ct_abdomen": "abdominal CT", "ct_head": "head CT",
+              "chest_xray": "chest X-ray"}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_real_scan(name: str, size: int):
+    """A built-in scan as the U-Net's input and, for the liver MR, the radiologist's marker at that size."""
+    from explainers.out_of_distribution import compute_lesion_marker
+    from models.data import load_scan, scan_input
+
+    scan = load_scan(name)
+    marker = compute_lesion_marker(scan.overlay, size) if scan.overlay is not None else None
+    return scan_input(scan, size), marker
+
+
+@st.cache_data(show_spinner=False)
+def cached_liver_seg():
+    """The liver SEG's masks, halved for display, with each frame's label, area and neighbour Dice."""
+    from explainers.segmentation import dice_score
+    from models.data import load_scan
+
+    seg = load_scan("liver_seg")
+    masks = seg.pixels >= 0.5
+    row, col = seg.spacing_mm or (float("nan"), float("nan"))
+    areas = tuple(float(m.sum() * row * col / 100.0) for m in masks)  # cm²
+    neighbours = tuple(dice_score(masks[i], masks[i + 1]) for i in range(len(masks) - 1))
+    return (masks[:, ::2, ::2], seg.segments, areas, neighbours, tuple(masks.shape[1:]), seg.spacing_mm)
+
+
+def draw_seg_frames(masks, labels, areas):
+    fig = figure(9, 3.2)
+    for i, ax in enumerate(np.atleast_1d(fig.subplots(1, len(masks)))):
+        grey = np.full(masks[i].shape, 0.35)
+        grey[masks[i]] = 1.0
+        ax.imshow(grey, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"frame {i + 1}: {labels[i]}, {areas[i]:.0f} cm²", fontsize=10)
+        ax.set_axis_off()
+    return fig
+
+
+with tab_real:
+    st.subheader("The U-Net on a real scan")
+    st.markdown(
+        f"The U-Net learnt from synthetic {R.size}×{R.size} images of bright blobs. A real scan, windowed "
+        "(the file's window, else soft tissue for CT) and resized to that input, is **out of distribution**. "
+        "pydicom's liver MR carries a radiologist's outline round a liver lesion: its filled inside is the "
+        "truth the U-Net's mask is scored against.")
+    real_name = st.selectbox("Real scan", list(REAL_SCANS), format_func=REAL_SCANS.get,
+                             key=url_setting("seg_scan", "liver_mr", options=list(REAL_SCANS)))
+    write_url()
+    try:
+        real_x, real_marker = cached_real_scan(real_name, R.size)
+    except ValueError as err:
+        st.error(f"Could not load the built-in scan {real_name!r}: {err}")
+    else:
+        truth = real_marker.mask if real_marker is not None else np.zeros(real_x.shape, bool)
+        on_scan = compute_mask_prediction(entry.model if trained else None, real_x, truth)
+        r1, r2 = st.columns([1, 1])
+        title = "green: marker · red: U-Net" if real_marker is not None else "red: U-Net"
+        cached_figure(draw_overlay, on_scan, 3.5, title, slot=r1)
+        if not trained:
+            r2.info("The U-Net is untrained: train it on the Train tab, then come back to see its mask here.")
+        else:
+            called = float((on_scan.prob >= on_scan.threshold).mean())
+            r2.markdown(f"The U-Net calls **{called:.1%}** of the image lesion.")
+            if real_marker is not None:
+                r2.metric("Dice with the marker", f"{on_scan.dice:.3f}")
+                r2.caption(f"Computed here: 2|A∩B| / (|A| + |B|) of the U-Net's mask and the marker, which "
+                           f"covers {real_marker.area_share:.1%} of the {R.size}×{R.size} input.")
+            r2.caption("Whatever it finds, it was trained on synthetic blobs: on a real scan it marks what looks "
+                       "like a blob to it (bright, round, small), not what a radiologist would call a lesion.")
+
+    st.subheader("A real segmentation label: the liver SEG")
+    try:
+        seg_masks, seg_labels, seg_areas, seg_dice, seg_shape, seg_spacing = cached_liver_seg()
+    except ValueError as err:
+        st.error(f"Could not load the built-in liver SEG: {err}")
+    else:
+        cached_figure(draw_seg_frames, seg_masks, seg_labels, seg_areas)
+        spacing = f"{seg_spacing[0]:.2f} mm pixels" if seg_spacing else "no pixel spacing"
+        st.caption(
+            f"pydicom's DICOM SEG: {len(seg_labels)} frames of {seg_shape[0]}×{seg_shape[1]} ({spacing}), "
+            "one binary mask per frame, each labelled with its segment (areas "
+            + ", ".join(f"{a:.1f}" for a in seg_areas) + " cm²: pixels × spacing²). This is what a real segmentation label "
+            "is: a mask object of its own that points to the CT slices it was drawn on; those slices are not "
+            "in the corpus, so the masks are shown on grey. Neighbouring frames overlap with Dice "
+            + ", ".join(f"{d:.3f}" for d in seg_dice) + " (the file's slices lie 1 mm apart): the liver changes "
+            "little from one slice to the next.")

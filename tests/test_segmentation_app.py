@@ -144,3 +144,46 @@ def test_training_through_the_recipe_extends_the_pages_history_and_monitor():
     assert isinstance(again, SegmentationRun) and again.model is run.model
     assert again.history is history and again.monitor is monitor
     assert len(history) == 2 and monitor.epochs == [1, 2]
+
+
+def test_the_real_scans_tab_shows_the_liver_seg_with_areas_and_dice_computed_from_the_file(app_page):
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    at = app_page(PAGE, timeout=180, seg_scan="ct_head")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="seg_scan").value == "ct_head"
+    assert any("untrained" in i.value and "come back" in i.value for i in at.info)
+    # independent reference: pydicom's own decoding of the SEG and its PixelSpacing
+    ds = pydicom.dcmread(get_testdata_file("liver.dcm", download=False))
+    masks = ds.pixel_array.astype(bool)
+    dice = [2 * (a & b).sum() / (a.sum() + b.sum()) for a, b in zip(masks[:-1], masks[1:])]
+    caption = next(c.value for c in at.caption if c.value.startswith("pydicom's DICOM SEG"))
+    assert f"{len(masks)} frames of 512×512" in caption
+    assert "Dice " + ", ".join(f"{d:.3f}" for d in dice) in caption
+    row, col = (float(v) for v in ds.PixelSpacing) if "PixelSpacing" in ds else (
+        float(v) for v in ds.SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0].PixelSpacing)
+    areas = [m.sum() * row * col / 100 for m in masks]
+    assert "(areas " + ", ".join(f"{a:.1f}" for a in areas) + " cm²" in caption
+    assert 150 < areas[0] < 300  # cm² of liver in an axial slice
+    assert at.session_state["seg_model"] is not None
+
+
+@pytest.mark.slow
+def test_a_trained_unets_dice_with_the_liver_mrs_marker_is_computed_not_assumed(app_page):
+    from sklearn.metrics import f1_score
+
+    from explainers.out_of_distribution import compute_lesion_marker
+    from models.data import load_scan, scan_input
+
+    at = app_page(PAGE, timeout=180, seg_filters="4", seg_depth="1", seg_epochs="1", seg_scan="liver_mr")
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception and not at.error
+    model = at.session_state["seg_model"].model
+    scan = load_scan("liver_mr")
+    image = scan_input(scan, 64)
+    predicted = np.asarray(model.predict(image[None, ..., None], verbose=0))[0, ..., 0] >= 0.5
+    marker = compute_lesion_marker(scan.overlay, 64).mask
+    dice = f1_score(marker.ravel(), predicted.ravel(), zero_division=1.0)
+    assert {m.label: m.value for m in at.metric}["Dice with the marker"] == f"{dice:.3f}"
+    assert any(f"calls **{predicted.mean():.1%}**" in m.value for m in at.markdown)
