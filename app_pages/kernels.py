@@ -8,7 +8,7 @@ import streamlit as st
 from app_pages.ui import cached_figure, dicom_frame_picker, figure, url_setting, write_url
 from explainers import kernels as K
 from explainers import kernels_plots as KP
-from models.data import IMAGE_NAMES, load_image, load_image_bytes
+from models.data import IMAGE_NAMES, SCANS, WINDOWS, default_window, load_image, load_image_bytes, load_scan, scan_input
 
 
 def draw_worked_example(step):
@@ -52,15 +52,32 @@ st.code(np.array2string(z_ex.astype(int)), language=None)
 
 # ------------------------------------------------------------ a real image
 st.subheader("A kernel on a medical image")
+st.markdown(
+    "A real scan is windowed first, as a radiologist reads it and as a network would receive it: the kernel "
+    "sees grey levels, not Hounsfield units, so the window decides what it can find."
+)
+# Real scans first (windowed from their DICOM values), then the teaching images, then an upload.
+REAL_SCANS = {"ct_head": "head CT", "chest_xray": "chest radiograph", "shoulder_mr": "shoulder MR",
+              "leg_xray": "lower-leg radiograph"}
+SOURCES = list(REAL_SCANS) + [n for n in IMAGE_NAMES if n not in REAL_SCANS] + ["upload"]
+CT_WINDOWS = {"bone": "bone", "brain": "brain", "soft tissue": "soft_tissue"}
+CT_SCANS = ("ct_head", "ct")
+EDGE_KERNELS = ("sobel left-to-right", "sobel superior-to-inferior", "outline", "custom")
 PRESET_NAMES = list(K.PRESETS) + ["custom"]
 c1, c2, c3 = st.columns([1, 1, 2])
-source = c1.selectbox("Image", list(IMAGE_NAMES) + ["upload"], key=url_setting("kern_image", "ct",
-                                                                                  options=list(IMAGE_NAMES) + ["upload"]))
+source = c1.selectbox("Image", SOURCES, key=url_setting("kern_image", "ct_head", options=SOURCES))
 preset = c2.selectbox("Kernel", PRESET_NAMES, key=url_setting("kern_preset", "sobel left-to-right",
                                                               options=PRESET_NAMES))
 custom = c3.text_input("Custom kernel (rows separated by ';', 3×3 to 7×7)",
                        key=url_setting("kern_custom", "1 0 -1; 2 0 -2; 1 0 -1"))  # = the preset
-c1, c2, c3, c4 = st.columns(4)
+c0, c1, c2, c3, c4 = st.columns(5)
+window_key = url_setting("kern_window", "bone", options=list(CT_WINDOWS))
+if source in CT_SCANS:
+    window_name = c0.selectbox("CT window", list(CT_WINDOWS), key=window_key)
+else:
+    window_name = None
+    c0.selectbox("Window", ["the file's"] if source in SCANS else ["none"], disabled=True,
+                 help="Only a CT has Hounsfield units and standard windows; other scans use their file's window.")
 padding = c1.selectbox("Padding", list(K.PADDINGS), key=url_setting("kern_padding", "same", options=list(K.PADDINGS)))
 stride = c2.number_input("Stride S", 1, 8, key=url_setting("kern_stride", 1, bounds=(1, 8)))
 dilation = c3.number_input("Dilation D", 1, 8, key=url_setting("kern_dilation", 1, bounds=(1, 8)))
@@ -74,6 +91,60 @@ write_url()
 def cached_image(name: str):
     """A built-in image at most 256 px on a side (shared, read-only)."""
     return load_image(name, max_side=256)
+
+
+@st.cache_data(show_spinner="Reading the scan…", max_entries=16)
+def cached_scan_image(name: str, window: str | None):
+    """A real scan windowed (a preset for CT, else the file's) and resized to at most 256 px a side.
+
+    Returns (image, (level, width), modality, photometric, (H, W) of the scan, spacing in mm or None).
+    """
+    scan = load_scan(name)
+    h, w = scan.pixels.shape[-2:]
+    scale = min(1.0, 256 / max(h, w))
+    level_width = WINDOWS[window] if window else default_window(scan)
+    image = scan_input(scan, (max(round(h * scale), 1), max(round(w * scale), 1)), window=level_width)
+    return image, level_width, scan.modality, scan.photometric, (h, w), scan.spacing_mm
+
+
+def window_caption(name: str, window: str | None, level: float, width: float, modality: str, photometric: str,
+                   shape: tuple[int, int], spacing, image_shape: tuple[int, int], edges: bool) -> str:
+    """Which window the kernel's input went through, and why it matters for this kernel."""
+    low, high = level - width / 2, level + width / 2
+    if modality == "CT":
+        head = name == "ct_head"
+        what, bone = ("head CT", "the skull") if head else ("CT slice (a vertebra)", "the vertebra")
+        text = f"Windowed first: the {what} in the **{window.replace('_', ' ')} window** ({level:g}/{width:g} HU: " \
+               f"{low:g} to {high:g} HU spread from black to white). "
+        text += {
+            "brain": "Tissues a few HU apart become different greys" + (" (grey and white matter)" if head else "")
+                     + ", so an edge detector finds their borders, and the noise this narrow window magnifies too; "
+                     f"{bone} is one flat white with only its border left. Pick the bone window to see edges of bone.",
+            "bone": "Soft tissue becomes one flat grey, so an edge detector outlines " + bone + " and finds nothing "
+                    "inside the soft tissue" + (" (the brain)" if head else "") + ". Pick the brain window to see "
+                    + ("grey and white matter." if head else "soft tissue."),
+            "soft_tissue": "Fat, muscle, organs and blood are told apart and bone is white, so an edge detector finds "
+                           "the skin, the borders of fat and muscle, and bone" + (", but hardly grey from white matter."
+                                                                                 if head else "."),
+        }[window]
+    elif modality in ("CR", "DX"):
+        part = {"chest_xray": "the ribs, the heart border and the diaphragm",
+                "leg_xray": "the cortex of the tibia and fibula, the edges of bone"}.get(name, "bone cortex")
+        text = (f"Windowed first with the file's window ({level:g}/{width:g} in the detector's units): a "
+                "radiograph has no Hounsfield units, so the window comes from the file"
+                + (", and its MONOCHROME1 values are flipped so bone is bright" if photometric == "MONOCHROME1"
+                   else "") + f". An edge detector finds {part}.")
+    else:
+        text = (f"Windowed first with the file's window ({level:g}/{width:g}): {modality} signal has no fixed units "
+                "like HU, so the window comes from the file (else from the image's percentiles).")
+    if not edges:
+        text += " (The window matters most for edge detectors: Sobel and outline.)"
+    h, w = shape
+    size = f"Resized from {h}×{w} to {image_shape[0]}×{image_shape[1]} pixels" if (h, w) != tuple(image_shape[:2]) \
+        else f"Shown at its {h}×{w} pixels"
+    if spacing is not None:
+        size += f" ({spacing[1] * w / image_shape[1]:.2f} mm per pixel)"
+    return f"{text} {size}."
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -112,6 +183,9 @@ if source == "upload":
             image = cached_upload(upload.getvalue(), upload.name, frame)
         except ValueError as err:
             st.error(f"Could not read {upload.name!r}: {err}")
+elif source in SCANS:
+    image, (level, width), modality, photometric, scan_shape, spacing = cached_scan_image(
+        source, CT_WINDOWS[window_name] if window_name else None)
 else:
     image = cached_image(source)
 try:
@@ -129,6 +203,9 @@ if image is not None and kernel is not None:
     else:
         out = result.output
         cached_figure(draw_convolution, result, preset)
+        if source in SCANS:
+            st.caption(window_caption(source, CT_WINDOWS.get(window_name), level, width, modality, photometric,
+                                      scan_shape, spacing, image.shape, preset in EDGE_KERNELS))
         if preset.startswith("sobel") or preset == "custom":
             st.caption(K.SOBEL_CONVENTION)
         h, w = image.shape
@@ -139,6 +216,41 @@ if image is not None and kernel is not None:
             f"+ 1 = **{out.shape[0]}** rows × **{out.shape[1]}** columns · output range "
             f"[{out.min():.2f}, {out.max():.2f}]"
         )
+
+# ------------------------------------------------------------ the window decides
+@st.cache_data(show_spinner="Convolving the CT in three windows…", max_entries=16)
+def cached_windowed(name: str, kernel: np.ndarray):
+    return K.compute_windowed_convolutions(name, kernel, windows=("brain", "soft_tissue", "bone"), size=256)
+
+
+def draw_windowed(result):
+    return KP.plot_windowed_convolutions(result, figure(10, 6.6))
+
+
+if kernel is not None:
+    ct_name = source if source in CT_SCANS else "ct_head"
+    st.subheader("The window decides what a kernel sees")
+    st.markdown(f"The same kernel on the same {'head CT' if ct_name == 'ct_head' else 'CT slice'} in three "
+                "windows (top), and the size of its response (bottom, one colour scale for all three).")
+    try:
+        windowed = cached_windowed(ct_name, kernel)
+    except ValueError as err:
+        st.error(f"{err}.")
+    else:
+        cached_figure(draw_windowed, windowed)
+        share = {w: (100 * b, 100 * t) for w, b, t in zip(windowed.windows, windowed.bone_share,
+                                                           windowed.soft_tissue_share)}
+        if preset in EDGE_KERNELS:
+            st.markdown(
+                f"Share of the |response| on bone (≥ {windowed.bone_hu:g} HU, within a pixel or two): "
+                f"**{share['brain'][0]:.0f} %** in the brain window, **{share['bone'][0]:.0f} %** in the bone "
+                f"window; in soft tissue away from bone (−100 to 100 HU{': here the brain' if ct_name == 'ct_head' else ''}): "
+                f"**{share['brain'][1]:.0f} %** vs **{share['bone'][1]:.0f} %**."
+            )
+        st.caption(("On the head CT the scanner's head rest (the two arcs) is as dense as bone and counts as bone. "
+                    if ct_name == "ct_head" else "")
+                   + "A network trained on one window sees another window as different data: the window is part of "
+                   "the input, chosen before training.")
 
 # ------------------------------------------------------------ what moves
 st.subheader("Padding, stride and dilation: what moves")

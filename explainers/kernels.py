@@ -22,7 +22,8 @@ __all__ = [
     "PRESETS", "SOBEL_CONVENTION", "PADDINGS", "LECTURE_SMALL_INPUT", "LECTURE_SMALL_KERNEL", "LECTURE_6X6_INPUT",
     "LECTURE_EDGE_KERNEL", "Padding", "padding_amounts", "conv_output_size", "convolve2d", "Convolution",
     "compute_convolution", "OutputStep", "compute_output_step", "PaddingStride", "compute_padding_stride",
-    "conv_parameter_count", "dense_parameter_count", "Filters", "compute_filters",
+    "conv_parameter_count", "dense_parameter_count", "Filters", "compute_filters", "WindowedConvolutions",
+    "compute_windowed_convolutions",
 ]
 
 # The lecture's kernels (003). The lecture's box blur lists ones; dividing by 9
@@ -355,3 +356,98 @@ def compute_filters(model: Any, *, layer_name: str | type | None = None) -> Filt
     k = np.asarray(kernel)
     b = np.asarray(layer.bias) if getattr(layer, "bias", None) is not None else np.zeros(k.shape[-1], "float32")
     return Filters(layer.name, k, b)
+
+
+# ------------------------------------------------------- a kernel on a real CT
+@dataclass(frozen=True)
+class WindowedConvolutions:
+    """One kernel on one CT slice seen through several windows, and where its response lies.
+
+    What this shows: a kernel sees grey levels, not Hounsfield units, so the
+    window chosen before it decides what it finds. An edge detector on a brain
+    window (40/80 HU) responds inside the brain, at grey/white-matter borders
+    (and to the noise the narrow window magnifies), while the skull is a flat
+    white; on a bone window (400/1800 HU) the brain is a flat grey and the
+    response lies on the skull.
+
+    Attributes:
+        windows: the window names; level_width: their (level, width) in HU.
+        kernel: (F, F).
+        images: (n, H, W) the slice windowed (in [0, 1]) and resized, one per window.
+        outputs: (n, H, W) the kernel's response ("same" padding, stride 1).
+        bone: (H, W) bool, pixels of at least ``bone_hu`` HU; soft_tissue: (H, W) bool,
+            pixels of -100 to 100 HU more than 4 pixels from bone.
+        bone_share, soft_tissue_share: (n,) the share of Σ|output| within
+            ``F // 2 + 1`` pixels of bone, and on soft tissue away from bone.
+        bone_hu: the bone threshold in HU.
+    """
+
+    windows: tuple[str, ...]
+    level_width: tuple[tuple[float, float], ...]
+    kernel: np.ndarray
+    images: np.ndarray
+    outputs: np.ndarray
+    bone: np.ndarray
+    soft_tissue: np.ndarray
+    bone_share: np.ndarray
+    soft_tissue_share: np.ndarray
+    bone_hu: float
+
+
+def compute_windowed_convolutions(scan: Any, kernel: Any, *, windows: Sequence[str] = ("brain", "soft_tissue", "bone"),
+                                  size: int | tuple[int, int] | None = None,
+                                  bone_hu: float = 300.0) -> WindowedConvolutions:
+    """Convolve one CT slice with ``kernel`` after each window and measure where the response is.
+
+    What this shows: the window is part of the model's input, not a display
+    setting: the same Sobel kernel outlines grey and white matter on a brain
+    window and the skull on a bone window.
+
+    Args:
+        scan: a CT :class:`models.data.Scan` (pixels in HU) or a CT's name in
+            ``models.data.SCANS``; a multi-frame scan gives its middle frame.
+        kernel: (F, F).
+        windows: names in ``models.data.WINDOWS``.
+        size: resize to this side or (height, width) (as a network input; anti-aliased); None keeps the scan's.
+        bone_hu: HU at and above which a pixel counts as bone (cortical bone is far above; 300 keeps the
+            thin inner table of the skull).
+    """
+    from models._arguments import check_float
+    from models.data import SCANS, WINDOWS, Scan, load_scan, scan_input
+
+    if isinstance(scan, str) and scan in SCANS:
+        scan = load_scan(scan)
+    if not isinstance(scan, Scan):
+        fail("scan", scan, f"a CT Scan or the name of a built-in CT ({', '.join(n for n in SCANS if 'ct' in n)})")
+    if scan.modality != "CT":
+        fail("scan", scan.source, "a CT (its pixels in Hounsfield units)", f"this scan is {scan.modality or 'unknown'}")
+    k = _check_kernel(kernel, None)
+    if k.ndim != 2:
+        fail("kernel", kernel, "2-D (F, F)")
+    windows = tuple(check_choice("windows", w, WINDOWS) for w in windows)
+    if not windows:
+        fail("windows", windows, f"at least one of {', '.join(WINDOWS)}")
+    bone_hu = check_float("bone_hu", bone_hu)
+    hu = scan.pixels if scan.pixels.ndim == 2 else scan.pixels[scan.pixels.shape[0] // 2]
+    images = np.stack([scan_input(scan, size, window=w) for w in windows])
+    shape = images.shape[1:]
+    if shape != hu.shape:
+        from skimage.transform import resize
+
+        bone = resize((hu >= bone_hu).astype("float32"), shape, anti_aliasing=True) > 0.5
+        hu = resize(hu, shape, anti_aliasing=True, preserve_range=True)
+    else:
+        bone = hu >= bone_hu
+    from scipy import ndimage
+
+    reach = k.shape[0] // 2 + 1
+    near_bone = ndimage.binary_dilation(bone, iterations=reach) if bone.any() else bone
+    far = ~ndimage.binary_dilation(bone, iterations=4) if bone.any() else ~bone
+    soft = (hu >= -100) & (hu <= 100) & far
+    outputs = np.stack([convolve2d(image, k, "same") for image in images])
+    magnitude = np.abs(outputs)
+    total = magnitude.sum(axis=(1, 2))
+    safe = np.where(total > 0, total, 1.0)
+    return WindowedConvolutions(windows, tuple(tuple(float(v) for v in WINDOWS[w]) for w in windows), k, images,
+                                outputs, bone, soft, magnitude[:, near_bone].sum(axis=1) / safe,
+                                magnitude[:, soft].sum(axis=1) / safe, bone_hu)

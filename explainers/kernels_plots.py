@@ -8,10 +8,10 @@ from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 
 from explainers._figure import axes_or_new, figure_or_new
-from explainers.kernels import Convolution, Filters, OutputStep, PaddingStride
+from explainers.kernels import Convolution, Filters, OutputStep, PaddingStride, WindowedConvolutions
 
 __all__ = ["plot_kernel", "plot_convolution", "plot_output_step", "plot_worked_example", "plot_padding_stride",
-           "plot_filters"]
+           "plot_filters", "plot_windowed_convolutions"]
 
 
 def _text_colour(im: AxesImage, v: float) -> str:
@@ -150,4 +150,30 @@ def plot_filters(result: Filters, fig: Figure | None = None, *, max_filters: int
         else:
             ax.axis("off")
     fig.suptitle(f"{result.layer_name}: {k.shape[0]}×{k.shape[1]} kernels", fontsize=9)
+    return fig
+
+
+_WINDOW_LABELS = {"soft_tissue": "soft tissue"}
+
+
+def plot_windowed_convolutions(result: WindowedConvolutions, fig: Figure | None = None, *,
+                               show_inputs: bool = True) -> Figure:
+    """Each window's input (top row) and the kernel's |response| (bottom), with the share on bone."""
+    n = len(result.windows)
+    fig = figure_or_new(fig, (3.3 * n, 6.4 if show_inputs else 3.4))
+    axes = np.asarray(fig.subplots(2 if show_inputs else 1, n, squeeze=False))
+    top = float(np.percentile(np.abs(result.outputs), 99.5)) or 1.0  # one scale: the windows compare fairly
+    for i, name in enumerate(result.windows):
+        level, width = result.level_width[i]
+        label = f"{_WINDOW_LABELS.get(name, name)} {level:g}/{width:g}"
+        if show_inputs:
+            axes[0, i].imshow(result.images[i], cmap="gray", vmin=0, vmax=1)
+            axes[0, i].set_title(f"{label} HU", fontsize=11)
+        ax = axes[-1, i]
+        ax.imshow(np.abs(result.outputs[i]), cmap="magma", vmin=0, vmax=top)
+        ax.set_title(f"|response|: {100 * result.bone_share[i]:.0f} % on bone,\n"
+                     f"{100 * result.soft_tissue_share[i]:.0f} % in soft tissue", fontsize=10)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
     return fig

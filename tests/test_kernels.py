@@ -294,3 +294,71 @@ def test_padding_amounts_pad_the_smaller_half_first_as_tensorflow(n, f, padding,
     assert (pad.before, pad.after, pad.total) == (before, after, before + after)
     geometry = K.compute_padding_stride(n, f, padding=padding, stride=stride, dilation=dilation)
     assert geometry.pad == pad and geometry.output_size == K.conv_output_size(n, f, padding, stride, dilation)
+
+
+# ------------------------------------------------------- a kernel on a real CT through several windows
+@pytest.fixture(scope="module")
+def head_ct():
+    from models.data import load_scan
+
+    return load_scan("ct_head")
+
+
+def test_windowed_inputs_and_outputs_equal_numpy_and_scipy(head_ct):
+    sobel = K.PRESETS["sobel left-to-right"]
+    result = K.compute_windowed_convolutions(head_ct, sobel, windows=("brain", "bone"))
+    assert result.images.shape == (2, 512, 512) and result.level_width == ((40.0, 80.0), (400.0, 1800.0))
+    for i, (level, width) in enumerate(result.level_width):
+        expected = np.clip((head_ct.pixels - (level - width / 2)) / width, 0, 1)  # the linear VOI window
+        np.testing.assert_allclose(result.images[i], expected, atol=1e-6)
+        np.testing.assert_allclose(result.outputs[i], scipy.signal.correlate2d(expected, sobel, mode="same"),
+                                   atol=1e-5)
+    np.testing.assert_array_equal(result.bone, head_ct.pixels >= 300)
+
+
+def test_edge_detector_sees_the_skull_in_a_bone_window_and_the_brain_in_a_brain_window(head_ct):
+    import scipy.ndimage as ndi
+
+    result = K.compute_windowed_convolutions(head_ct, K.PRESETS["sobel left-to-right"])
+    brain, soft, bone = range(3)
+    assert result.windows == ("brain", "soft_tissue", "bone")
+    assert result.bone_share[bone] > 0.6 > result.bone_share[soft] > result.bone_share[brain]
+    assert result.soft_tissue_share[brain] > 3 * result.soft_tissue_share[bone]
+    # Independently: SciPy's Sobel gradient magnitude, bone and brain masks straight from the HU.
+    hu = head_ct.pixels
+    skull = ndi.binary_dilation(hu >= 300, iterations=2)
+    inside = (hu >= -100) & (hu <= 100) & (ndi.distance_transform_edt(hu < 300) > 4)
+    for level, width, on_bone, in_brain in [(40, 80, (0.3, 0.45), (0.3, 0.45)), (400, 1800, (0.6, 0.8), (0, 0.1))]:
+        img = np.clip((hu - (level - width / 2)) / width, 0, 1)
+        mag = np.hypot(ndi.sobel(img, axis=0), ndi.sobel(img, axis=1))
+        assert on_bone[0] < mag[skull].sum() / mag.sum() < on_bone[1]
+        assert in_brain[0] <= mag[inside].sum() / mag.sum() < in_brain[1]
+
+
+def test_windowed_convolutions_resize_like_a_network_input(head_ct):
+    from models.data import scan_input
+
+    result = K.compute_windowed_convolutions("ct_head", K.PRESETS["outline"], windows=("bone",), size=256)
+    assert result.images.shape == result.outputs.shape == (1, 256, 256)
+    np.testing.assert_allclose(result.images[0], scan_input(head_ct, 256, window="bone"))
+    assert 0.04 < result.bone.mean() < 0.08  # about 6 % of the slice is at least 300 HU at either size
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: K.compute_windowed_convolutions("shoulder_mr", np.ones((3, 3))), "CT"),
+    (lambda: K.compute_windowed_convolutions("ct", np.ones((3, 3)), windows=("nope",)), "windows"),
+    (lambda: K.compute_windowed_convolutions("ct", np.ones(3)), "kernel"),
+    (lambda: K.compute_windowed_convolutions(np.zeros((8, 8)), np.ones((3, 3))), "scan"),
+])
+def test_windowed_convolutions_bad_arguments_name_them(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_windowed_convolutions_plot_titles_give_each_window_and_its_share_on_bone():
+    from explainers.kernels_plots import plot_windowed_convolutions
+
+    result = K.compute_windowed_convolutions("ct", K.PRESETS["sobel left-to-right"], windows=("brain", "bone"))
+    titles = [ax.get_title() for ax in plot_windowed_convolutions(result).axes]
+    assert titles[:2] == ["brain 40/80 HU", "bone 400/1800 HU"]
+    assert f"{100 * result.bone_share[1]:.0f} % on bone" in titles[3]

@@ -42,3 +42,37 @@ def test_an_unreadable_upload_is_reported_with_st_error():
     src = (ROOT / "app_pages" / "kernels.py").read_text()
     assert "except ValueError as err:\n            st.error(f\"Could not read" in src
     assert str(err.value)
+
+
+@pytest.mark.parametrize("query, words", [
+    ({}, ["head CT in the **bone window** (400/1800 HU", "outlines the skull", "0.96 mm per pixel"]),
+    ({"kern_window": "brain"}, ["**brain window** (40/80 HU: 0 to 80 HU", "grey and white matter"]),
+    ({"kern_image": "leg_xray"}, ["file's window (550/1024", "MONOCHROME1", "tibia"]),
+    ({"kern_image": "chest_xray"}, ["file's window (15000/30000", "ribs"]),
+    ({"kern_image": "shoulder_mr"}, ["file's window (1000/2000)", "no fixed units"]),
+])
+def test_real_scans_are_windowed_first_and_the_caption_says_which_window(query, words, no_network, app_page):
+    at = app_page("kernels.py", **query)
+    assert not at.exception and not at.error
+    assert at.selectbox(key="kern_image").value == query.get("kern_image", "ct_head")  # a real scan by default
+    captions = " ".join(c.value for c in at.caption)
+    for w in words:
+        assert w in captions, (w, captions)
+
+
+def test_the_window_comparison_measures_where_an_edge_detector_responds(app_page):
+    from explainers.kernels import PRESETS, compute_windowed_convolutions
+
+    at = app_page("kernels.py")
+    text = " ".join(m.value for m in at.markdown)
+    expected = compute_windowed_convolutions("ct_head", PRESETS["sobel left-to-right"], size=256)
+    brain, _, bone = (f"**{100 * v:.0f} %**" for v in expected.bone_share)
+    assert f"{brain} in the brain window, {bone} in the bone window" in text
+    assert expected.bone_share[2] > 0.6 > expected.bone_share[0]
+
+
+def test_teaching_images_stay_available_without_a_window(app_page):
+    at = app_page("kernels.py", kern_image="phantom")
+    assert not at.exception and not at.error
+    assert not any("Windowed first" in c.value for c in at.caption)
+    assert "phantom" in at.selectbox(key="kern_image").options
