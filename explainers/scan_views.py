@@ -595,6 +595,9 @@ def compute_dicom_metadata(data: bytes) -> DicomMetadata:
     except Exception as err:  # a truncated or damaged header
         raise ValueError(f"could not read the DICOM header ({type(err).__name__}: {err}); "
                          "the file may be truncated or damaged") from None
+    if len(ds) == 0:
+        raise ValueError("the DICOM header holds no data elements (a truncated or empty file); "
+                         "export the image again from the viewer or PACS")
     rows = []
     for keyword, label in SAFE_TAGS.items():
         element = ds.get(keyword)

@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from explainers._figure import axes_or_new, figure_or_new
 from explainers.scan_views import HUHistogram, ScanGallery, ScanView, WindowViews
@@ -61,9 +62,9 @@ def plot_scan(result: ScanView, ax: Axes | None = None) -> Axes:
     image = result.image
     aspect = _aspect(result.spacing_mm)
     if image.ndim == 3:
-        ax.imshow(np.clip(image, 0.0, 1.0), aspect=aspect, interpolation="antialiased")
-    else:
-        ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0, aspect=aspect, interpolation="antialiased")
+        ax.imshow(np.clip(image, 0.0, 1.0), aspect=aspect, interpolation="nearest")
+    else:  # compute_scan_view has already shrunk it with anti-aliasing: nearest is exact and fast
+        ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0, aspect=aspect, interpolation="nearest")
     if result.mask is not None and result.mask.any():
         fill = np.zeros((*result.mask.shape, 4), dtype=np.float32)
         fill[..., :3] = MASK_RGBA[:3]
@@ -84,6 +85,12 @@ def plot_scan(result: ScanView, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def _count_label(value: float, _position: int) -> str:
+    if value < 1:
+        return ""
+    return f"{value / 1e6:g}M" if value >= 1e6 else f"{value / 1e3:g}k" if value >= 1e3 else f"{value:g}"
+
+
 def plot_hu_histogram(result: HUHistogram, ax: Axes | None = None) -> Axes:
     """The histogram of real values (log count), the tissue ranges as bands, the window as a bracket.
 
@@ -99,16 +106,20 @@ def plot_hu_histogram(result: HUHistogram, ax: Axes | None = None) -> Axes:
         if b <= a:
             continue
         ax.axvspan(a, b, color=TISSUE_COLOURS.get(name, "#cccccc"), alpha=0.22, linewidth=0,
-                   label=f"{name} {share:.0%}")
-    ax.stairs(np.maximum(counts, 0), edges, fill=True, color="#333333", alpha=0.85)
-    ax.set_yscale("symlog", linthresh=1.0)
-    ax.set_ylim(bottom=0)
+                   label=f"{name} {share:.0%}" if share >= 0.005 or share == 0 else f"{name} <1%")
+    ax.stairs(np.maximum(counts, 0.5), edges, fill=True, color="#333333", alpha=0.85, baseline=0.5)
+    ax.set_yscale("log")
+    ax.set_ylim(0.5, max(float(counts.max()), 1.0) * 2.0)
+    ax.yaxis.set_major_locator(LogLocator(numticks=5))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(_count_label))  # plain text: no mathtext to lay out
     if result.window is not None:
         level, width = result.window
         ax.axvspan(level - width / 2, level + width / 2, ymin=0.0, ymax=0.06, color="#d62728", alpha=0.9,
-                   linewidth=0)
-        ax.axvline(level, color="#d62728", linestyle="--", linewidth=1.4,
-                   label=f"window {level:g}/{width:g}")
+                   linewidth=0, label=f"window {level:g}/{width:g}")
+        for edge in (level - width / 2, level + width / 2):
+            ax.axvline(edge, color="#d62728", linewidth=1.2)
+        ax.axvline(level, color="#d62728", linestyle="--", linewidth=1.2)
     ax.set_xlim(lo, hi)
     ax.set_xlabel(f"value ({result.units})" if result.units != "HU" else "Hounsfield units (HU)")
     ax.set_ylabel("pixels (log)")
