@@ -236,6 +236,22 @@ _LAZY: dict[str, str] = {
     "plot_hu_histogram": "explainers.scan_views_plots",
     "plot_window_views": "explainers.scan_views_plots",
     "plot_scan_gallery": "explainers.scan_views_plots",
+    # ---- preprocessing: windowing and clipping, normalisation, resizing, augmentation
+    "Windowing": "explainers.preprocessing",
+    "compute_windowing": "explainers.preprocessing",
+    "NORMALISATIONS": "explainers.preprocessing",
+    "Normalisation": "explainers.preprocessing",
+    "compute_normalisation": "explainers.preprocessing",
+    "zone_plate": "explainers.preprocessing",
+    "Resizing": "explainers.preprocessing",
+    "compute_resizing": "explainers.preprocessing",
+    "AugmentationGallery": "explainers.preprocessing",
+    "compute_augmentation_gallery": "explainers.preprocessing",
+    "plot_windowing": "explainers.preprocessing_plots",
+    "plot_normalisation": "explainers.preprocessing_plots",
+    "plot_resizing": "explainers.preprocessing_plots",
+    "plot_augmentation_gallery": "explainers.preprocessing_plots",
+    "plot_augmentation_comparison": "explainers.preprocessing_plots",
     # ---- Training histories
     "plot_history": "explainers.history_plots",
 }

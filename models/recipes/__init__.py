@@ -14,7 +14,9 @@ import X`` reaches them all.
 """
 from __future__ import annotations
 
-from models.recipes import basics, segmentation, transfer
+from models.recipes import augmentation, basics, segmentation, transfer
+from models.recipes.augmentation import (AUGMENTATION_RUNS, DEFAULT_AUGMENTATION, AugmentationComparison,
+                                         compare_augmentation)
 from models.recipes.basics import (BatchRun, BatchSizeComparison, CurveFit, CurveFits, compare_batch_sizes,
                                    fit_curve)
 from models.recipes.segmentation import (DEFAULT_SEGMENTATION_RECIPE, SEGMENTATION_LOSSES, SegmentationData,
@@ -24,4 +26,4 @@ from models.recipes.segmentation import (DEFAULT_SEGMENTATION_RECIPE, SEGMENTATI
 from models.recipes.transfer import (TRANSFER_SOURCES, TRANSFER_STRATEGIES, TransferResult,
                                      compare_transfer_strategies)
 
-__all__ = [*basics.__all__, *transfer.__all__, *segmentation.__all__]
+__all__ = [*basics.__all__, *transfer.__all__, *segmentation.__all__, *augmentation.__all__]
