@@ -216,8 +216,8 @@ st.markdown(
     "CT), made grey and resized to the network's input, is **out of distribution**: nothing like it was in "
     "the training set. The network answers anyway, with a probability that looks as sure as any other."
 )
-scan_name = st.selectbox("Real scan", list(REAL_SCANS), format_func=REAL_SCANS.get,
-                         key=url_setting("cnn_scan", "chest_xray", options=list(REAL_SCANS)))
+scan_name = st.columns([1, 2])[0].selectbox("Real scan", list(REAL_SCANS), format_func=REAL_SCANS.get,
+                                           key=url_setting("cnn_scan", "chest_xray", options=list(REAL_SCANS)))
 write_url()
 if not len(entry.history):
     st.info("The CNN is untrained: press **Train** above, then see what it says about a real scan.")
@@ -243,9 +243,9 @@ else:
         scan_maps = compute_feature_maps(entry.model, model_input, layers="cnn_conv1", max_channels=8)
         cached_figure(draw_feature_maps, scan_maps, f"First conv layer on the {REAL_SCANS[scan_name]}: its 8 "
                       "most active channels")
-        st.caption("The first layer's edge and blob detectors still respond: they fire on the scan's edges "
-                   "(the body outline, bone, organ borders). Local filters carry over to a new image; what the "
-                   "later layers and the head learnt to make of them does not.")
+        st.caption("The first layer's filters still respond, each to its own local pattern (an edge, a bright "
+                   "or a dark region): a 3×3 filter applies to any image. What the later layers and the head "
+                   "learnt to make of these maps holds only for images like the training set.")
 
 # ------------------------------------------------------------ transfer learning
 st.subheader("Transfer learning with few images")

@@ -237,9 +237,12 @@ else:
     st.markdown(f"The classifier says **{'nodule' if p >= 0.5 else 'no nodule'}** (p = {p:.2f}). "
                 + " ".join(words))
     better = cam_in.lift > 1 or sal_in.lift > 1
+    peaks = cam_in.peak_inside or sal_in.peak_inside
     st.caption(
         ("Above 1× means more of the map lies on the lesion than chance would put there. " if better else
          "Neither map favours the lesion: the network found nothing there it knows. ")
+        + ("" if peaks else "Both peaks lie outside the marker: the map's strongest evidence for *nodule* is "
+                            "elsewhere in the image. ")
         + "Either way this is one image, out of distribution: the network has only ever seen bright synthetic "
           "nodules, so a hit means a blob detector fired on a lesion that happens to look like one, not that "
           "it recognises liver lesions; the marker covers only a few of the 64×64 input's pixels."

@@ -71,8 +71,8 @@ st.markdown(
 )
 
 tab_train, tab_dice, tab_decoder, tab_skips, tab_maps, tab_own, tab_real = st.tabs(
-    ["Train", "Dice and the imbalance trap", "Decoder layers", "Skip connections", "Feature maps",
-     "Your image + mask", "Real scans"])
+    ["Train", "Dice", "Decoder layers", "Skip connections", "Feature maps",
+     "Your image + mask", "Real scans"])  # short labels: all seven in one row at 1024 px
 
 # ------------------------------------------------------------------ controls
 with tab_train:
@@ -343,8 +343,8 @@ with tab_real:
         "(the file's window, else soft tissue for CT) and resized to that input, is **out of distribution**. "
         "pydicom's liver MR carries a radiologist's outline round a liver lesion: its filled inside is the "
         "truth the U-Net's mask is scored against.")
-    real_name = st.selectbox("Real scan", list(REAL_SCANS), format_func=REAL_SCANS.get,
-                             key=url_setting("seg_scan", "liver_mr", options=list(REAL_SCANS)))
+    real_name = st.columns([1, 1])[0].selectbox("Real scan", list(REAL_SCANS), format_func=REAL_SCANS.get,
+                                                key=url_setting("seg_scan", "liver_mr", options=list(REAL_SCANS)))
     write_url()
     try:
         real_x, real_marker = cached_real_scan(real_name, R.size)
