@@ -18,9 +18,16 @@ class PageInfo(NamedTuple):
     teaches: str
 
 
-SECTIONS = ("Basics", "Convolutions", "Optimisation", "Segmentation", "Attention")
+SECTIONS = ("Imaging", "Basics", "Convolutions", "Optimisation", "Segmentation", "Attention")
 
 PAGES: list[PageInfo] = [
+    # --- Imaging: what a scan is before any network sees it
+    PageInfo("Imaging", "medical_images.py", "Medical images", ":material/radiology:", "medical-images",
+             "Real CT, radiographs, MR, ultrasound and a SEG from pydicom's corpus: Hounsfield units, windows, "
+             "millimetres, frames, masks and overlays, and your own DICOM."),
+    PageInfo("Imaging", "preprocessing.py", "Preprocessing and augmentation", ":material/tune:", "preprocessing",
+             "What happens to an image before a network sees it: windowing, normalisation, resizing, "
+             "augmentation with Keras layers, and a CNN trained with and without it."),
     PageInfo("Basics", "neuron.py", "The sigmoid neuron", ":material/neurology:", "neuron",
              "The lecture's stroke neuron term by term, activation functions, and how the threshold moves "
              "the confusion matrix along the ROC curve."),
