@@ -75,7 +75,7 @@ def metadata(data: bytes):
 
 
 def draw_gallery(result):
-    return P.plot_scan_gallery(result, figure(11.5, 8.3), columns=5)
+    return P.plot_scan_gallery(result, figure(10.0, 8.4), columns=5)
 
 
 def draw_scan(view):
@@ -86,11 +86,11 @@ def draw_scan(view):
 
 
 def draw_histogram(result):
-    return P.plot_hu_histogram(result, figure(5.6, 3.3).subplots()).figure
+    return P.plot_hu_histogram(result, figure(4.8, 4.0).subplots()).figure
 
 
 def draw_window_views(result, spacing):
-    return P.plot_window_views(result, figure(3.0 * (len(result.names) + 1), 3.7), spacing_mm=spacing)
+    return P.plot_window_views(result, figure(2.4 * (len(result.names) + 1), 3.0), spacing_mm=spacing)
 
 
 # ------------------------------------------------------------------ the views of one scan
@@ -102,7 +102,7 @@ def _bounds(pixels, padding, modality: str) -> tuple[float, float, float, float,
         lo, hi = min(lo, -1100.0), max(hi, 2000.0)
     span = max(hi - lo, 1e-3)
     step = 1.0 if span >= 50 else span / 200
-    return lo, hi, step, 2 * span, step
+    return lo, hi, step, (4000.0 if modality == "CT" else 2 * span), step
 
 
 def _apply_preset(prefix: str) -> None:

@@ -124,8 +124,9 @@ def plot_hu_histogram(result: HUHistogram, ax: Axes | None = None) -> Axes:
     ax.set_xlabel(f"value ({result.units})" if result.units != "HU" else "Hounsfield units (HU)")
     ax.set_ylabel("pixels (log)")
     handles = ax.get_legend_handles_labels()[0]
-    if handles:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    if handles:  # below the axes: the plot keeps its width in a narrow column
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=3, fontsize=10, frameon=False,
+                  handlelength=1.2, columnspacing=0.8)
     return ax
 
 
@@ -137,7 +138,7 @@ def plot_window_views(result: WindowViews, fig: Figure | None = None, *,
     between the two compared values (white and grey matter by default).
     """
     n = len(result.names) + 1
-    fig = figure_or_new(fig, (3.0 * n, 3.6))
+    fig = figure_or_new(fig, (2.4 * n, 3.0))
     axes = fig.subplots(1, n, squeeze=False)[0]
     a, b = result.contrast_values
     aspect = _aspect(spacing_mm)
@@ -149,16 +150,17 @@ def plot_window_views(result: WindowViews, fig: Figure | None = None, *,
     for ax, (name, img, detail, steps) in zip(axes, panels):
         ax.imshow(img, cmap="gray", vmin=0.0, vmax=1.0, aspect=aspect, interpolation="antialiased")
         _bare(ax)
-        ax.set_title(f"{name}: {detail}\n{a:g} vs {b:g}: {steps:.1f} greys", fontsize=10)
+        ax.set_title(f"{name} {detail}\n{a:g} vs {b:g} HU: {steps:.1f} greys" if result.units == "HU"
+                     else f"{name} {detail}\n{a:g} vs {b:g}: {steps:.1f} greys", fontsize=11)
     return fig
 
 
-def plot_scan_gallery(result: ScanGallery, fig: Figure | None = None, *, columns: int = 5) -> Figure:
+def plot_scan_gallery(result: ScanGallery, fig: Figure | None = None, *, columns: int = 4) -> Figure:
     """A grid of thumbnails, each titled with name, modality and body part, size and spacing."""
     n = len(result.names)
     columns = max(1, min(columns, n))
     rows = -(-n // columns)
-    fig = figure_or_new(fig, (2.3 * columns, 2.75 * rows))
+    fig = figure_or_new(fig, (2.1 * columns, 2.6 * rows))
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -174,5 +176,5 @@ def plot_scan_gallery(result: ScanGallery, fig: Figure | None = None, *, columns
         size = f"{rows_}×{cols_}" + (f" ×{result.frames[i]}" if result.frames[i] > 1 else "")
         where = " · ".join(p for p in (result.modalities[i], result.body_parts[i].lower()) if p)
         mm = f"{spacing[1]:.2f} mm" if spacing else "no mm"
-        ax.set_title(f"{result.names[i]}\n{where}\n{size} · {mm}", fontsize=9)
+        ax.set_title(f"{result.names[i]}\n{where}\n{size} · {mm}", fontsize=10.5)
     return fig
