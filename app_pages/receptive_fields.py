@@ -213,14 +213,18 @@ else:
                    f"{field_mm.size_scan_px[1]:.0f} pixels of the original.")
     else:
         (sr, sc), (er, ec) = field_mm.spacing_mm, field_mm.input_spacing_mm
+        resized = (f"resized {h}×{w} → {n}×{m} (factor {factor}), so one input pixel is {er:.2f} mm"
+                   + ("" if abs(er - ec) < 1e-6 else f" × {ec:.2f} mm (the scan is squeezed to a square)")
+                   if (h, w) != (n, m) else f"fed at its own {h}×{w} pixels (no resize)")
         st.caption(
-            f"Spacing {sr:.3f} mm per pixel in the file; resized {h}×{w} → {n}×{m} (factor {factor}), so one input "
-            f"pixel is {er:.2f} mm" + ("" if abs(er - ec) < 1e-6 else f" × {ec:.2f} mm (the scan is squeezed "
-                                       "to a square)")
-            + f". R = {field_mm.size_px[0]} × {er:.2f} mm = {field_mm.size_mm[0]:.1f} mm; neighbouring units are "
-            f"{field_mm.jump_mm[0]:.1f} mm apart (the jump {field_mm.jump_px[0]} × {er:.2f} mm). The square is the "
-            f"field of unit {field_mm.unit} of {layer}, the one centred nearest the middle; windowed with the file's "
-            "window.")
+            f"Spacing {sr:.3f} mm per pixel in the file; {resized}. R = {field_mm.size_px[0]} × {er:.2f} mm = "
+            f"{field_mm.size_mm[0]:.1f} mm; neighbouring units are {field_mm.jump_mm[0]:.1f} mm apart (the jump "
+            f"{field_mm.jump_px[0]} × {er:.2f} mm). The square is the field of unit {field_mm.unit} of {layer}, the "
+            "one centred nearest the middle; windowed with the file's window.")
+        fov = max(field_mm.field_of_view_mm)
+        if max(field_mm.size_mm) >= fov:
+            st.info(f"The field ({max(field_mm.size_mm):.0f} mm) is wider than the whole scan ({fov:.0f} mm "
+                    "across): every unit of this layer can see all of it, and the zero padding around it.")
 
 st.subheader("Analytic square and effective field")
 image = cached_image(image_name, size)

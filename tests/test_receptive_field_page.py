@@ -50,3 +50,12 @@ def test_a_scan_without_pixel_spacing_says_so_and_shows_pixels(app_page):
     assert not at.exception and not at.error
     assert any("PixelSpacing is 0" in i.value for i in at.info)
     assert any("305 × 288 pixels of this chest radiograph" in m.value for m in at.markdown)  # 10 × 1955/64, 1841/64
+
+
+def test_a_field_wider_than_the_scan_is_called_out(app_page):
+    # VGG16's block5_pool: 212 input pixels × 0.478516 mm × 512/64 = 812 mm on a 245 mm head CT fed at 64².
+    at = app_page("receptive_fields.py", timeout=180, rf_model="VGG16", rf_layer="block5_pool", rf_size="64",
+                  rf_samples="4")
+    assert not at.exception and not at.error
+    assert any("= 812 mm of this head CT" in m.value for m in at.markdown)
+    assert any("wider than the whole scan (245 mm across)" in i.value for i in at.info)
