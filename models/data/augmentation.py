@@ -141,12 +141,17 @@ def motion_ghosting(images: Any, strength: float, *, seed: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ Keras layers
+# Pixels a rotation, zoom or shift uncovers are filled by mirroring the image at its border (Keras'
+# default): a zero fill adds black corners with sharp edges that no real scan has.
+FILL_MODE = "reflect"
+
+
 def _rotation_layer(low_degrees: float, high_degrees: float, seed: int) -> Any:
-    """Keras' RandomRotation for angles in [low, high] degrees (counter-clockwise positive), zero fill."""
+    """Keras' RandomRotation for angles in [low, high] degrees (counter-clockwise positive), mirrored fill."""
     import keras
 
-    return keras.layers.RandomRotation((low_degrees / 360.0, high_degrees / 360.0), fill_mode="constant",
-                                       fill_value=0.0, interpolation="bilinear", seed=seed)
+    return keras.layers.RandomRotation((low_degrees / 360.0, high_degrees / 360.0), fill_mode=FILL_MODE,
+                                       interpolation="bilinear", seed=seed)
 
 
 def _keras_layers(strengths: dict[str, float], seeds: dict[str, int]) -> list[Any]:
@@ -158,10 +163,10 @@ def _keras_layers(strengths: dict[str, float], seeds: dict[str, int]) -> list[An
         made.append(_rotation_layer(-strengths["rotation"], strengths["rotation"], seeds["rotation"]))
     if strengths["zoom"]:
         z = strengths["zoom"]
-        made.append(keras.layers.RandomZoom((-z, z), fill_mode="constant", seed=seeds["zoom"]))
+        made.append(keras.layers.RandomZoom((-z, z), fill_mode=FILL_MODE, seed=seeds["zoom"]))
     if strengths["translation"]:
         t = strengths["translation"]
-        made.append(keras.layers.RandomTranslation(t, t, fill_mode="constant", seed=seeds["translation"]))
+        made.append(keras.layers.RandomTranslation(t, t, fill_mode=FILL_MODE, seed=seeds["translation"]))
     if strengths["contrast"]:
         made.append(keras.layers.RandomContrast(strengths["contrast"], value_range=(0.0, 1.0),
                                                 seed=seeds["contrast"]))
@@ -195,7 +200,7 @@ def augment(images: Any, *, seed: int, flip: float = 0.0, rotation: float = 0.0,
     Applied in this order, each only when its strength is above 0 (all zero:
     an exact copy): ``flip`` (Keras' ``RandomFlip``, left-right), ``rotation``
     (``RandomRotation``), ``zoom`` (``RandomZoom``), ``translation``
-    (``RandomTranslation``; the three fill uncovered pixels with 0),
+    (``RandomTranslation``; the three fill uncovered pixels by mirroring),
     ``contrast`` (``RandomContrast`` for values in [0, 1]), ``bias_field``
     (:func:`bias_field`), ``ghosting`` (:func:`motion_ghosting`), ``noise``
     (``GaussianNoise``). Every layer is built here with its own seed drawn from

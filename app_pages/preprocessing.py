@@ -1,0 +1,260 @@
+"""Preprocessing and augmentation: what happens to a scan before a network sees it, and what augmentation buys."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
+import numpy as np
+import streamlit as st
+
+from app_pages.ui import (
+    LiveTraining, cached_figure, figure, history_figure, report, stop_button, train_buttons, url_setting, write_url,
+)
+from models.data import SCANS, WINDOWS, load_scan, make_lesions, scan_input
+from models.recipes import AUGMENTATION_RUNS, DEFAULT_AUGMENTATION
+
+
+# ------------------------------------------------------------------ cached calls (shared, read-only)
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_scan(name: str):
+    scan = load_scan(name)
+    return scan.pixels, scan.padding
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_windowing(name: str, level: float, width: float):
+    from explainers.preprocessing import compute_windowing
+
+    pixels, padding = cached_scan(name)
+    return compute_windowing(pixels, level, width, padding=padding)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_normalisation(name: str, factor: float):
+    from explainers.preprocessing import compute_normalisation
+
+    pixels, _ = cached_scan(name)
+    return compute_normalisation(pixels, outlier_factor=factor)
+
+
+RESIZE_IMAGES = {"zone plate": None, "head CT": "ct_head", "chest X-ray": "chest_xray"}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_resizing(name: str, size: int):
+    from explainers.preprocessing import compute_resizing, zone_plate
+
+    key = RESIZE_IMAGES[name]
+    image = zone_plate(256) if key is None else scan_input(key, size=512)
+    return compute_resizing(image, size)
+
+
+GALLERY_IMAGES = {"head CT": "ct_head", "liver MR": "liver_mr", "chest X-ray": "chest_xray",
+                  "lesion image": None}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_gallery(name: str, strengths: tuple, seed: int):
+    from explainers.preprocessing import compute_augmentation_gallery
+
+    key = GALLERY_IMAGES[name]
+    if key is None:  # a training image of the comparison below, with its nodule
+        images, labels, _, _ = make_lesions(8, 64, seed=0)
+        image = images[int(np.argmax(labels)), :, :, 0]
+    else:
+        image = scan_input(key, size=96)
+    return compute_augmentation_gallery(image, 9, seed=seed, **dict(strengths))
+
+
+def draw_panels(plot_name: str, result, width: float, height: float):
+    """A figure of ``explainers.<plot_name>(result, fig)`` (a pure function of its arguments, for cached_figure)."""
+    import explainers
+
+    return getattr(explainers, plot_name)(result, figure(width, height))
+
+
+def draw_comparison(result):
+    from explainers import plot_augmentation_comparison
+
+    return plot_augmentation_comparison(result, figure(6.0, 3.4).subplots()).figure
+
+
+# ------------------------------------------------------------------ the page
+st.title("Preprocessing and augmentation")
+st.markdown(
+    "A network never sees a scan as the scanner stored it. Hounsfield units are windowed or clipped, "
+    "intensities normalised, the image shrunk to the input size, and during training each image is "
+    "flipped, turned and shaded into new copies. Each of these steps is a modelling decision: here you "
+    "see what each one does to a real scan, and measure what augmentation does for a CNN trained on few images."
+)
+
+# ---- windowing and clipping
+st.subheader("1 · Windowing and clipping Hounsfield units")
+st.markdown(
+    "A CT stores Hounsfield units (HU): air −1000, water 0, brain 20–45, bone up to +2000. A screen "
+    "(and a network input) has 256 grey levels. **Min-max** scaling spreads them over every HU in the "
+    "file, **clipping** to −1000…1000 HU over a fixed range, a **window** (level/width) over the tissue "
+    "you ask for: everything below is black, everything above white."
+)
+CT_SCANS = {"head CT": "ct_head", "abdominal CT": "ct_abdomen"}
+
+
+def apply_preset():
+    preset = st.session_state.get("prep_preset")
+    if preset in WINDOWS:
+        st.session_state["prep_level"], st.session_state["prep_width"] = (int(v) for v in WINDOWS[preset])
+
+
+c1, c2, c3, c4 = st.columns([1.2, 1.2, 1.5, 1.5])
+ct_name = c1.selectbox("CT slice", list(CT_SCANS), key=url_setting("prep_ct", "head CT", options=list(CT_SCANS)))
+c2.selectbox("Preset", list(WINDOWS), key=url_setting("prep_preset", "brain", options=list(WINDOWS)),
+             on_change=apply_preset)
+level = c3.slider("Level (HU)", -1000, 1000, step=5, key=url_setting("prep_level", 40, bounds=(-1000, 1000)))
+width = c4.slider("Width (HU)", 10, 2500, step=5, key=url_setting("prep_width", 80, bounds=(10, 2500)))
+write_url()
+windowing = cached_windowing(CT_SCANS[ct_name], float(level), float(width))
+cached_figure(draw_panels, "plot_windowing", windowing, 11.0, 5.6)
+g = windowing.grey_levels
+st.caption(
+    f"Brain tissue ({windowing.tissue[0]:g} to {windowing.tissue[1]:g} HU) gets "
+    f"**{g['min-max of raw values']:.0f}** of 256 grey levels with min-max scaling, "
+    f"**{g['clipped HU']:.0f}** after clipping to −1000…1000 HU and **{g['window']:.0f}** in this window. "
+    "Pixels outside the scanner's field of view (padding) are left out of the histogram."
+)
+
+# ---- normalisation
+st.subheader("2 · Normalisation: min-max, z-score or percentiles")
+st.markdown(
+    "MR intensities have no units: the same tissue reads differently on every scanner, so inputs are "
+    "normalised per image. Add one hot pixel (a spike artefact) and compare: **min-max** divides by the "
+    "range and squeezes all other pixels into a sliver; the **z-score** divides by the standard deviation, "
+    "which one pixel moves a little, and the outlier stays an extreme value; scaling by the **1st and 99th "
+    "percentiles** hardly notices it."
+)
+MR_SCANS = {"small MR": "mr", "liver MR": "liver_mr", "shoulder MR": "shoulder_mr"}
+c1, c2 = st.columns(2)
+mr_name = c1.selectbox("MR image", list(MR_SCANS), key=url_setting("prep_mr", "small MR", options=list(MR_SCANS)))
+factor = c2.slider("Outlier (× the maximum)", 1, 50, key=url_setting("prep_outlier", 10, bounds=(1, 50)))
+write_url()
+norm = cached_normalisation(MR_SCANS[mr_name], float(factor))
+cached_figure(draw_panels, "plot_normalisation", norm, 11.0, 5.4)
+st.caption("Spread of the other pixels with the outlier, relative to without it (1 = untouched): " + " · ".join(
+    f"{m} ×{norm.spread[m]:.2f}" for m in norm.methods) + ". Each image is shown on the grey scale of its clean "
+    "version, so a darker image is what the outlier did.")
+
+# ---- resizing
+st.subheader("3 · Resizing with and without anti-aliasing")
+st.markdown(
+    "Networks take small inputs (64×64 here). Shrinking keeps only every few pixels: detail finer than the "
+    "new pixels does not disappear but comes back as false coarse patterns (**aliasing**: the false rings "
+    "of a zone plate, jagged skull edges). Blurring first (**anti-aliasing**, a Gaussian matched to the "
+    "shrink factor) avoids it. The error is measured against an ideal low-pass resampling."
+)
+c1, c2 = st.columns(2)
+resize_name = c1.selectbox("Image", list(RESIZE_IMAGES),
+                           key=url_setting("prep_resize", "zone plate", options=list(RESIZE_IMAGES)))
+new_size = c2.select_slider("New size (pixels)", [32, 48, 64, 96, 128],
+                            key=url_setting("prep_size", 64, options=[32, 48, 64, 96, 128]))
+write_url()
+resizing = cached_resizing(resize_name, int(new_size))
+cached_figure(draw_panels, "plot_resizing", resizing, 11.0, 3.4)
+st.caption(f"Shrunk {resizing.factor:.1f}× · error against the ideal low-pass: "
+           f"{resizing.rmse['anti-aliased']:.3f} anti-aliased, {resizing.rmse['no anti-aliasing']:.3f} without "
+           f"({resizing.rmse['no anti-aliasing'] / max(resizing.rmse['anti-aliased'], 1e-9):.1f}× larger). "
+           "`models.data.scan_input` always resizes with anti-aliasing.")
+
+# ---- augmentation gallery
+st.subheader("4 · Augmentation: new training images from old ones")
+st.markdown(
+    "Keras' own preprocessing layers (`RandomFlip`, `RandomRotation`, `RandomZoom`, `RandomTranslation`, "
+    "`RandomContrast`, `GaussianNoise`) and two MR artefacts of our own: a smooth **bias field** (coil "
+    "shading) and **motion ghosting** (the patient moved during some k-space lines). A nodule flipped, "
+    "turned or shaded is still a nodule: the label stays. These strengths are also the ones the training "
+    "below uses (`models.data.augment`)."
+)
+SLIDERS = {  # name -> (label, low, high, step, default)
+    "flip": ("Flip probability", 0.0, 1.0, 0.1, 0.5),
+    "rotation": ("Rotation (°)", 0.0, 45.0, 1.0, 15.0),
+    "translation": ("Shift", 0.0, 0.3, 0.05, 0.1),
+    "zoom": ("Zoom", 0.0, 0.3, 0.05, 0.0),
+    "contrast": ("Contrast", 0.0, 0.6, 0.05, 0.0),
+    "noise": ("Noise (SD)", 0.0, 0.1, 0.01, 0.03),
+    "bias_field": ("Bias field", 0.0, 0.5, 0.05, 0.0),
+    "ghosting": ("Ghosting", 0.0, 0.3, 0.05, 0.0),
+}
+strengths: dict[str, float] = {}
+columns = st.columns(4)
+for i, (name, (label, low, high, step, default)) in enumerate(SLIDERS.items()):
+    default = float(DEFAULT_AUGMENTATION.get(name, default))
+    strengths[name] = float(columns[i % 4].slider(
+        label, low, high, step=step, key=url_setting(f"prep_aug_{name}", default, bounds=(low, high))))
+c1, c2 = st.columns(2)
+gallery_name = c1.selectbox("Image to augment", list(GALLERY_IMAGES),
+                            key=url_setting("prep_gallery", "head CT", options=list(GALLERY_IMAGES)))
+gallery_seed = c2.number_input("Seed (another draw)", 0, 999, key=url_setting("prep_seed", 0, bounds=(0, 999)))
+write_url()
+gallery = cached_gallery(gallery_name, tuple(sorted(strengths.items())), int(gallery_seed))
+cached_figure(draw_panels, "plot_augmentation_gallery", gallery, 10.0, 4.4)
+
+# ---- training with and without augmentation
+st.subheader("5 · Train with and without augmentation")
+st.markdown(
+    "The lesion CNN of the CNN page, trained twice on the **same few** synthetic chest images from the "
+    "**same initial weights**, in the same order: once on the images as they are, once on a fresh augmented "
+    "copy of them every epoch (the strengths above). Both are scored on the same few hundred validation "
+    "images that neither run trains on. With few images a CNN soon knows its training set by heart; whether "
+    "augmentation lifts the validation curve is measured here, not promised."
+)
+c1, c2 = st.columns(2)
+n_train = c1.select_slider("Training images", [16, 32, 48, 64, 96],
+                           key=url_setting("prep_n", 48, options=[16, 32, 48, 64, 96]))
+epochs = c2.slider("Epochs per run", 5, 60, step=5, key=url_setting("prep_epochs", 30, bounds=(5, 60)))
+write_url()
+
+RUNS_KEY, RESULT_KEY = "prep_aug_runs", "prep_aug_result"
+go = train_buttons(RUNS_KEY, RESULT_KEY, key="prep_aug", reset_label="Clear runs")
+slots = dict(zip(AUGMENTATION_RUNS, st.columns(2)))
+slots = {run: col.empty() for run, col in slots.items()}
+
+
+def redraw(progress, model):
+    runs = st.session_state.get(RUNS_KEY) or {}
+    for run, slot in slots.items():
+        history = runs.get(run)
+        if history is not None and len(history):
+            cached_figure(history_figure, history.history, ("accuracy", "val_accuracy"), 5, 3,
+                          f"{run.capitalize()} augmentation", slot=slot)
+        else:
+            slot.info(f"**{run.capitalize()} augmentation**: the curves appear here while it trains. "
+                      "Press **Train**.")
+
+
+if go:
+    from models.recipes import compare_augmentation
+
+    st.session_state[RUNS_KEY] = {}
+    st.session_state.pop(RESULT_KEY, None)
+    try:
+        with stop_button(beside=go):
+            st.session_state[RESULT_KEY] = compare_augmentation(
+                int(n_train), epochs=int(epochs), strengths={k: v for k, v in strengths.items() if v},
+                observers=[LiveTraining(redraw)], histories=st.session_state[RUNS_KEY])
+    except ValueError as err:  # a strength the recipe refuses: say so, keep the page
+        st.error(f"Could not train: {err}. Change the strengths above and press Train again.")
+redraw(None, None)
+for run, history in (st.session_state.get(RUNS_KEY) or {}).items():
+    if history.status not in ("finished", "running"):
+        report(history)
+
+result = st.session_state.get(RESULT_KEY)
+if result is not None:
+    c1, c2 = st.columns([3, 2])
+    cached_figure(draw_comparison, result, slot=c1)
+    rows = {"run": [f"{run} augmentation" for run in result.curves],
+            "val accuracy (last 3)": [f"{result.final(run):.3f}" for run in result.curves],
+            "train accuracy (last 3)": [f"{result.final(run, 'accuracy'):.3f}" for run in result.curves],
+            "seconds": [f"{result.seconds[run]:.1f}" for run in result.curves]}
+    c2.dataframe(rows, hide_index=True)
+    if len(result.curves) == 2:
+        better = "helped" if result.gap > 0.02 else "hurt" if result.gap < -0.02 else "made no clear difference"
+        c2.markdown(f"**Gap: {result.gap:+.1%}** validation accuracy (mean of the last 3 epochs): augmentation "
+                    f"{better} in this run. One run is one sample: train again with another number of "
+                    "images or strengths and see how much the gap itself varies.")
