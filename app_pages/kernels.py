@@ -241,10 +241,11 @@ if kernel is not None:
         share = {w: (100 * b, 100 * t) for w, b, t in zip(windowed.windows, windowed.bone_share,
                                                            windowed.soft_tissue_share)}
         if preset in EDGE_KERNELS:
+            where = "−100 to 100 HU: here the brain" if ct_name == "ct_head" else "−100 to 100 HU"
             st.markdown(
                 f"Share of the |response| on bone (≥ {windowed.bone_hu:g} HU, within a pixel or two): "
                 f"**{share['brain'][0]:.0f} %** in the brain window, **{share['bone'][0]:.0f} %** in the bone "
-                f"window; in soft tissue away from bone (−100 to 100 HU{': here the brain' if ct_name == 'ct_head' else ''}): "
+                f"window; in soft tissue away from bone ({where}): "
                 f"**{share['brain'][1]:.0f} %** vs **{share['bone'][1]:.0f} %**."
             )
         st.caption(("On the head CT the scanner's head rest (the two arcs) is as dense as bone and counts as bone. "
