@@ -149,3 +149,49 @@ def test_bad_strengths_and_seeds_are_refused_with_the_argument_named(lesions, kw
 def test_bad_image_sets_are_refused(images):
     with pytest.raises(ArgumentError, match="images"):
         augment(images, seed=0, noise=0.1)
+
+
+# ------------------------------------------------------------------ the recipe
+def test_compare_augmentation_starts_both_runs_from_identical_weights_and_returns_finite_histories(monkeypatch):
+    import models.training
+    from models.recipes import compare_augmentation
+
+    real_train = models.training.train
+    starts = []
+
+    def recording_train(model, *args, history=None, **kwargs):
+        if history is not None and len(history) == 0:  # the first epoch of a run: the weights it starts from
+            starts.append([w.copy() for w in model.get_weights()])
+        return real_train(model, *args, history=history, **kwargs)
+
+    monkeypatch.setattr(models.training, "train", recording_train)
+    histories = {}
+    result = compare_augmentation(8, n_val=8, epochs=2, batch_size=4, filters=(4,), seed=0, histories=histories)
+    assert len(starts) == 2 and all(np.array_equal(a, b) for a, b in zip(*starts))
+    assert set(result.curves) == set(histories) == {"without", "with"}
+    for run, curves in result.curves.items():
+        assert len(curves["val_accuracy"]) == 2 and np.isfinite(curves["loss"]).all()
+        assert result.status[run] == "finished" and histories[run].status == "finished"
+    assert np.isfinite(result.gap)
+
+
+def test_compare_augmentation_stops_when_an_observer_asks_and_skips_the_second_run():
+    from models.recipes import compare_augmentation
+
+    class StopAfterOne:
+        def on_epoch_end(self, progress, model):
+            return True
+
+    result = compare_augmentation(8, n_val=8, epochs=3, batch_size=4, filters=(4,), observers=[StopAfterOne()])
+    assert list(result.curves) == ["without"] and result.status["without"] == "stopped"
+    assert len(result.curves["without"]["loss"]) == 1
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(strengths={"blur": 1.0}), "blur"),
+                                             (dict(strengths={"rotation": -5.0}), "rotation"),
+                                             (dict(n_train=2), "n_train")])
+def test_compare_augmentation_refuses_bad_arguments_before_training(kwargs, message):
+    from models.recipes import compare_augmentation
+
+    with pytest.raises(ArgumentError, match=message):
+        compare_augmentation(**kwargs)
