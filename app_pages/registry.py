@@ -47,15 +47,16 @@ PAGES: list[PageInfo] = [
              "Train any of the course's models on its built-in data, live, and see which device trained it."),
     # --- Convolutions
     PageInfo("Convolutions", "kernels.py", "Kernels and convolution", ":material/grid_on:", "kernels",
-             "Slide the lecture's kernels over CT, MR and retina images; one output value step by step; "
+             "Slide the lecture's kernels over a real head CT (brain and bone windows), radiographs and MR; "
+             "one output value step by step; "
              "padding, stride, dilation; why conv layers need so few parameters."),
     PageInfo("Convolutions", "cnn.py", "A CNN learns its filters", ":material/filter_center_focus:", "cnn",
              "Train a CNN on lesion images and watch its filters and feature maps change every epoch; "
              "predictions, confusion matrix, transfer learning."),
     PageInfo("Convolutions", "receptive_fields.py", "Receptive fields", ":material/center_focus_strong:",
              "receptive-fields",
-             "How far one unit sees: the analytic receptive field of any conv net and its effective, "
-             "gradient-based field."),
+             "How far one unit sees: the analytic receptive field of any conv net, in millimetres on a real "
+             "scan, and its effective, gradient-based field."),
     # --- Optimisation: loss landscapes and residual connections
     PageInfo("Optimisation", "loss_landscape.py", "Loss landscapes", ":material/landscape:", "loss-landscape",
              "The loss around trained weights in 1-D, 2-D and 3-D, and the optimiser's path across it."),
