@@ -230,7 +230,12 @@ else:
         st.error(f"Could not load the built-in scan {scan_name!r}: {err}")
     else:
         model_input = np.repeat(scan_image[..., None], x.shape[-1], axis=-1)  # grey to the model's channels
-        scan_prob = probabilities(entry.model, model_input[None])[0]
+        scan_key = (scan_name, len(entry.history), entry.history.status)
+        if entry.extra.get("scan_key") != scan_key:  # once per scan and trained state, not every rerun
+            entry.extra["scan_result"] = (probabilities(entry.model, model_input[None])[0], compute_feature_maps(
+                entry.model, model_input, layers="cnn_conv1", max_channels=8))
+            entry.extra["scan_key"] = scan_key
+        scan_prob, scan_maps = entry.extra["scan_result"]
         top = int(scan_prob.argmax())
         cached_figure(draw_real_scan, scan_image, scan_prob, tuple(class_names), shift, REAL_SCANS[scan_name])
         st.caption(
@@ -240,7 +245,6 @@ else:
             f"does (Wasserstein distance of the histograms, {shift.distance:.3f} against "
             f"{shift.typical_distance:.3f}), farther than {shift.farther_than:.0%} of them. A softmax or "
             "sigmoid always sums to one: it has no way to say *I have never seen this*.")
-        scan_maps = compute_feature_maps(entry.model, model_input, layers="cnn_conv1", max_channels=8)
         cached_figure(draw_feature_maps, scan_maps, f"First conv layer on the {REAL_SCANS[scan_name]}: its 8 "
                       "most active channels")
         st.caption("The first layer's filters still respond, each to its own local pattern (an edge, a bright "

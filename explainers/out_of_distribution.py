@@ -259,5 +259,5 @@ def compute_heatmap_in_marker(result: Any, marker: LesionMarker | Any) -> Heatma
     peak = bool(total > 0 and mask.flat[int(heat.argmax())])
     image = np.asarray(result.image, dtype=np.float64)
     image = image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
-    return HeatmapInMarker(image, heat, mask, str(getattr(result, "method", "")), float(getattr(result, "score", math.nan)),
-                           inside, area, inside / area, peak)
+    method, score = str(getattr(result, "method", "")), float(getattr(result, "score", math.nan))
+    return HeatmapInMarker(image, heat, mask, method, score, inside, area, inside / area, peak)
