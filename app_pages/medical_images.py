@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import streamlit as st
+from matplotlib.figure import Figure
 
 from app_pages.ui import cached_figure, figure, url_setting, write_url
 from explainers import scan_views as V
@@ -51,7 +52,8 @@ def histogram(name: str, data: bytes | None, filename: str, frame: int | None):
 def scan_view(name: str, data: bytes | None, filename: str, level: float | None, width: float | None,
               frame: int | None):
     window = None if level is None else (level, width)
-    return V.compute_scan_view(scan_of(name, data, filename), window=window, frame=frame, title=name)
+    return V.compute_scan_view(scan_of(name, data, filename), window=window, frame=frame,
+                               title=filename if data is not None else name)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -78,15 +80,21 @@ def draw_gallery(result):
     return P.plot_scan_gallery(result, figure(10.0, 8.4), columns=5)
 
 
+# The two figures a slider move redraws are laid out by hand (fixed axes; savefig's tight box crops the
+# margin): constrained layout's extra pass was a quarter of a warm rerun.
 def draw_scan(view):
     h, w = view.image.shape[:2]
     aspect = 1.0 if view.spacing_mm is None else view.spacing_mm[0] / view.spacing_mm[1]
     height = float(np.clip(4.0 * h * aspect / w, 2.0, 6.0))
-    return P.plot_scan(view, figure(4.0, height + 0.5).subplots()).figure
+    fig = Figure(figsize=(4.0, height + 0.5))
+    P.plot_scan(view, fig.add_axes((0.01, 0.01, 0.98, height / (height + 0.5) - 0.01)))
+    return fig
 
 
 def draw_histogram(result):
-    return P.plot_hu_histogram(result, figure(4.8, 4.0).subplots()).figure
+    fig = Figure(figsize=(4.8, 4.0))
+    P.plot_hu_histogram(result, fig.add_axes((0.17, 0.36, 0.79, 0.61)))
+    return fig
 
 
 def draw_window_views(result, spacing):
@@ -152,6 +160,7 @@ def show_views(prefix: str, name: str, data: bytes | None = None, filename: str 
                  args=(prefix,))
     c1, c2 = st.columns(2)
     units = "HU" if ct else "stored value"
+    values = "HU" if ct else "stored values"
     fmt = "%.0f" if step >= 1 else "%.3g"
     level = c1.slider(f"Level ({units})", level_lo, level_hi, step=step, format=fmt, key=level_key,
                       on_change=_clear_preset, args=(prefix,))
@@ -167,7 +176,7 @@ def show_views(prefix: str, name: str, data: bytes | None = None, filename: str 
         real = pixels[~padding] if hist.n_padding else pixels
         inside = float(((real >= level - width / 2) & (real <= level + width / 2)).mean())
         text = (f"{hist.n_pixels:,} real pixels, {hist.n_padding:,} padding (outside the field of view, left out). "
-                f"The window {level:g}/{width:g} shows {level - width / 2:g} to {level + width / 2:g} {units} in "
+                f"The window {level:g}/{width:g} shows {level - width / 2:g} to {level + width / 2:g} {values} in "
                 f"256 greys; {inside:.0%} of the pixels lie inside it, the rest are clipped to black or white.")
         if view.scale_bar is not None:
             h, w = view.image.shape[:2]

@@ -134,8 +134,8 @@ def plot_window_views(result: WindowViews, fig: Figure | None = None, *,
                       spacing_mm: tuple[float, float] | None = None) -> Figure:
     """Min-max of the full value range first, then each window, side by side, with the grey steps.
 
-    Each panel's title gives the window and how many of 256 grey levels lie
-    between the two compared values (white and grey matter by default).
+    Each panel's title gives the window and, for CT, how many of 256 grey levels
+    lie between the two compared values (white and grey matter by default).
     """
     n = len(result.names) + 1
     fig = figure_or_new(fig, (2.4 * n, 3.0))
@@ -150,8 +150,9 @@ def plot_window_views(result: WindowViews, fig: Figure | None = None, *,
     for ax, (name, img, detail, steps) in zip(axes, panels):
         ax.imshow(img, cmap="gray", vmin=0.0, vmax=1.0, aspect=aspect, interpolation="antialiased")
         _bare(ax)
+        # the grey steps compare two tissues in HU: meaningless for a modality without fixed units
         ax.set_title(f"{name} {detail}\n{a:g} vs {b:g} HU: {steps:.1f} greys" if result.units == "HU"
-                     else f"{name} {detail}\n{a:g} vs {b:g}: {steps:.1f} greys", fontsize=11)
+                     else f"{name}\n{detail}", fontsize=11)
     return fig
 
 
