@@ -189,6 +189,8 @@ def test_compare_augmentation_stops_when_an_observer_asks_and_skips_the_second_r
 
 @pytest.mark.parametrize("kwargs, message", [(dict(strengths={"blur": 1.0}), "blur"),
                                              (dict(strengths={"rotation": -5.0}), "rotation"),
+                                             (dict(validation_shift={"blur": 1.0}), "blur"),
+                                             (dict(validation_shift={"contrast": 2.0}), "contrast"),
                                              (dict(n_train=2), "n_train")])
 def test_compare_augmentation_refuses_bad_arguments_before_training(kwargs, message):
     from models.recipes import compare_augmentation

@@ -46,6 +46,7 @@ class AugmentationComparison:
     seed: int
     status: dict          # run -> how it ended ("finished", "stopped", ...)
     seconds: dict         # run -> wall time of the run
+    validation_shift: dict = dataclasses.field(default_factory=dict)  # what made the validation images differ
 
     def final(self, run: str, key: str = "val_accuracy", last: int = 3) -> float:
         """The mean of ``key`` over the last ``last`` epochs of ``run`` (NaN if it has none)."""
@@ -88,7 +89,8 @@ class _Relabelled:
 def compare_augmentation(n_train: int = 32, *, n_val: int = 256, epochs: int = 40, batch_size: int = 8,
                          strengths: dict[str, float] | None = None, filters: tuple[int, ...] = (16, 32),
                          learning_rate: float = 3e-3, seed: int = 0, observers: Iterable[Any] = (),
-                         histories: MutableMapping[str, Any] | None = None) -> AugmentationComparison:
+                         histories: MutableMapping[str, Any] | None = None,
+                         validation_shift: dict[str, float] | None = None) -> AugmentationComparison:
     """Train the lesion CNN on ``n_train`` images twice, without and with augmentation, from one start.
 
     What this shows: whether augmenting a small training set helps the CNN on
@@ -110,6 +112,9 @@ def compare_augmentation(n_train: int = 32, *, n_val: int = 256, epochs: int = 4
         histories: a dict the caller keeps; the two runs' ``TrainingHistory`` objects are put in it
             under ``"without"`` and ``"with"`` as they train, so a page can draw them live and keeps
             them if a rerun interrupts the training.
+        validation_shift: strengths of ``augment`` applied once (a fixed seed) to the validation images:
+            images from "another scanner" (e.g. ``{"contrast": 0.4, "bias_field": 0.3}``), which the
+            training images do not show. None: validation images from the same generator.
 
     Returns:
         Both runs' curves; a stop (an observer returning True) ends the comparison after that run's
@@ -134,11 +139,18 @@ def compare_augmentation(n_train: int = 32, *, n_val: int = 256, epochs: int = 4
     if unknown:
         raise ArgumentError(f"strengths has unknown names {sorted(unknown)}; use {', '.join(AUGMENTATIONS)}")
     augment(np.zeros((1, 8, 8, 1), np.float32), seed=0, **strengths)  # checks every strength up front
+    shift = dict(validation_shift or {})
+    unknown = set(shift) - set(AUGMENTATIONS)
+    if unknown:
+        raise ArgumentError(f"validation_shift has unknown names {sorted(unknown)}; use {', '.join(AUGMENTATIONS)}")
+    augment(np.zeros((1, 8, 8, 1), np.float32), seed=0, **shift)
     observers = list(observers)
     histories = {} if histories is None else histories
 
     x, y, _, _ = make_lesions(n_train + n_val, 64, seed=seed)
     xt, yt, xv, yv = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+    if shift:
+        xv = augment(xv, seed=seed + 4, **shift)
     start = build_cnn((64, 64, 1), 2, filters=tuple(filters), seed=seed + 1, name="cnn").get_weights()
     curves, status, seconds = {}, {}, {}
     for run in AUGMENTATION_RUNS:
@@ -166,4 +178,4 @@ def compare_augmentation(n_train: int = 32, *, n_val: int = 256, epochs: int = 4
         status[run] = history.status
         if history.status != "finished":
             break
-    return AugmentationComparison(curves, strengths, n_train, n_val, epochs, seed, status, seconds)
+    return AugmentationComparison(curves, strengths, n_train, n_val, epochs, seed, status, seconds, shift)
