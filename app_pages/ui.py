@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FIGURE_STYLE", "FIGURE_DPI", "url_setting", "write_url", "SessionModel", "session_model",
     "LiveTraining", "TrainClick", "train_buttons", "stop_button", "report", "dicom_frame_picker",
-    "cached_figure", "history_figure", "figure",
+    "cached_figure", "history_figure", "figure", "predict_then_see",
 ]
 
 # One figure style for the whole app, readable on a projector at 1024×768: figures are drawn
@@ -331,3 +331,35 @@ def history_figure(history: Mapping[str, Sequence[float]] | TrainingHistory,
 def figure(width: float = 6.0, height: float = 4.0, **kwargs) -> Figure:
     """A matplotlib Figure that is not registered with pyplot (thread-safe in Streamlit)."""
     return Figure(figsize=(width, height), layout="constrained", **kwargs)
+
+
+# ------------------------------------------------------- the lectures' questions
+def predict_then_see(key: str, question: str, options: Sequence[str], answer: int, why: str,
+                     *, lecture: str = "") -> bool:
+    """A lecture's question asked as "predict, then see".
+
+    The student commits to an answer first (nothing is pre-selected); once they
+    have, the right answer and a sentence of why appear, and the live demo on the
+    page below is the evidence. Returns True once an answer is picked.
+
+    Args:
+        key: a short id unique on the page (the radio's session key is ``q_<key>``).
+        question: the question as the lecture asks it.
+        options: the answers to choose from (short: they must fit a 1024 px projector).
+        answer: index of the right option in ``options``.
+        why: one or two sentences that say why, pointing at the demo.
+        lecture: where the question comes from, e.g. "Lecture 003, question 2".
+    """
+    if not 0 <= answer < len(options):
+        raise ValueError(f"answer must index options (0 to {len(options) - 1}), got {answer}")
+    with st.container(border=True):
+        st.markdown(f"**{lecture + ': ' if lecture else ''}{question}**")
+        choice = st.radio("Your prediction", list(options), index=None, key=f"q_{key}")
+        if choice is None:
+            st.caption("Predict first: pick an answer, then see what the demo shows.")
+            return False
+        if list(options).index(choice) == answer:
+            st.success(f"Yes. {why}")
+        else:
+            st.warning(f"Not quite: the answer is \"{options[answer]}\". {why}")
+        return True
