@@ -74,7 +74,7 @@ def draw_panels(plot_name: str, result, width: float, height: float):
 def draw_comparison(result):
     from explainers import plot_augmentation_comparison
 
-    return plot_augmentation_comparison(result, figure(6.0, 3.4).subplots()).figure
+    return plot_augmentation_comparison(result, figure(9.0, 3.2).subplots()).figure
 
 
 # ------------------------------------------------------------------ the page
@@ -252,8 +252,7 @@ def redraw(progress, model):
             cached_figure(history_figure, history.history, ("accuracy", "val_accuracy"), 5, 3,
                           f"{run.capitalize()} augmentation", slot=slot)
         else:
-            slot.info(f"**{run.capitalize()} augmentation**: the curves appear here while it trains. "
-                      "Press **Train**.")
+            slot.info(f"**{run.capitalize()} augmentation**: its curves appear here while it trains.")
 
 
 if go:
@@ -270,20 +269,19 @@ if go:
         st.error(f"Could not train: {err}. Change the strengths above and press Train again.")
 redraw(None, None)
 for run, history in (st.session_state.get(RUNS_KEY) or {}).items():
-    if history.status not in ("finished", "running"):
-        report(history)
+    if history.status not in ("finished", "running") or (history.status == "finished" and history.at_chance):
+        st.caption(f"{run.capitalize()} augmentation:")
+        report(history)  # a stop, a divergence, or a run that ended no better than guessing
 
 result = st.session_state.get(RESULT_KEY)
 if result is not None:
-    c1, c2 = st.columns([3, 2])
-    cached_figure(draw_comparison, result, slot=c1)
-    rows = {"run": [f"{run} augmentation" for run in result.curves],
-            "val accuracy (last 3)": [f"{result.final(run):.3f}" for run in result.curves],
-            "train accuracy (last 3)": [f"{result.final(run, 'accuracy'):.3f}" for run in result.curves],
-            "seconds": [f"{result.seconds[run]:.1f}" for run in result.curves]}
-    c2.dataframe(rows, hide_index=True)
+    cached_figure(draw_comparison, result)
+    numbers = " · ".join(
+        f"{run}: validation {result.final(run):.3f}, training {result.final(run, 'accuracy'):.3f} "
+        f"({result.seconds[run]:.0f} s)" for run in result.curves)
     if len(result.curves) == 2:
         better = "helped" if result.gap > 0.02 else "hurt" if result.gap < -0.02 else "made no clear difference"
-        c2.markdown(f"**Gap: {result.gap:+.1%}** validation accuracy (mean of the last 3 epochs): augmentation "
-                    f"{better} in this run (validation: {validation.lower()}). One run is one sample: "
+        st.markdown(f"**Gap: {result.gap:+.1%}** validation accuracy (mean of the last 5 epochs): augmentation "
+                    f"{better} in this run (validation: {'other' if result.validation_shift else 'same'} scanner). One run is one sample: "
                     "the measurements above show how much the gap varies between seeds.")
+    st.caption(f"Accuracy, mean of the last 5 epochs · {numbers}.")

@@ -116,15 +116,15 @@ def plot_augmentation_comparison(result: AugmentationComparison, ax: Axes | None
         epochs = np.arange(1, len(curves.get("val_accuracy", [])) + 1)
         if not len(epochs):
             continue
-        ax.plot(epochs, curves["val_accuracy"], color=colours[run], marker="o", ms=3,
-                label=f"{run} augmentation: validation")
+        ax.plot(epochs, curves["val_accuracy"], color=colours[run], marker="o", ms=3, label=f"{run}: validation")
         ax.plot(epochs, curves["accuracy"], color=colours[run], ls=":", label=f"{run}: training")
     ax.axhline(0.5, color="0.6", lw=0.8)
     ax.set_ylim(0.3, 1.02)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(f"{result.n_train} training images · gap {result.gap:+.1%} (last 3 epochs)", fontsize=11)
-    ax.legend(fontsize=9, loc="lower right")
+    ax.set_title(f"{result.n_train} training images · gap {result.gap:+.1%} (last 5 epochs)", fontsize=11)
+    ax.legend(title="augmentation", fontsize=9, title_fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+              frameon=False)  # beside the curves, never over them
     ax.grid(alpha=0.3)
     return ax

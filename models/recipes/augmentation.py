@@ -48,14 +48,14 @@ class AugmentationComparison:
     seconds: dict         # run -> wall time of the run
     validation_shift: dict = dataclasses.field(default_factory=dict)  # what made the validation images differ
 
-    def final(self, run: str, key: str = "val_accuracy", last: int = 3) -> float:
+    def final(self, run: str, key: str = "val_accuracy", last: int = 5) -> float:
         """The mean of ``key`` over the last ``last`` epochs of ``run`` (NaN if it has none)."""
         values = np.asarray(self.curves.get(run, {}).get(key, []), dtype=float)
         return float(values[-last:].mean()) if values.size else float("nan")
 
     @property
     def gap(self) -> float:
-        """Validation accuracy with minus without augmentation, each the mean of its last 3 epochs."""
+        """Validation accuracy with minus without augmentation, each the mean of its last 5 epochs."""
         return self.final("with") - self.final("without")
 
 
