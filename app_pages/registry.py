@@ -18,9 +18,13 @@ class PageInfo(NamedTuple):
     teaches: str
 
 
-SECTIONS = ("Imaging", "Basics", "Convolutions", "Optimisation", "Segmentation", "Attention")
+SECTIONS = ("Lessons", "Imaging", "Basics", "Convolutions", "Optimisation", "Segmentation", "Attention")
 
 PAGES: list[PageInfo] = [
+    # --- Lessons: a whole lecture as an ordered path through the pages
+    PageInfo("Lessons", "lessons.py", "Lessons", ":material/school:", "lessons",
+             "Each lecture (000-004) as an ordered path through the pages with prepared settings, next and "
+             "previous, each step naming the slide it follows; presenter mode for a projector."),
     # --- Imaging: what a scan is before any network sees it
     PageInfo("Imaging", "medical_images.py", "Medical images", ":material/radiology:", "medical-images",
              "Real CT, radiographs, MR, ultrasound and a SEG from pydicom's corpus: Hounsfield units, windows, "
@@ -36,13 +40,26 @@ PAGES: list[PageInfo] = [
     PageInfo("Basics", "backprop.py", "Backpropagation by hand", ":material/account_tree:", "backprop",
              "The forward and backward pass of a 2-2-1 net written out as in the lecture, beside the numbers "
              "tf.GradientTape computes."),
+    PageInfo("Basics", "layers_as_matrices.py", "Layers as matrices", ":material/data_array:", "matrices",
+             "a = σ(Wx + b) with a real network's W, b and x as matrices; f = f[2](f[1](x)) layer by layer; do "
+             "inputs interact in one hidden layer (xor and a product term)?"),
     PageInfo("Basics", "universal_approximation.py", "Universal approximation", ":material/show_chart:",
              "universal-approximation",
              "One hidden layer of N neurons fits a curve better as N grows; depth against width at one "
              "parameter budget."),
+    PageInfo("Basics", "cross_entropy.py", "Cross-entropy", ":material/functions:", "cross-entropy",
+             "Binary and categorical cross-entropy written out, softmax with a temperature, pixel-wise "
+             "cross-entropy over a mask, and why it trains a saturated sigmoid where squared error stalls."),
     PageInfo("Basics", "gradient_descent.py", "Gradient descent", ":material/trending_down:", "gradient-descent",
              "Gradient descent from one weight to Adam: learning rates, optimizer paths on loss surfaces, "
              "full-batch vs mini-batch vs SGD."),
+    PageInfo("Basics", "overfitting.py", "Overfitting and model size", ":material/stacked_line_chart:",
+             "overfitting",
+             "Train and validation curves as capacity and data change; L2, dropout, early stopping and "
+             "augmentation compared; the 196,610,001-parameter dense net against a conv net."),
+    PageInfo("Basics", "bases.py", "Bases: PCA, Fourier, neurons", ":material/stacked_bar_chart:", "bases",
+             "Lecture 004's foundations: images from a few principal components, 5 cos x + 7 cos 2x + cos 4x "
+             "recovered by least squares beside a neural fit, supervised vs unsupervised."),
     PageInfo("Basics", "train_any.py", "Train a course model", ":material/model_training:", "train",
              "Train any of the course's models on its built-in data, live, and see which device trained it."),
     # --- Convolutions
@@ -50,6 +67,13 @@ PAGES: list[PageInfo] = [
              "Slide the lecture's kernels over a real head CT (brain and bone windows), radiographs and MR; "
              "one output value step by step; "
              "padding, stride, dilation; why conv layers need so few parameters."),
+    PageInfo("Convolutions", "convolution_1d.py", "1-D convolution and the flip", ":material/earthquake:",
+             "convolution-1d",
+             "A kernel slid along an ECG-like trace, and cross-correlation against convolution (the kernel "
+             "flip) on the lecture's 3×3 example."),
+    PageInfo("Convolutions", "pooling.py", "Pooling and CAM", ":material/grid_view:", "pooling",
+             "Max and average pooling on a real scan, stride-2 convolution against pooling, global average "
+             "against global max pooling, and class activation maps (CAM) equal to Grad-CAM on a GAP head."),
     PageInfo("Convolutions", "cnn.py", "A CNN learns its filters", ":material/filter_center_focus:", "cnn",
              "Train a CNN on lesion images and watch its filters and feature maps change every epoch; "
              "predictions, confusion matrix, transfer learning."),
