@@ -1,4 +1,6 @@
 """Home: what each page teaches, the device in use, the built-in data."""
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages.registry import PAGES, SECTIONS
@@ -17,7 +19,7 @@ st.info(f"**Device:** {device_summary_without_loading()}", icon=":material/memor
 
 st.header("Pages")
 for section in SECTIONS:
-    entries = [p for p in PAGES if p.section == section]
+    entries = [p for p in PAGES if p.section == section and (Path(__file__).parent / p.file).exists()]
     if not entries:
         continue
     st.subheader(section)
@@ -34,6 +36,7 @@ st.markdown(
 | height / weight | P1–P5 of lecture 000 | course |
 | 2-D points | circle, xor, gauss, spiral, moons | generated |
 | breast cancer, digits | Wisconsin diagnostic and 8×8 digits | scikit-learn |
+| real scans | head and abdominal CT in Hounsfield units, chest and leg radiographs, shoulder and liver MR, a 10-frame head MR, Doppler ultrasound, a bone scan, a liver DICOM SEG (`models.data.SCANS`) | pydicom's test files and pydicom-data |
 | CT, MR | `CT_small.dcm`, `MR_small.dcm` | pydicom test data |
 | retina, microaneurysms, cells, phantom | real and phantom images | scikit-image |
 | lesions | X-ray-like images with or without a nodule | generated |
