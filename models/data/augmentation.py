@@ -201,7 +201,7 @@ def augment(images: Any, *, seed: int, flip: float = 0.0, rotation: float = 0.0,
     an exact copy): ``flip`` (Keras' ``RandomFlip``, left-right), ``rotation``
     (``RandomRotation``), ``zoom`` (``RandomZoom``), ``translation``
     (``RandomTranslation``; the three fill uncovered pixels by mirroring),
-    ``contrast`` (``RandomContrast`` for values in [0, 1]), ``bias_field``
+    ``contrast`` (``RandomContrast`` for values in [0, 1]; it clips to that range), ``bias_field``
     (:func:`bias_field`), ``ghosting`` (:func:`motion_ghosting`), ``noise``
     (``GaussianNoise``). Every layer is built here with its own seed drawn from
     ``seed`` and called with ``training=True``. See :data:`AUGMENTATIONS` for
@@ -226,11 +226,11 @@ def augment(images: Any, *, seed: int, flip: float = 0.0, rotation: float = 0.0,
     out = x.copy()
     if strengths["flip"]:
         out = _flip(out, strengths["flip"], seeds["flip"])
-    geometry = {k: strengths[k] for k in ("rotation", "zoom", "translation", "contrast")}
-    if any(geometry.values()):
+    first = {k: strengths[k] for k in ("rotation", "zoom", "translation", "contrast")}  # Keras, before the artefacts
+    if any(first.values()):
         import keras
 
-        for layer in _keras_layers({**geometry, "noise": 0.0}, seeds):
+        for layer in _keras_layers({**first, "noise": 0.0}, seeds):
             out = layer(out, training=True)
         out = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32)
     if strengths["bias_field"]:
@@ -240,6 +240,6 @@ def augment(images: Any, *, seed: int, flip: float = 0.0, rotation: float = 0.0,
     if strengths["noise"]:
         import keras
 
-        (layer,) = _keras_layers({**{k: 0.0 for k in geometry}, "noise": strengths["noise"]}, seeds)
+        (layer,) = _keras_layers({**{k: 0.0 for k in first}, "noise": strengths["noise"]}, seeds)
         out = np.asarray(keras.ops.convert_to_numpy(layer(out, training=True)), dtype=np.float32)
     return out
