@@ -44,7 +44,8 @@ def test_models_data_exports_exactly_the_public_names_of_its_modules():
     import importlib
 
     names = []
-    for module in ("tables", "points", "images", "scans", "xray", "notes", "medmnist", "split"):
+    for module in ("tables", "points", "images", "scans", "xray", "notes", "medmnist", "split",
+                   "augmentation"):
         names += importlib.import_module(f"models.data.{module}").__all__
     assert sorted(d.__all__) == sorted(names) and len(set(names)) == len(names)
     assert all(getattr(d, n) is not None for n in d.__all__)
