@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from app_pages.ui import cached_figure, figure, url_setting, write_url
 from explainers import scan_views as V
 from explainers import scan_views_plots as P
-from models.data import SCANS, WINDOWS, default_window, load_scan
+from models.data import SCANS, WINDOWS, default_window, load_scan, load_upload
 
 # Grey scans for the windowing section (colour ultrasound and the SEG's 0/1 masks have no window).
 WINDOW_SCANS = [n for n in SCANS if n not in ("ultrasound", "liver_seg")]
@@ -31,7 +31,7 @@ def builtin_scan(name: str):
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def uploaded_scan(data: bytes, filename: str):
-    return V.load_upload(data, filename)
+    return load_upload(data, filename)
 
 
 def scan_of(name: str, data: bytes | None, filename: str):
@@ -59,16 +59,12 @@ def scan_view(name: str, data: bytes | None, filename: str, level: float | None,
 @st.cache_data(show_spinner=False, max_entries=32)
 def window_views(name: str, data: bytes | None, filename: str, frame: int | None, presets: tuple[str, ...]):
     scan = scan_of(name, data, filename)
-    full = None
-    raw = data if data is not None else V.builtin_scan_bytes(name)
-    if scan.modality:  # a DICOM: min-max over its stored values through the Modality LUT, padding included
-        full = V.file_value_range(raw, frame=frame if scan.n_frames > 1 else None)
     if presets:
         windows = presets
     else:  # not CT: the file's window (or the default) and a narrower and a wider one around it
         level, width = default_window(scan)
         windows = {"narrow": (level, width / 2), "default": (level, width), "wide": (level, width * 2)}
-    return V.compute_window_views(scan, windows, frame=frame, full_range=full)
+    return V.compute_window_views(scan, windows, frame=frame)  # min-max over scan.stored_range: padding included
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from models._arguments import ArgumentError, check_float, check_int, fail
-from models.data import SCANS, WINDOWS, Scan, default_window, load_image_bytes, load_scan, scan_input
+from models.data import SCANS, WINDOWS, Scan, default_window, load_scan, scan_input
 
 __all__ = [
     "TISSUE_HU", "SAFE_TAGS", "GREY_WHITE_HU",
@@ -34,7 +34,6 @@ __all__ = [
     "ScanView", "compute_scan_view",
     "ScanGallery", "compute_scan_gallery",
     "DicomMetadata", "compute_dicom_metadata",
-    "builtin_scan_bytes", "file_value_range", "load_upload",
 ]
 
 # Tissue ranges in HU, [low, high). Values after Radiopaedia's "Hounsfield unit" article
@@ -264,9 +263,9 @@ def compute_window_views(scan: Scan, windows: Mapping[str, tuple[float, float]] 
         scan: a grey :class:`models.data.Scan`.
         windows: {name: (level, width)} or names in :data:`models.data.WINDOWS`.
         frame: which frame (default: the middle one).
-        full_range: (low, high) of the file's stored values in the scan's units,
-            padding included (:func:`file_value_range`); default: the scan's own
-            min and max (``load_scan`` has already replaced padding by the lowest real value).
+        full_range: (low, high) that min-max maps to 0 and 1; default: the file's
+            stored values in the scan's units, padding included (``scan.stored_range``),
+            else the frame's own min and max.
         contrast_values: two values whose grey-level difference is reported.
     """
     scan = _check_scan(scan)
@@ -283,7 +282,7 @@ def compute_window_views(scan: Scan, windows: Mapping[str, tuple[float, float]] 
     pixels, padding, index = _frame(scan, frame)
     images = np.stack([scan_input(scan, None, window=w, frame=index) for _, w in items])
     if full_range is None:
-        lo, hi = float(pixels.min()), float(pixels.max())
+        lo, hi = scan.stored_range if scan.stored_range is not None else (float(pixels.min()), float(pixels.max()))
     else:
         try:
             lo, hi = (float(v) for v in full_range)
@@ -301,37 +300,6 @@ def compute_window_views(scan: Scan, windows: Mapping[str, tuple[float, float]] 
     return WindowViews(names=tuple(n for n, _ in items), windows=tuple(w for _, w in items), images=images,
                        minmax=minmax, minmax_range=(lo, hi), units=_units(scan), contrast_values=(a, b),
                        grey_steps=steps, minmax_grey_steps=_steps(a, b, (lo + hi) / 2.0, span), frame=index)
-
-
-def file_value_range(data: bytes, *, frame: int | None = None) -> tuple[float, float]:
-    """(min, max) of a DICOM's stored values through its Modality LUT, padding included.
-
-    What this shows: the range min-max scaling of raw values would use: for the
-    head CT it runs from the -3024 HU written outside the field of view, not from air.
-
-    Args:
-        data: the DICOM file's bytes (see :func:`builtin_scan_bytes`).
-        frame: one frame of a multi-frame file (0-based); None: all frames.
-    """
-    import pydicom
-    from pydicom.pixels import apply_modality_lut
-
-    if not isinstance(data, (bytes, bytearray)):
-        fail("data", data, "the DICOM file's bytes")
-    try:
-        ds = pydicom.dcmread(io.BytesIO(bytes(data)))
-        a = ds.pixel_array
-    except Exception as err:  # pydicom raises many types for a damaged file
-        raise ValueError(f"could not decode the DICOM's pixels ({type(err).__name__}: {err}); "
-                         "load it with models.data.load_scan first to see what is wrong") from None
-    n = int(ds.get("NumberOfFrames", 1) or 1)
-    if frame is not None and n > 1 and a.shape[0] == n:
-        a = a[check_int("frame", frame, low=0, high=n - 1)]
-    try:
-        values = apply_modality_lut(a, ds)
-    except Exception:  # an enhanced object's per-frame LUT: stored values as they are
-        values = a
-    return float(np.min(values)), float(np.max(values))
 
 
 # ---------------------------------------------------------------- scale bar
@@ -612,49 +580,3 @@ def compute_dicom_metadata(data: bytes) -> DicomMetadata:
         rows.append((_TRANSFER_LABEL, _show(syntax)))
     shown = sum(1 for k in SAFE_TAGS if k in ds)
     return DicomMetadata(rows=tuple(rows), n_hidden=max(len(ds) - shown, 0))
-
-
-# ---------------------------------------------------------------- sources
-def builtin_scan_bytes(name: str) -> bytes:
-    """The bytes of a built-in scan's DICOM file (read from the installed corpus, never downloaded).
-
-    Use with :func:`compute_dicom_metadata` and :func:`file_value_range`.
-    """
-    from pydicom.data import get_testdata_file
-
-    if name not in SCANS:
-        fail("name", name, f"one of {', '.join(SCANS)}")
-    path = get_testdata_file(SCANS[name].file, download=False)
-    if path is None:
-        raise ValueError(f"the built-in scan {name!r} ({SCANS[name].file}) is not installed; "
-                         "reinstall medlens (make setup) so that pydicom-data is present")
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def _is_dicom(data: bytes, filename: str) -> bool:
-    return data[128:132] == b"DICM" or filename.lower().endswith((".dcm", ".dicom"))
-
-
-def load_upload(data: bytes, filename: str = "") -> Scan:
-    """An uploaded file as a :class:`models.data.Scan`: a DICOM through ``load_scan``, a PNG/JPEG as grey 0-255.
-
-    What this shows: a DICOM keeps its units (HU for CT), spacing and window;
-    a PNG or JPEG is only grey levels (0-255, colour made grey), with no
-    millimetres and no window of its own.
-
-    Raises:
-        ValueError: the file cannot be read (the loader's message says why and what to do).
-    """
-    if not isinstance(data, (bytes, bytearray)):
-        fail("data", data, "the file's bytes")
-    data = bytes(data)
-    if not data:
-        raise ValueError(f"{filename or 'the file'} is empty (0 bytes); upload a DICOM, PNG or JPEG file")
-    if _is_dicom(data, filename):
-        return load_scan(data)
-    grey = load_image_bytes(data, filename, max_side=1024)
-    pixels = (grey * 255.0).astype(np.float32)
-    return Scan(pixels=pixels, padding=np.zeros(pixels.shape, dtype=bool), modality="", body_part="",
-                description=filename, spacing_mm=None, window=None, n_frames=1, photometric="MONOCHROME2",
-                source=filename or "uploaded image")

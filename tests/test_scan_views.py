@@ -13,7 +13,7 @@ import pytest
 from explainers import scan_views as V
 from explainers import scan_views_plots as P
 from models._arguments import ArgumentError
-from models.data import SCANS, WINDOWS, Scan, load_scan, window
+from models.data import SCANS, WINDOWS, Scan, load_scan, load_upload, scan_file, window
 
 IDENTIFYING = {
     "PatientName": "Doe^Jane", "PatientID": "PID-314159", "PatientBirthDate": "19700101",
@@ -134,13 +134,13 @@ def test_min_max_view_equals_min_max_of_pydicoms_raw_stored_values():
     import pydicom
     from pydicom.pixels import apply_modality_lut
 
-    data = V.builtin_scan_bytes("ct_head")
+    data = scan_file("ct_head").read_bytes()
     ds = pydicom.dcmread(io.BytesIO(data))
     raw = ds.pixel_array.astype(np.float64)
     hu = apply_modality_lut(ds.pixel_array, ds)
-    full = V.file_value_range(data)
-    assert full == (float(hu.min()), float(hu.max())) == (-3024.0, 1468.0)  # padding -2000 stored, -1024 intercept
-    views = V.compute_window_views(load_scan("ct_head"), ["brain"], full_range=full)
+    scan = load_scan("ct_head")
+    assert scan.stored_range == (float(hu.min()), float(hu.max())) == (-3024.0, 1468.0)  # padding -2000 stored
+    views = V.compute_window_views(scan, ["brain"])
     np.testing.assert_allclose(views.minmax, (raw - raw.min()) / (raw.max() - raw.min()), atol=1e-6)
 
 
@@ -258,7 +258,7 @@ def test_metadata_never_shows_patient_identifying_tags_even_when_present():
 
 
 def test_metadata_labels_come_only_from_the_allow_list():
-    meta = V.compute_dicom_metadata(V.builtin_scan_bytes("ct_head"))
+    meta = V.compute_dicom_metadata(scan_file("ct_head").read_bytes())
     assert {k for k, _ in meta.rows} <= set(V.SAFE_TAGS.values()) | {"Transfer syntax"}
     assert dict(meta.rows)["Pixel padding value"] == "-2000"
 
@@ -271,11 +271,11 @@ def test_metadata_of_a_non_dicom_file_is_a_value_error(data):
 
 # ---------------------------------------------------------------- uploads
 def test_an_uploaded_dicom_loads_in_hu_with_its_padding():
-    scan = V.load_upload(small_dicom(), "scan.dcm")
+    scan = load_upload(small_dicom(), "scan.dcm")
     assert scan.modality == "CT" and scan.spacing_mm == (0.5, 0.25) and scan.window == (40.0, 80.0)
     assert scan.padding[0].all() and not scan.padding[1:].any()
     assert scan.pixels[1:].min() >= 900 - 1024 and scan.pixels.max() < 1200 - 1024
-    assert V.file_value_range(small_dicom()) == (-3024.0, float(scan.pixels.max()))
+    assert scan.stored_range == (-3024.0, float(scan.pixels.max()))
 
 
 def test_an_uploaded_png_becomes_grey_levels_0_to_255():
@@ -285,7 +285,7 @@ def test_an_uploaded_png_becomes_grey_levels_0_to_255():
     a = rng.integers(0, 256, size=(20, 30), dtype=np.uint8)
     buf = io.BytesIO()
     Image.fromarray(a).save(buf, format="PNG")
-    scan = V.load_upload(buf.getvalue(), "x.png")
+    scan = load_upload(buf.getvalue(), "x.png")
     np.testing.assert_allclose(scan.pixels, (a - a.min()) / (a.max() - a.min()) * 255.0, atol=1e-3)
     assert scan.spacing_mm is None and scan.window is None and scan.modality == ""
 
@@ -293,7 +293,7 @@ def test_an_uploaded_png_becomes_grey_levels_0_to_255():
 @pytest.mark.parametrize("data, name", [(b"", "x.dcm"), (b"garbage" * 20, "x.dcm"), (b"garbage", "x.png")])
 def test_an_unreadable_upload_is_a_value_error(data, name):
     with pytest.raises(ValueError):
-        V.load_upload(data, name)
+        load_upload(data, name)
 
 
 # ---------------------------------------------------------------- plots

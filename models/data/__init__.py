@@ -42,7 +42,8 @@ from models.data.medmnist import (MEDMNIST_SIZES, MEDMNIST_URL, load_medmnist, l
 from models.data.notes import (CLASS_NAMES, CONDITIONS, DRUGS, SYMPTOMS, ClinicalNotes, encode_note,
                                make_clinical_notes)
 from models.data.points import POINT_KINDS, make_points
-from models.data.scans import SCANS, WINDOWS, Scan, ScanInfo, default_window, load_scan, scan_input, window
+from models.data.scans import (SCANS, WINDOWS, Scan, ScanInfo, default_window, load_scan, load_upload, scan_file,
+                               scan_input, window)
 from models.data.split import train_test_split_arrays
 from models.data.tables import (HeightWeightTable, StrokePatients, height_weight_table, load_breast_cancer,
                                 load_digits, make_stroke, sigmoid, stroke_patients)

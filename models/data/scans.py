@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from models._arguments import ArgumentError, check_float, check_int
-from models.data.images import _decode_dicom
+from models.data.images import _decode_dicom, load_image_bytes
 
-__all__ = ["ScanInfo", "SCANS", "WINDOWS", "Scan", "load_scan", "window", "scan_input", "default_window"]
+__all__ = ["ScanInfo", "SCANS", "WINDOWS", "Scan", "load_scan", "load_upload", "scan_file", "window", "scan_input",
+           "default_window"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ class Scan:
             radiologist's lesion marker) placed at its OverlayOrigin, or None.
         segments: for a DICOM SEG, the segment label of each frame (its pixels
             are then that segment's mask, 0/1, or 0-1 for a fractional SEG); () otherwise.
+        stored_range: (min, max) of the file's values in the modality's units with
+            the padding included (the head CT's -3024 HU): the range that min-max
+            scaling of raw values would use. None for colour.
     """
 
     pixels: np.ndarray
@@ -115,6 +119,7 @@ class Scan:
     source: str
     overlay: np.ndarray | None = None
     segments: tuple[str, ...] = ()
+    stored_range: tuple[float, float] | None = None
 
     def display(self, level: float | None = None, width: float | None = None) -> np.ndarray:
         """Grey levels in [0, 1] as a viewer shows them: the given window, else the
@@ -146,6 +151,13 @@ def window(pixels: Any, level: float, width: float) -> np.ndarray:
 
 
 _linear_window = window  # scan_input has a parameter called window
+
+
+def scan_file(name: str) -> pathlib.Path:
+    """The path of a built-in scan's DICOM file in the installed corpus (never downloaded)."""
+    if name not in SCANS:
+        raise ArgumentError(f"name must be one of {', '.join(SCANS)}, got {name!r}")
+    return _builtin_path(name)
 
 
 @lru_cache(maxsize=None)  # one lookup per built-in name (pydicom searches its data folders each call)
@@ -257,6 +269,7 @@ def _scan_from_decoded(ds: Any, a: np.ndarray, *, frame: int | None, source: str
         top = float(np.iinfo(a.dtype).max) if np.issubdtype(a.dtype, np.integer) else max(float(a.max()), 1.0)
         pixels = (a.astype(np.float32) / top).clip(0.0, 1.0)
         padding = np.zeros(pixels.shape[:-1], dtype=bool)
+        stored_range = None
     else:
         pixels = a.astype(np.float32)
         if multi and frame is None:
@@ -269,6 +282,7 @@ def _scan_from_decoded(ds: Any, a: np.ndarray, *, frame: int | None, source: str
                 pixels *= slope
             if intercept != 0.0:
                 pixels += intercept
+        stored_range = (float(pixels.min()), float(pixels.max())) if pixels.size else None
         pad = ds.get("PixelPaddingValue")
         padding = a == pad if pad is not None else np.zeros(pixels.shape, dtype=bool)
         if str(ds.get("Modality", "")) == "CT":
@@ -279,7 +293,7 @@ def _scan_from_decoded(ds: Any, a: np.ndarray, *, frame: int | None, source: str
         raise ValueError(f"{label}: its pixel values are not finite after the Modality LUT; the file's "
                          "RescaleSlope/RescaleIntercept may be damaged")
     return Scan(pixels=pixels, padding=padding, modality=str(ds.get("Modality", "")),
-                overlay=_overlay(ds), segments=_segments(ds, frames),
+                overlay=_overlay(ds), segments=_segments(ds, frames), stored_range=stored_range,
                 body_part=str(ds.get("BodyPartExamined", "")),
                 description=str(ds.get("SeriesDescription", "") or ds.get("StudyDescription", "")),
                 spacing_mm=_spacing(ds), window=_window(ds), n_frames=n_frames, photometric=photometric,
@@ -397,3 +411,26 @@ def scan_input(scan: Scan | str, size: int | tuple[int, int] | None = 64, *,
     if shape is not None:
         out = _resize(out, shape)
     return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def load_upload(data: bytes, filename: str = "") -> Scan:
+    """An uploaded file as a :class:`Scan`: a DICOM through :func:`load_scan`, a PNG/JPEG as grey 0-255.
+
+    What this shows: a DICOM keeps its units (HU for CT), spacing and window;
+    a PNG or JPEG is only grey levels (0-255, colour made grey), with no
+    millimetres and no window of its own.
+
+    Raises:
+        ValueError: the file cannot be read (the loader's message says why and what to do).
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise ArgumentError(f"data must be the file's bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not data:
+        raise ValueError(f"{filename or 'the file'} is empty (0 bytes); upload a DICOM, PNG or JPEG file")
+    if data[128:132] == b"DICM" or filename.lower().endswith((".dcm", ".dicom")):
+        return load_scan(data)
+    pixels = load_image_bytes(data, filename, max_side=1024) * np.float32(255.0)
+    return Scan(pixels=pixels, padding=np.zeros(pixels.shape, dtype=bool), modality="", body_part="",
+                description=filename, spacing_mm=None, window=None, n_frames=1, photometric="MONOCHROME2",
+                source=filename or "uploaded image", stored_range=(float(pixels.min()), float(pixels.max())))
