@@ -46,7 +46,7 @@ def _builtin_raw(name: str) -> np.ndarray:
     if name in ("ct", "mr"):
         from pydicom.data import get_testdata_file
 
-        path = get_testdata_file("CT_small.dcm" if name == "ct" else "MR_small.dcm")
+        path = get_testdata_file("CT_small.dcm" if name == "ct" else "MR_small.dcm", download=False)
         return _dicom_grey(pathlib.Path(path).read_bytes(), f"{name} test file")
     import skimage.data
 
