@@ -18,7 +18,7 @@ class PageInfo(NamedTuple):
     teaches: str
 
 
-SECTIONS = ("Lessons", "Imaging", "Basics", "Convolutions", "Optimisation", "Segmentation", "Attention")
+SECTIONS = ("Lessons", "Imaging", "Basics", "Convolutions", "Optimisation", "Segmentation", "Detection", "Attention")
 
 PAGES: list[PageInfo] = [
     # --- Lessons: a whole lecture as an ordered path through the pages
@@ -90,6 +90,10 @@ PAGES: list[PageInfo] = [
     PageInfo("Segmentation", "segmentation.py", "U-Net segmentation", ":material/blur_on:", "segmentation",
              "Train a U-Net live; Dice against cross-entropy and the class-imbalance trap; the lecture's Dice "
              "table; transposed, upsampling and dilated convolutions; skip connections; feature maps."),
+    # --- Detection
+    PageInfo("Detection", "detection.py", "Object detection", ":material/select_all:", "detection",
+             "Boxes, IoU against Dice, non-max suppression step by step, a detector trained live, and detection "
+             "measured as medicine measures it: AP at low IoU and FROC."),
     # --- Attention
     PageInfo("Attention", "attention.py", "Attention over words and patches", ":material/visibility:", "attention",
              "Query, keys, softmax weights and context vector of the lecture's note; a classifier's attention "
