@@ -15,7 +15,9 @@ from models.quiet import quiet_native_logs  # noqa: E402
 quiet_native_logs()  # TensorFlow's start-up chatter stays out of the app log (MEDLENS_VERBOSE=1 shows it)
 
 from app_pages.heap import freeze_after_imports  # noqa: E402
+from app_pages.lesson_plan import LESSON_MEMORY_KEY, LESSONS  # noqa: E402
 from app_pages.registry import PAGES, SECTIONS  # noqa: E402
+from app_pages.ui import PRESENTER_CSS, presenter_query, presenter_toggle, sync_presenter_mode  # noqa: E402
 
 __all__: list[str] = []  # the app's entry point: routing only
 
@@ -23,7 +25,11 @@ HERE = Path(__file__).parent
 
 # A local PNG, not a Material icon: the browser would fetch that favicon from a font server on the
 # internet, and an offline classroom has none.
-st.set_page_config(page_title="medlens", page_icon=str(HERE / "app_pages" / "medlens_icon.png"), layout="wide")
+# Presenter mode (?present=1 or the sidebar toggle): reconciled with the URL first, so it survives page
+# switches; a projector link opens with the sidebar folded away.
+presenting = sync_presenter_mode()
+st.set_page_config(page_title="medlens", page_icon=str(HERE / "app_pages" / "medlens_icon.png"), layout="wide",
+                   initial_sidebar_state="collapsed" if presenting else "auto")
 
 # On a 1024×768 projector the sidebar and Streamlit's wide margins leave ~560 px for a page:
 # narrower margins there give the widgets and figures room (nothing changes on a laptop screen).
@@ -44,7 +50,19 @@ for section in SECTIONS:
     if pages:
         groups[section] = pages
 
-st.navigation(groups, position="sidebar").run()
+if presenting:
+    st.html(PRESENTER_CSS)  # larger type and figures, no toolbar, details hidden: see app_pages/ui.py
+
+page = st.navigation(groups, position="sidebar")
+with st.sidebar:
+    presenter_toggle()
+    lesson = st.session_state.get(LESSON_MEMORY_KEY)  # (lecture, step) of the lesson being taught, if any
+    if lesson and lesson[0] in LESSONS and page.url_path != "lessons":
+        lecture, step = lesson
+        st.page_link("app_pages/lessons.py", label=f"Back to lecture {lecture}, step {step}",
+                     icon=":material/school:",
+                     query_params=presenter_query({"lesson": lecture, "lesson_step": step}))
+page.run()
 
 # Keep Streamlit's post-run garbage collection cheap (see app_pages/heap.py).
 freeze_after_imports()
