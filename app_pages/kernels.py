@@ -208,6 +208,16 @@ if image is not None and kernel is not None:
                                       scan_shape, spacing, image.shape, preset in EDGE_KERNELS))
         if preset.startswith("sobel") or preset == "custom":
             st.caption(K.SOBEL_CONVENTION)
+        if preset == "box blur":
+            ones = kernel * K.BOX_BLUR_DIVISOR  # the kernel as the lecture prints it
+            brightness = (f" With bias 0 the image's mean grey level is {image.mean():.3f} and its blur's "
+                          f"{out.mean():.3f}." if float(bias) == 0.0 else "")
+            st.caption(
+                f"The lecture prints the box blur as nine ones; here each weight is 1/{K.BOX_BLUR_DIVISOR} ≈ "
+                f"{kernel[0, 0]:.2f}. Divided by {K.BOX_BLUR_DIVISOR}, the weights sum to {kernel.sum():g}, so each "
+                f"output is the average of the nine pixels the lecture describes and the image keeps its "
+                f"brightness.{brightness} With the ones as printed (sum {ones.sum():g}) each output would be the "
+                f"sum: {ones.sum():g} times brighter, a flat grey of 0.5 becoming {0.5 * ones.sum():g}.")
         h, w = image.shape
         span = int(dilation) * (f - 1) + 1
         st.markdown(
@@ -268,6 +278,18 @@ with c1:
         st.error(f"{err}.")
 if geometry is not None:
     cached_figure(draw_padding_stride, geometry, slot=c2)
+
+rule = K.compute_padding_rule(8, (3, 5, 7))
+st.markdown(
+    "Lecture 000 names three paddings: valid (padding = 0), same (padding = 1) and full (padding = 2). Those "
+    "numbers are for a **3×3 kernel**. For an odd kernel side F (stride 1), *same* pads **P = (F − 1)/2** on each "
+    "side, so the output keeps the input's size, and *full* pads **F − 1**, so every overlap of kernel and image "
+    f"counts and the output grows to n + F − 1. For a {rule.n}×{rule.n} input:")
+st.dataframe(
+    {"kernel F": [f"{f}×{f}" for f in rule.kernel_sizes],
+     "valid: P": list(rule.valid), "same: P = (F − 1)/2": list(rule.same), "full: P = F − 1": list(rule.full),
+     "output side (valid, same, full)": [", ".join(map(str, o)) for o in rule.outputs]},
+    hide_index=True)
 
 # ------------------------------------------------------------ parameters
 st.subheader("Why convolution: parameters")

@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, history_figure, report, session_model, stop_button, train_buttons, url_setting,
-    write_url,
+    LiveTraining, cached_figure, figure, history_figure, predict_then_see, report, session_model, stop_button,
+    train_buttons, url_setting, write_url,
 )
 from explainers.activations import ACTIVATIONS, compute_activation_curves
 from explainers.activations_plots import plot_activations
@@ -88,10 +88,22 @@ with tab_stroke:
                     f"σ(z) = {p[k]:.3f} {'>' if p[k] > 0.5 else '≤'} 0.5 ⇒ **{'positive' if p[k] > 0.5 else 'negative'}**")
         c2.metric("z", f"{z[k]:.2f}")
         c3.metric("σ(z) = P(stroke)", f"{p[k]:.3f}")
-    st.caption("With the lecture's weights patient 1 gets z = 1.9, σ(z) = 0.870 and patient 2 z = −3.25, "
-               "σ(z) = 0.037. The slide prints 0.71 for patient 1, a slip (0.71 is σ(0.9)); its 0.04 for patient 2 is "
-               "0.037 rounded. It also writes σ(z) = 1/(1 − e^−z): that formula would give 1/(1 − e^−1.9) = 1.18 and "
-               "1/(1 − e^3.25) = −0.04, not probabilities. The sigmoid is 1/(1 + e^−z), and 1/(1 + e^−1.9) = 0.870.")
+    z_lecture = patients.bias + patients.x @ np.asarray(patients.weights, dtype=np.float64)
+    p_lecture = sigmoid(z_lecture)
+    slide_formula = 1.0 / (1.0 - np.exp(-z_lecture))  # the slide's 1/(1 − e^−z), minus sign and all
+    def num(value: float, spec: str) -> str:
+        """A number as the lecture prints it, with a real minus sign."""
+        return format(float(value), spec).replace("-", "−")
+
+    st.caption(
+        f"With the lecture's weights patient 1 gets z = {num(z_lecture[0], 'g')}, σ(z) = {p_lecture[0]:.3f} and "
+        f"patient 2 z = {num(z_lecture[1], 'g')}, σ(z) = {p_lecture[1]:.3f}. The slide's 0.04 for patient 2 is "
+        f"{p_lecture[1]:.3f} rounded: right. Two things on the slide are slips: it prints **0.71** for patient 1 "
+        f"(0.71 is σ(0.9) = {sigmoid(0.9):.3f}, not σ({num(z_lecture[0], 'g')}) = {p_lecture[0]:.3f}), and it writes "
+        f"σ(z) = 1/(**1 − e^−z**). That formula would give 1/(1 − e^−({num(z_lecture[0], 'g')})) = "
+        f"**{num(slide_formula[0], '.2f')}** and 1/(1 − e^−({num(z_lecture[1], 'g')})) = "
+        f"**{num(slide_formula[1], '.2f')}**: above 1 and below 0, not probabilities. The sigmoid is "
+        "1/(1 + e^−z), always between 0 and 1.")
     cached_figure(draw_patients, np.asarray(z), np.asarray(p), tuple(patients.names), slot=st.columns([2, 1])[0])
 
 # ------------------------------------------------------------------ activations
@@ -131,10 +143,20 @@ def roc_data(name: str):
 
 
 with tab_roc:
-    st.markdown("The neuron outputs a probability; a **threshold τ** turns it into a decision "
-                "(ŷ = 1 if σ(z) > τ, lecture 003). *Will changing the threshold affect the model's performance?* Train the "
-                "neuron, then move τ: the confusion matrix, TPR and FPR change and the operating point slides "
-                "along the ROC curve — while the curve itself, and its AUC, stay the same.")
+    st.markdown("The neuron outputs a probability; a **threshold τ** turns it into a decision, lecture 003's "
+                "rule: ŷ = 1 (positive) if σ(z) > τ, ŷ = 0 (negative) if σ(z) ≤ τ. Train the neuron, then move "
+                "τ: the confusion matrix (laid out as lecture 002 draws it: actual class in the rows, predicted in "
+                "the columns, TP top left), TPR and FPR change and the operating point slides along the ROC curve, "
+                "while the curve itself, and its AUC, stay the same.")
+    predict_then_see(
+        "threshold", "Will changing the threshold after applying the sigmoid function affect the model's "
+        "performance?",
+        ["Yes: sensitivity, specificity, accuracy change", "No: the weights are the same", "Only the AUC changes"],
+        0,
+        "The weights and the scores stay the same; τ only moves the cut. The table under the figure scores the "
+        "same trained neuron at three thresholds: its TPR, FPR (Type I errors) and accuracy change with τ, "
+        "while the ROC curve and its AUC, which sum up every τ at once, do not.",
+        lecture="Lecture 003, question 2")
     c1, c2, c3 = st.columns(3)
     data_name = c1.selectbox("Data", DATASETS, key=url_setting("neuron_data", DATASETS[0], options=DATASETS))
     epochs = c2.number_input("Epochs", 1, 200, key=url_setting("neuron_epochs", 30, bounds=(1, 200)))
@@ -183,5 +205,19 @@ with tab_roc:
                   observers=[LiveTraining(lambda progress, model: draw(model))])
     draw(entry.model)
     report(entry.history)  # also a run that diverged in its first epoch (no epoch recorded)
+    if entry.history.status != "new":
+        import keras
+
+        test_scores = np.asarray(keras.ops.convert_to_numpy(entry.model(xte, training=False))).ravel()
+        rows = [compute_threshold_metrics(yte, test_scores, t) for t in (0.3, 0.5, 0.7)]
+        auc = compute_roc(yte, test_scores).auc
+        st.dataframe(pd.DataFrame({
+            "τ": [f"{m.threshold:.1f}" for m in rows],
+            "TP, FN, FP, TN": [", ".join(str(int(v)) for v in m.lecture_table.ravel()) for m in rows],
+            "TPR": [f"{m.tpr:.3f}" for m in rows], "FPR": [f"{m.fpr:.3f}" for m in rows],
+            "accuracy": [f"{m.accuracy:.3f}" for m in rows], "AUC": [f"{auc:.3f}"] * len(rows)}),
+            hide_index=True)
+        st.caption("The same trained neuron, the same test scores, three thresholds (lecture 003, question 2): "
+                   "the errors move with τ, the AUC does not.")
     if entry.history.status == "new":
         st.info("The neuron is untrained (random weights): press **Train**.")

@@ -107,7 +107,7 @@ if trained:
 
     from explainers.landscape import compute_landscape, random_directions
     from explainers.landscape_plots import plot_contour
-    from explainers.residual import compute_block_gradients
+    from explainers.residual import compute_block_gradients, skip_ratio_sentence
     from explainers.residual_plots import plot_block_gradients
 
     key = tuple(len(e.history) for e in nets.values()) + (int(steps),)
@@ -137,9 +137,7 @@ if trained:
         f"**{g_res.grad_in[0]:.2e}** in the residual net. Measured in the residual net: "
         f"∂E/∂x = ∂E/∂y + ∂E/∂y·F′(x) holds to a relative error of "
         f"**{np.nanmax(g_res.identity_error) if ok.any() else float('nan'):.1e}** "
-        f"({int(ok.sum())} identity-shortcut blocks); the skip term ∂E/∂y alone already carries "
-        f"{np.mean(g_res.grad_out[ok] / np.maximum(g_res.grad_in[ok], 1e-30)) if ok.any() else float('nan'):.0%} "
-        f"of ‖∂E/∂x‖ on average."
+        f"({int(ok.sum())} identity-shortcut blocks). " + skip_ratio_sentence(g_res)
     )
     st.subheader("Loss landscapes (filter-normalised random directions, same span, same colour scale)")
     lo = min(float(land.losses.min()) for _, land in results.values())

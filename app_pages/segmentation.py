@@ -90,7 +90,7 @@ with tab_train:
     skips = c6.toggle("Skip connections", key=url_setting("seg_skips", True))
 with tab_decoder:
     d1, d2, _ = st.columns([2, 1, 2])
-    method = d1.radio("Decoder layer", UPSAMPLING_METHODS, format_func=METHOD_LABELS.get, horizontal=True,
+    method = d1.radio("Layer", UPSAMPLING_METHODS, format_func=METHOD_LABELS.get, horizontal=True,
                       key=url_setting("seg_up", "transposed", options=UPSAMPLING_METHODS))
     ksize = d2.select_slider("Kernel size", [2, 3], key=url_setting("seg_kernel", 3, options=[2, 3]))
 write_url()
@@ -149,9 +149,9 @@ with tab_train:
 # ------------------------------------------------------------------ Dice table + imbalance trap
 with tab_dice:
     st.subheader("The lecture's Dice example")
-    st.markdown("Dice = 2|A∩B| / (|A| + |B|). Edit any cell of the prediction (or the target) and watch the "
-                "numbers change. Squaring the denominator's terms (the lecture's *optional* squares) "
-                "rewards confident predictions more.")
+    st.markdown("Dice = 2|A∩B| / (|A| + |B|) (lecture 002, *Dice loss in segmentation*). Edit any cell of the "
+                "prediction (or the target) and watch the numbers change. The lecture marks the squares on |A| "
+                "and |B| *optional*: the table below the heatmaps shows what they do.")
     e1, e2 = st.columns(2)
     cols = [f"c{j}" for j in range(4)]
     pred_df = e1.data_editor(pd.DataFrame(LECTURE_PREDICTION, columns=cols), key="seg_table_pred",
@@ -178,6 +178,27 @@ with tab_dice:
                     help=f"2·{table.intersection:.2f} / (Σp² {table.sum_prediction_sq:.2f} + "
                          f"Σt² {table.sum_target_sq:.2f})")
         cached_figure(draw_dice_table, table)
+        st.markdown("**What the optional squares do.** The numerator 2|A∩B| is not squared; each term of the "
+                    "denominator is.")
+        st.dataframe(pd.DataFrame({
+            "term of the denominator": ["background cells (B = 0): Σ p", "lesion cells (B = 1): Σ p",
+                                        "|B| = Σ t", "|A| + |B|", "Dice = 2|A∩B| / (|A| + |B|)"],
+            "as printed": [f"{table.sum_background:.4f}", f"{table.sum_lesion:.4f}", f"{table.sum_target:.4f}",
+                           f"{table.sum_prediction + table.sum_target:.4f}", f"{table.dice:.4f}"],
+            "squared (p², t²)": [f"{table.sum_background_sq:.4f}", f"{table.sum_lesion_sq:.4f}",
+                                 f"{table.sum_target_sq:.4f}",
+                                 f"{table.sum_prediction_sq + table.sum_target_sq:.4f}", f"{table.dice_squared:.4f}"],
+        }), hide_index=True)
+        b = table.largest_background
+        st.markdown(
+            f"Squaring shrinks every soft probability: the largest background value {b:.2f} becomes "
+            f"{b * b:.4f}, so the background's soft false positives fall from {table.sum_background:.4f} to "
+            f"{table.sum_background_sq:.4f}, and the lesion's under-confident values fall too "
+            f"({table.sum_lesion:.4f} → {table.sum_lesion_sq:.4f}). The denominator falls from "
+            f"{table.sum_prediction + table.sum_target:.4f} to {table.sum_prediction_sq + table.sum_target_sq:.4f} "
+            f"while 2|A∩B| = {2 * table.intersection:.4f} stays, so Dice rises from **{table.dice:.4f}** to "
+            f"**{table.dice_squared:.4f}**: the squared form **forgives** soft predictions; it does not reward "
+            "confident ones more (a 0 or 1 is the same squared).")
 
     st.subheader("The class-imbalance trap")
     areas = yv.sum((1, 2, 3))
@@ -202,8 +223,17 @@ def cached_upsampling(method: str, k: int):
 
 with tab_decoder:
     demo = cached_upsampling(method, int(ksize))
+    st.markdown("A decoder must **grow** the picture back: a transposed convolution and upsampling + "
+                "convolution double its size. **Dilated convolution does not upsample**: it keeps the resolution "
+                "and spreads its taps apart, so the same few weights see a **wider receptive field at the same "
+                "resolution** (more context without pooling). It is shown here as the contrast: in segmentation "
+                "nets it sits in the encoder or the bottleneck, not in place of a decoder's upsampling.")
     st.markdown(f"**{METHOD_LABELS[method]}** with a {ksize}×{ksize} kernel of ones (so each output is a plain "
                 f"sum), run by the real Keras layer. {demo.description}")
+    if method == "dilated":
+        st.info(f"Output {demo.output.shape[0]}×{demo.output.shape[1]} from {demo.grid.shape[0]}×"
+                f"{demo.grid.shape[1]}: the same size, no upsampling; each output sees a "
+                f"{demo.receptive_field}×{demo.receptive_field} patch with {int(ksize) ** 2} weights.")
     cached_figure(draw_upsampling, demo)
     rows = []
     for m_ in UPSAMPLING_METHODS:
@@ -363,7 +393,7 @@ with tab_real:
         if not trained:
             r2.info("The U-Net is untrained: train it on the Train tab, then come back to see its mask here.")
         else:
-            called = float((on_scan.prob >= on_scan.threshold).mean())
+            called = float((on_scan.prob > on_scan.threshold).mean())
             r2.markdown(f"The U-Net calls **{called:.1%}** of the image lesion.")
             if real_marker is not None:
                 r2.metric("Dice with the marker", f"{on_scan.dice:.3f}")

@@ -100,6 +100,8 @@ _LAZY: dict[str, str] = {
     "compute_output_step": "explainers.kernels",
     "PaddingStride": "explainers.kernels",
     "compute_padding_stride": "explainers.kernels",
+    "PaddingRule": "explainers.kernels",
+    "compute_padding_rule": "explainers.kernels",
     "Filters": "explainers.kernels",
     "compute_filters": "explainers.kernels",
     "WindowedConvolutions": "explainers.kernels",

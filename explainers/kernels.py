@@ -21,16 +21,19 @@ from models._arguments import ArgumentError, check_array, check_choice, check_in
 __all__ = [
     "PRESETS", "SOBEL_CONVENTION", "PADDINGS", "LECTURE_SMALL_INPUT", "LECTURE_SMALL_KERNEL", "LECTURE_6X6_INPUT",
     "LECTURE_EDGE_KERNEL", "Padding", "padding_amounts", "conv_output_size", "convolve2d", "Convolution",
-    "compute_convolution", "OutputStep", "compute_output_step", "PaddingStride", "compute_padding_stride",
+    "compute_convolution", "OutputStep", "compute_output_step", "PaddingStride", "compute_padding_stride", "PaddingRule",
+    "compute_padding_rule", "BOX_BLUR_DIVISOR",
     "conv_parameter_count", "dense_parameter_count", "Filters", "compute_filters", "WindowedConvolutions",
     "compute_windowed_convolutions",
 ]
 
 # The lecture's kernels (003). The lecture's box blur lists ones; dividing by 9
-# makes it the average it describes, so the image keeps its brightness.
+# makes it the average it describes ("each pixel is averaged equally with its 8
+# neighbours"): the weights sum to 1, so the image keeps its brightness (with
+# ones, a flat region comes out 9 times brighter). BOX_BLUR_DIVISOR says so on the page.
 PRESETS: dict[str, np.ndarray] = {
     "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype="float32"),
-    "box blur": np.ones((3, 3), dtype="float32") / 9.0,
+    "box blur": np.ones((3, 3), dtype="float32") / 9.0,  # the lecture's ones, divided by BOX_BLUR_DIVISOR
     "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype="float32"),
     "outline": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype="float32"),
     # As the lecture prints them. Cross-correlation (no flip) makes the first left − right and the
@@ -49,6 +52,7 @@ for _k in PRESETS.values():
     _k.flags.writeable = False
 
 PADDINGS = ("valid", "same", "full")
+BOX_BLUR_DIVISOR = 9  # the number of ones in the lecture's 3×3 box blur
 
 # The lecture's worked examples (000 and 003), kept here so tests and pages share them.
 LECTURE_SMALL_INPUT = np.arange(9, dtype="float32").reshape(3, 3)
@@ -307,6 +311,56 @@ def compute_padding_stride(n: int, kernel_size: int, *, padding: str = "valid", 
     return PaddingStride(int(n), int(kernel_size), _check_padding(padding), int(stride), int(dilation),
                          padding_amounts(n, kernel_size, padding, stride, dilation),
                          int(dilation) * (int(kernel_size) - 1) + 1, size)
+
+
+@dataclass(frozen=True)
+class PaddingRule:
+    """How many zeros "valid", "same" and "full" add for each kernel side F (stride 1, no dilation).
+
+    ``same[i]`` and ``full[i]`` are the zeros added on *each* side for
+    ``kernel_sizes[i]``; ``outputs[i]`` the (valid, same, full) output sides
+    of an ``n``×``n`` input. Lecture 000's "same = 1, full = 2" is the F = 3 row.
+    """
+
+    n: int
+    kernel_sizes: tuple[int, ...]
+    valid: tuple[int, ...]        # 0 for every F
+    same: tuple[int, ...]         # (F − 1) / 2 per side (odd F)
+    full: tuple[int, ...]         # F − 1 per side
+    outputs: tuple[tuple[int, int, int], ...]  # (n − F + 1, n, n + F − 1)
+
+
+def compute_padding_rule(n: int = 6, kernel_sizes: Sequence[int] = (3, 5, 7)) -> PaddingRule:
+    """The padding each mode adds for several odd kernel sides, with the output sides it gives.
+
+    What this shows: lecture 000 says valid padding = 0, same = 1 and full = 2;
+    that holds for a 3×3 kernel. In general (stride 1, odd F) "same" pads
+    P = (F − 1)/2 on each side, so the output keeps the input's size n, and
+    "full" pads F − 1, so every overlap of kernel and image counts and the
+    output grows to n + F − 1: 2 and 4 for F = 5, 3 and 6 for F = 7.
+
+    Args:
+        n: the input side the output sizes are computed for.
+        kernel_sizes: odd kernel sides F (an even F has no centre, so "same"
+            cannot pad it equally on both sides).
+    """
+    n = check_int("n", n, low=1)
+    sizes = tuple(check_int("kernel_sizes", f, low=1) for f in kernel_sizes)
+    if not sizes:
+        fail("kernel_sizes", kernel_sizes, "one or more odd kernel sides, e.g. (3, 5, 7)")
+    even = [f for f in sizes if f % 2 == 0]
+    if even:
+        fail("kernel_sizes", kernel_sizes, "odd kernel sides (an even F has no centre pixel)",
+             f"{even} {'is' if len(even) == 1 else 'are'} even")
+    if max(sizes) > n:
+        fail("kernel_sizes", kernel_sizes, f"kernel sides no larger than n = {n} (valid padding needs F ≤ n)")
+    same, full, outputs = [], [], []
+    for f in sizes:
+        s_pad, f_pad = padding_amounts(n, f, "same"), padding_amounts(n, f, "full")
+        same.append(s_pad.before)
+        full.append(f_pad.before)
+        outputs.append(tuple(conv_output_size(n, f, mode) for mode in PADDINGS))
+    return PaddingRule(n, sizes, tuple(0 for _ in sizes), tuple(same), tuple(full), tuple(outputs))
 
 
 # ------------------------------------------------------------- parameter counts

@@ -1,8 +1,9 @@
 """Thresholds and ROC curves for a binary classifier's scores (lecture 003).
 
 What this shows: a classifier outputs a probability; the threshold τ turns it
-into a decision. Moving τ trades true positives for false positives, which the
-ROC curve draws for every τ at once (its area, AUC, does not depend on τ).
+into a decision, the lecture's rule: positive if ŷ > τ, negative if ŷ ≤ τ.
+Moving τ trades true positives for false positives, which the ROC curve draws
+for every τ at once (its area, AUC, does not depend on τ).
 
 NumPy only; the results equal scikit-learn's ``confusion_matrix``,
 ``roc_curve(drop_intermediate=False)`` and ``roc_auc_score``.
@@ -21,11 +22,12 @@ __all__ = ["ThresholdMetrics", "RocCurve", "compute_threshold_metrics", "compute
 
 @dataclass(frozen=True)
 class ThresholdMetrics:
-    """Counts and rates at one threshold (prediction = score >= threshold).
+    """Counts and rates at one threshold (prediction = score > threshold, lecture 003's rule).
 
     Attributes:
         threshold: τ.
-        confusion: ``[[TN, FP], [FN, TP]]`` (rows: true class 0/1, as scikit-learn).
+        confusion: ``[[TN, FP], [FN, TP]]`` (rows: true class 0/1, as scikit-learn);
+            :attr:`lecture_table` is the same counts laid out as lecture 002 draws them.
         tpr: sensitivity TP / (TP + FN).
         fpr: FP / (FP + TN) = 1 - specificity.
         accuracy: (TP + TN) / n.
@@ -47,6 +49,13 @@ class ThresholdMetrics:
     def specificity(self) -> float:
         """TN / (TN + FP)."""
         return 1.0 - self.fpr
+
+    @property
+    def lecture_table(self) -> np.ndarray:
+        """``[[TP, FN], [FP, TN]]``: lecture 002's layout, actual class + / − in the rows, predicted
+        + / − in the columns, TP top left; FN is the Type II error, FP the Type I error."""
+        (tn, fp), (fn, tp) = self.confusion
+        return np.array([[tp, fn], [fp, tn]], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -85,21 +94,23 @@ def _labels_and_scores(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray
 
 
 def compute_threshold_metrics(y_true: Any, scores: Any, threshold: float = 0.5) -> ThresholdMetrics:
-    """Confusion matrix, TPR, FPR and accuracy when predicting ``score >= threshold``.
+    """Confusion matrix, TPR, FPR and accuracy when predicting ``score > threshold``.
 
     What this shows: the same model gives different errors at a different τ.
+    The rule is lecture 003's: ŷ = 1 (positive) if σ(z) > τ, 0 (negative) if
+    σ(z) ≤ τ, so a score equal to τ is negative.
 
     Args:
         y_true: ``(n,)`` labels in {0, 1}.
         scores: ``(n,)`` scores or probabilities (higher = more likely class 1).
-        threshold: τ; samples with ``score >= threshold`` are predicted positive.
+        threshold: τ; samples with ``score > threshold`` are predicted positive.
 
     Returns:
         A :class:`ThresholdMetrics` (it keeps ``y_true`` and ``scores`` for drawing).
     """
     y, s = _labels_and_scores(y_true, scores)
     threshold = check_float("threshold", threshold)
-    pred = s >= threshold
+    pred = s > threshold  # lecture 003: positive if ŷ > τ, negative if ŷ ≤ τ
     tp = int(np.sum(pred & (y == 1)))
     fp = int(np.sum(pred & (y == 0)))
     fn = int(np.sum(~pred & (y == 1)))
@@ -123,7 +134,10 @@ def compute_roc(y_true: Any, scores: Any) -> RocCurve:
 
     Returns:
         A :class:`RocCurve` equal to ``sklearn.metrics.roc_curve(y, s,
-        drop_intermediate=False)`` with AUC equal to ``roc_auc_score``.
+        drop_intermediate=False)`` with AUC equal to ``roc_auc_score``. The
+        operating point of :func:`compute_threshold_metrics` at any τ
+        (positive if score > τ) is one of its points: the one at the
+        smallest score above τ.
     """
     y, s = _labels_and_scores(y_true, scores)
     n_pos = int(y.sum())

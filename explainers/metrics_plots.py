@@ -11,20 +11,31 @@ from explainers.metrics import RocCurve, ThresholdMetrics
 __all__ = ["plot_confusion", "plot_roc", "plot_score_histogram"]
 
 
+_CONFUSION_NAMES = (("TP", "FN\nType II error"), ("FP\nType I error", "TN"))
+
+
 def plot_confusion(result: ThresholdMetrics, ax: Axes | None = None) -> Axes:
-    """The 2×2 confusion matrix at the result's threshold."""
+    """The 2×2 confusion matrix at the result's threshold, laid out as lecture 002 draws it.
+
+    Rows: actual class + then −; columns: predicted class + then −; TP top left,
+    FN (Type II error) top right, FP (Type I error) bottom left, TN bottom right
+    (:attr:`ThresholdMetrics.lecture_table`).
+    """
     ax = axes_or_new(ax, (3.5, 3.2))
-    c = result.confusion
+    c = result.lecture_table
     ax.imshow(c, cmap="Blues", vmin=0, vmax=max(int(c.max()), 1))
-    names = [["TN", "FP"], ["FN", "TP"]]
     for i in range(2):
         for j in range(2):
             dark = c[i, j] > 0.6 * c.max()
-            ax.text(j, i, f"{names[i][j]}\n{c[i, j]}", ha="center", va="center", fontsize=12,
-                    color="white" if dark else "black")
-    ax.set_xticks([0, 1], ["pred 0", "pred 1"])
-    ax.set_yticks([0, 1], ["true 0", "true 1"])
-    ax.set_title(f"τ = {result.threshold:.2f}")
+            ax.text(j, i, f"{_CONFUSION_NAMES[i][j]}\n{c[i, j]}", ha="center", va="center",
+                    fontsize=11 if i == j else 9, color="white" if dark else "black")
+    ax.set_xticks([0, 1], ["+", "−"])
+    ax.set_yticks([0, 1], ["+", "−"])
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("actual class")
+    ax.xaxis.set_label_position("top")
+    ax.xaxis.tick_top()
+    ax.set_title(f"positive if ŷ > τ = {result.threshold:.2f}", fontsize=10)
     return ax
 
 

@@ -25,7 +25,7 @@ from explainers import _backend
 from explainers.loss_inputs import check_weighted_model, loss_spec, sample_data
 from models._arguments import ArgumentError
 
-__all__ = ["BlockGradients", "compute_block_gradients"]
+__all__ = ["BlockGradients", "compute_block_gradients", "skip_ratio_sentence"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class BlockGradients:
     ``identity_error[b]`` = ‖∂E/∂x − (∂E/∂y + ∂E/∂y·F′(x))‖ / ‖∂E/∂x‖ for
     identity-shortcut residual blocks (≈ 1e-7: the chain rule holds), NaN
     where the shortcut is a projection or there is none.
+    ``skip_projection[b]`` = ⟨∂E/∂y, ∂E/∂x⟩ / ‖∂E/∂x‖²: the part of ∂E/∂x the
+    skip term supplies along ∂E/∂x itself (the branch supplies 1 − it), for
+    identity-shortcut blocks; NaN elsewhere.
     """
 
     blocks: tuple[str, ...]
@@ -47,6 +50,20 @@ class BlockGradients:
     grad_branch: np.ndarray
     identity_error: np.ndarray
     loss: float
+    skip_projection: np.ndarray | None = None
+
+    @property
+    def skip_ratio(self) -> np.ndarray:
+        """‖∂E/∂y‖ / ‖∂E/∂x‖ per identity-shortcut block (NaN elsewhere).
+
+        A ratio of norms, not a share: ∂E/∂x = ∂E/∂y + ∂E/∂y·F′(x) is a sum of
+        vectors, and where the branch's part points partly against ∂E/∂y the
+        sum is shorter than ∂E/∂y alone, so the ratio can exceed 1.
+        """
+        identity = np.isfinite(self.identity_error)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = self.grad_out / np.maximum(self.grad_in, 1e-30)
+        return np.where(identity, ratio, np.nan)
 
 
 def _find_blocks(model: keras.Model) -> list[tuple[str, Any, Any, Any, bool, bool]]:
@@ -100,7 +117,7 @@ def compute_block_gradients(model: keras.Model, x: Any, y: Any, *, loss: Any = N
     with tf.GradientTape(persistent=True) as tape:
         outs = probe(tf.convert_to_tensor(sample.x.astype(np.float32)), training=False)
         value = tf.reduce_mean(spec.fn(yt, tf.cast(outs[-1], tf.float32)))
-    g_in, g_out, g_branch, err = [], [], [], []
+    g_in, g_out, g_branch, err, proj = [], [], [], [], []
     for k, (_, _, _, _, has_skip, identity) in enumerate(blocks):
         x_in, f_out, y_out = outs[3 * k: 3 * k + 3]
         dx = tape.gradient(value, x_in)
@@ -112,6 +129,33 @@ def compute_block_gradients(model: keras.Model, x: Any, y: Any, *, loss: Any = N
         g_out.append(np.linalg.norm(dy))
         g_branch.append(np.linalg.norm(branch))
         err.append(np.linalg.norm(dx - (dy + branch)) / max(np.linalg.norm(dx), 1e-30) if identity else np.nan)
+        proj.append(float(np.vdot(dy, dx)) / max(float(np.vdot(dx, dx)), 1e-60) if identity else np.nan)
     del tape
     return BlockGradients(tuple(b[0] for b in blocks), tuple(b[4] for b in blocks), np.asarray(g_in),
-                          np.asarray(g_out), np.asarray(g_branch), np.asarray(err), float(value))
+                          np.asarray(g_out), np.asarray(g_branch), np.asarray(err), float(value),
+                          np.asarray(proj, dtype=np.float64))
+
+
+def skip_ratio_sentence(result: BlockGradients) -> str:
+    """One true sentence about how big the skip term is next to the whole gradient.
+
+    What this shows: ‖∂E/∂y‖ / ‖∂E/∂x‖ compares two lengths; it is not the
+    share of ∂E/∂x that the skip carries and can be above 100 %. The share
+    along ∂E/∂x is ``skip_projection`` (skip and branch add up to 100 %).
+    """
+    ratio = result.skip_ratio
+    ok = np.isfinite(ratio)
+    if not ok.any():
+        return "This net has no identity-shortcut blocks, so there is no skip term to compare."
+    mean, low, high = float(np.mean(ratio[ok])), float(np.min(ratio[ok])), float(np.max(ratio[ok]))
+    text = (f"The skip term's length ‖∂E/∂y‖ is on average **{mean:.0%}** of ‖∂E/∂x‖'s ({low:.0%} to "
+            f"{high:.0%} over the {int(ok.sum())} identity-shortcut blocks). That is a ratio of two lengths, "
+            "not a share: ∂E/∂x = ∂E/∂y + ∂E/∂y·F′(x) adds two vectors, and where the branch's part points "
+            "partly against ∂E/∂y the sum is shorter than ∂E/∂y alone, so the ratio can exceed 100 %")
+    text += f" (here it does in {int((ratio[ok] > 1).sum())} of them)." if high > 1 else "."
+    proj = result.skip_projection
+    if proj is not None and np.isfinite(proj).any():
+        share = float(np.nanmean(proj))
+        text += (f" Measured along ∂E/∂x itself, the skip term supplies **{share:.0%}** of it on average and the "
+                 f"branch the other {1 - share:.0%}: those two do add up to 100 %.")
+    return text

@@ -59,8 +59,12 @@ STAGE_PATTERN = r"_(enc\d+|bottleneck|dec\d+)_relu2$"
 # scores on masks                                                              #
 # --------------------------------------------------------------------------- #
 
-def _as_mask(name: str, a: Any, threshold: float) -> np.ndarray:
-    """One image's mask as a 2-D bool array (a trailing channel of 1 is dropped)."""
+def _as_mask(name: str, a: Any, threshold: float, *, decision: bool = False) -> np.ndarray:
+    """One image's mask as a 2-D bool array (a trailing channel of 1 is dropped).
+
+    A target is binarised at ``>= threshold`` (a 0/1 mask keeps its ones); a
+    prediction (``decision=True``) follows the lecture's rule: lesion if p > τ.
+    """
     arr = np.asarray(a)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         fail(name, a, "a numeric array (a mask or a probability map)", f"its dtype is {arr.dtype}")
@@ -70,7 +74,9 @@ def _as_mask(name: str, a: Any, threshold: float) -> np.ndarray:
         raise ArgumentError(f"{name} must be one image's mask of shape (H, W) or (H, W, 1), got shape {arr.shape}; "
                             f"for a batch use compute_segmentation_scores(masks_true, masks_pred)")
     check_array(name, arr, dtype=None)  # finite
-    return arr >= threshold if arr.dtype != bool else arr
+    if arr.dtype == bool:
+        return arr
+    return arr > threshold if decision else arr >= threshold
 
 
 def _check_threshold(threshold: float) -> float:
@@ -80,7 +86,7 @@ def _check_threshold(threshold: float) -> float:
 def _overlap(mask_true: Any, mask_pred: Any, threshold: float) -> tuple[int, int, int]:
     threshold = _check_threshold(threshold)
     t = _as_mask("mask_true", mask_true, 0.5)
-    p = _as_mask("mask_pred", mask_pred, threshold)
+    p = _as_mask("mask_pred", mask_pred, threshold, decision=True)
     if t.shape != p.shape:
         raise ArgumentError(f"mask_true has shape {t.shape} but mask_pred has shape {p.shape}; "
                             f"both must cover the same pixels")
@@ -94,12 +100,13 @@ def dice_score(mask_true: Any, mask_pred: Any, *, threshold: float = 0.5) -> flo
     mask and 0 for no overlap, whatever the lesion's size.
 
     Equal to ``sklearn.metrics.f1_score(t.ravel(), p.ravel(), zero_division=1.0)``
-    with ``t = mask_true >= 0.5`` and ``p = mask_pred >= threshold``.
+    with ``t = mask_true >= 0.5`` and ``p = mask_pred > threshold`` (the
+    lecture's decision rule: positive if p > τ).
 
     Args:
         mask_true: (H, W) or (H, W, 1) target, 0/1 (binarised at 0.5).
         mask_pred: same shape; a 0/1 mask or a probability map.
-        threshold: pixels of ``mask_pred`` at or above it count as lesion.
+        threshold: pixels of ``mask_pred`` above it count as lesion (p > τ).
 
     Returns:
         Dice in [0, 1]. Two empty masks agree perfectly and score 1.0 (no
@@ -123,7 +130,7 @@ def iou_score(mask_true: Any, mask_pred: Any, *, threshold: float = 0.5) -> floa
     Args:
         mask_true: (H, W) or (H, W, 1) target, 0/1 (binarised at 0.5).
         mask_pred: same shape; a 0/1 mask or a probability map.
-        threshold: pixels of ``mask_pred`` at or above it count as lesion.
+        threshold: pixels of ``mask_pred`` above it count as lesion (p > τ).
     """
     inter, n_true, n_pred = _overlap(mask_true, mask_pred, threshold)
     union = n_true + n_pred - inter
@@ -179,7 +186,7 @@ def compute_segmentation_scores(masks_true: Any, masks_pred: Any, *, threshold: 
     """
     threshold = _check_threshold(threshold)
     t = _as_batch("masks_true", masks_true) >= 0.5
-    p = _as_batch("masks_pred", masks_pred) >= threshold
+    p = _as_batch("masks_pred", masks_pred) > threshold  # the lecture's rule: lesion if p > τ
     if t.shape != p.shape:
         raise ArgumentError(f"masks_true has shape {t.shape} but masks_pred has shape {p.shape}")
     inter = (t & p).sum((1, 2)).astype(float)
@@ -238,15 +245,23 @@ class DiceTable:
     sum_target_sq: float  # Σ t²
     dice_squared: float  # 2|A∩B| / (Σp² + Σt²)
     dice_loss: float  # 1 − dice
+    sum_background: float = 0.0  # Σ p over the target's background (t < 0.5): soft false positives
+    sum_background_sq: float = 0.0  # Σ p² there
+    sum_lesion: float = 0.0  # Σ p over the target's lesion (t ≥ 0.5)
+    sum_lesion_sq: float = 0.0  # Σ p² there
+    largest_background: float = 0.0  # the largest p on the background (0.12 in the lecture's table)
 
 
 def compute_dice_table(prediction: Any = LECTURE_PREDICTION, target: Any = LECTURE_TARGET) -> DiceTable:
     """The lecture's soft-Dice computation, number by number (edit any cell).
 
     What this shows: Dice multiplies prediction and target pixel by pixel, sums
-    the overlap and divides by the total "mass" of both; squaring the
-    denominator's terms (the lecture's "optional" squares) rewards confident
-    predictions more.
+    the overlap and divides by the total "mass" of both. Squaring the
+    denominator's terms (the lecture's "optional" squares) shrinks every soft
+    probability (0.12 becomes 0.0144), while the numerator 2|A∩B| is not
+    squared: the denominator falls and Dice rises (0.9368 to 0.9938 for the
+    lecture's table). Soft predictions are forgiven, not punished; a confident
+    0/1 prediction scores the same either way (p² = p).
 
     Args:
         prediction: 2-D probabilities in [0, 1] (default: the lecture's 4×4).
@@ -254,7 +269,8 @@ def compute_dice_table(prediction: Any = LECTURE_PREDICTION, target: Any = LECTU
 
     Returns:
         A :class:`DiceTable`; for the defaults |A∩B| = 7.41, |A| = 7.82,
-        |B| = 8, Dice = 0.9368, squared variant 0.9938.
+        |B| = 8, Dice = 0.9368, squared variant 0.9938; the background's
+        Σp = 0.41 falls to Σp² = 0.0317, the lesion's 7.41 to 6.8815.
     """
     p = check_array("prediction", prediction, dtype="float64", finite=False, min_size=0)
     t = check_array("target", target, dtype="float64", finite=False, min_size=0)
@@ -271,7 +287,11 @@ def compute_dice_table(prediction: Any = LECTURE_PREDICTION, target: Any = LECTU
     sp2, st2 = float((p**2).sum()), float((t**2).sum())
     dice = 2 * inter / (sp + st) if sp + st > 0 else 1.0
     dice_sq = 2 * inter / (sp2 + st2) if sp2 + st2 > 0 else 1.0
-    return DiceTable(p, t, product, inter, sp, st, dice, sp2, st2, dice_sq, 1.0 - dice)
+    background = p[t < 0.5]
+    lesion = p[t >= 0.5]
+    return DiceTable(p, t, product, inter, sp, st, dice, sp2, st2, dice_sq, 1.0 - dice,
+                     float(background.sum()), float((background**2).sum()), float(lesion.sum()),
+                     float((lesion**2).sum()), float(background.max()) if background.size else 0.0)
 
 
 # --------------------------------------------------------------------------- #
@@ -348,7 +368,7 @@ class MaskPrediction:
     image: np.ndarray  # (H, W) the input
     mask: np.ndarray  # (H, W) the true mask, 0/1
     prob: np.ndarray | None  # (H, W) the model's probabilities; None without a model
-    threshold: float  # pixels with prob >= threshold are predicted lesion
+    threshold: float  # pixels with prob > threshold are predicted lesion (the lecture's p > τ)
     dice: float  # NaN without a model
     iou: float  # NaN without a model
 

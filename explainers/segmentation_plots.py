@@ -58,11 +58,11 @@ def _overlay(ax: Axes, image: np.ndarray, mask_true: np.ndarray | None, predicte
 def plot_overlay(result: MaskPrediction, ax: Axes | None = None, *, title: str | None = None) -> Axes:
     """The image in grey, the true mask's outline in green and the prediction in red.
 
-    The predicted mask (``prob >= threshold``) is filled red with a red outline;
+    The predicted mask (``prob > threshold``, the lecture's rule) is filled red with a red outline;
     without a model (``result.prob is None``) only the image and the true outline show.
     """
     ax = axes_or_new(ax, (4.0, 4.0))
-    predicted = None if result.prob is None else result.prob >= result.threshold
+    predicted = None if result.prob is None else result.prob > result.threshold
     _overlay(ax, result.image, result.mask, predicted, title)
     return ax
 
@@ -82,8 +82,8 @@ def plot_segmentation_panels(snapshot: SegmentationSnapshot, fig: Figure | None 
         _image(axes[i, 0], snapshot.images[i], "input" if first else None)
         _image(axes[i, 1], snapshot.masks[i], "true mask" if first else None)
         _image(axes[i, 2], snapshot.probs[i], "probability" if first else None, cmap="magma")
-        _overlay(axes[i, 3], snapshot.images[i], snapshot.masks[i], snapshot.probs[i] >= snapshot.threshold,
-                 f"p ≥ {snapshot.threshold:g}" if first else None)
+        _overlay(axes[i, 3], snapshot.images[i], snapshot.masks[i], snapshot.probs[i] > snapshot.threshold,
+                 f"p > {snapshot.threshold:g}" if first else None)
         axes[i, 3].set_xlabel(f"Dice {snapshot.dice[i]:.3f} · IoU {snapshot.iou[i]:.3f}", fontsize=8)
     if snapshot.epoch:
         fig.suptitle(f"Validation images after epoch {snapshot.epoch} "

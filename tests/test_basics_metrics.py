@@ -36,7 +36,7 @@ def test_roc_equals_scikit_learn_curve_and_auc(kind):
 def test_threshold_metrics_equal_scikit_learn_confusion_matrix(kind, threshold):
     y, s = _data(kind, seed=1)
     m = compute_threshold_metrics(y, s, threshold)
-    pred = (s >= threshold).astype(int)
+    pred = (s > threshold).astype(int)  # lecture 003: positive if ŷ > τ
     np.testing.assert_array_equal(m.confusion, confusion_matrix(y, pred, labels=[0, 1]))
     (tn, fp), (fn, tp) = m.confusion
     assert m.tpr == pytest.approx(tp / (tp + fn))

@@ -27,7 +27,7 @@ def _random_pair(seed: int, shape=(16, 16), p_true=0.3, p_pred=0.3):
 @pytest.mark.parametrize("threshold", [0.5, 0.2])
 def test_dice_and_iou_equal_sklearn_f1_and_jaccard_on_binarised_masks(seed, p_true, p_pred, threshold):
     t, p = _random_pair(seed, p_true=p_true, p_pred=p_pred)
-    tb, pb = (t >= 0.5).ravel(), (p >= threshold).ravel()
+    tb, pb = (t >= 0.5).ravel(), (p > threshold).ravel()  # the lecture's rule: p > τ
     assert dice_score(t, p, threshold=threshold) == pytest.approx(f1_score(tb, pb, zero_division=1.0))
     assert iou_score(t, p, threshold=threshold) == pytest.approx(jaccard_score(tb, pb, zero_division=1.0))
 

@@ -182,7 +182,7 @@ def test_a_trained_unets_dice_with_the_liver_mrs_marker_is_computed_not_assumed(
     model = at.session_state["seg_model"].model
     scan = load_scan("liver_mr")
     image = scan_input(scan, 64)
-    predicted = np.asarray(model.predict(image[None, ..., None], verbose=0))[0, ..., 0] >= 0.5
+    predicted = np.asarray(model.predict(image[None, ..., None], verbose=0))[0, ..., 0] > 0.5  # p > τ
     marker = compute_lesion_marker(scan.overlay, 64).mask
     dice = f1_score(marker.ravel(), predicted.ravel(), zero_division=1.0)
     assert {m.label: m.value for m in at.metric}["Dice with the marker"] == f"{dice:.3f}"
