@@ -11,9 +11,10 @@ What this shows: a whole lecture can be run from the app, slide by slide, with e
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["Step", "Lesson", "LESSONS", "LESSON_MEMORY_KEY", "step_heading"]
+__all__ = ["Step", "Lesson", "LESSONS", "LESSON_MEMORY_KEY", "step_heading", "page_ready"]
 
 LESSON_MEMORY_KEY = "medlens_lesson"   # session key: (lecture, step from 1) of the lesson being taught
 
@@ -38,6 +39,11 @@ def step_heading(lesson: Lesson, index: int) -> str:
     if not 0 <= index < len(lesson.steps):
         raise ValueError(f"index must be 0 to {len(lesson.steps) - 1} for lecture {lesson.lecture}, got {index}")
     return f"Lecture {lesson.lecture} · step {index + 1} of {len(lesson.steps)}: {lesson.steps[index].title}"
+
+
+def page_ready(page: str) -> bool:
+    """Whether the page's file exists (the app lists a registered page only once it does)."""
+    return (Path(__file__).parent / page).exists()
 
 
 _EX000 = "3×3 input ⋆ 2×2 kernel (lecture 000)"   # the kernels page's names of the worked examples

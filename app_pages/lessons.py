@@ -2,15 +2,12 @@
 
 __all__: list[str] = []  # a page: widgets and text, nothing to import
 
-from pathlib import Path
-
 import streamlit as st
 
-from app_pages.lesson_plan import LESSON_MEMORY_KEY, LESSONS, step_heading
+from app_pages.lesson_plan import LESSON_MEMORY_KEY, LESSONS, page_ready, step_heading
 from app_pages.registry import PAGES
 from app_pages.ui import details, presenter_query, presenting, url_setting, write_url
 
-HERE = Path(__file__).parent
 BY_FILE = {p.file: p for p in PAGES}
 LECTURES = list(LESSONS)
 MAX_STEPS = max(len(lesson.steps) for lesson in LESSONS.values())
@@ -58,7 +55,7 @@ with st.container(border=True):
     st.markdown(f"**Follows:** {step.slide}")
     st.markdown(step.show)
     info = BY_FILE[step.page]
-    if (HERE / step.page).exists():
+    if page_ready(step.page):
         st.page_link(f"app_pages/{step.page}", label=f"Open {info.title}", icon=info.icon,
                      query_params=presenter_query(step.settings))
         if step.settings and not presenting():
@@ -76,6 +73,6 @@ b2.button("Next", icon=":material/arrow_forward:", on_click=move, args=(1,), dis
 
 with details(f"The whole path of lecture {lecture}", "lesson_path"):
     for i, s in enumerate(lesson.steps, start=1):
-        ready = (HERE / s.page).exists()
+        ready = page_ready(s.page)
         line = f"{i}. {s.title} · {BY_FILE[s.page].title}" + ("" if ready else " (coming)")
         st.markdown(f"**{line}**" if i == number else (line if ready else f":gray[{line}]"))
