@@ -254,13 +254,13 @@ def _kmeans(x: np.ndarray, k: int, seed: int, restarts: int = 10, iterations: in
         for _ in range(1, k):
             d2 = np.min(((x[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), axis=1)
             centres.append(x[rng.choice(len(x), p=d2 / d2.sum())] if d2.sum() > 0 else x[rng.integers(len(x))])
-        c = np.array(centres)
+        c, labels = np.array(centres), None
         for _ in range(iterations):
-            labels = np.argmin(((x[:, None, :] - c[None]) ** 2).sum(-1), axis=1)
-            new = np.array([x[labels == j].mean(axis=0) if np.any(labels == j) else c[j] for j in range(k)])
-            if np.allclose(new, c):
-                break
-            c = new
+            new_labels = np.argmin(((x[:, None, :] - c[None]) ** 2).sum(-1), axis=1)
+            if labels is not None and np.array_equal(new_labels, labels):
+                break  # nobody moved: a fixed point of Lloyd's algorithm
+            labels = new_labels
+            c = np.array([x[labels == j].mean(axis=0) if np.any(labels == j) else c[j] for j in range(k)])
         labels = np.argmin(((x[:, None, :] - c[None]) ** 2).sum(-1), axis=1)
         inertia = float(((x - c[labels]) ** 2).sum())
         if best is None or inertia < best[2] - 1e-12:
