@@ -13,9 +13,11 @@ from models.data import load_breast_cancer, load_digits, make_points, scan_input
 from models.recipes import fit_curve
 
 KS = (1, 2, 4, 16)
-IMAGE_SETS = {"digits": "handwritten digits, 8×8", "ct": "head CT patches, 16×16"}
-POINT_SETS = {"tumours": "breast tumours (2 features)", "gauss": "two Gaussian clouds", "moons": "two moons"}
+IMAGE_SETS = {"digits": "digits 8×8", "ct": "CT patches 16×16"}
+POINT_SETS = {"tumours": "tumours", "gauss": "2 clouds", "moons": "moons"}
 NEURONS = (4, 8, 16, 32)
+SET_NOTES = {"digits": "handwritten digits (scikit-learn's set, as in lecture 004's digit example)",
+             "ct": "patches cut from the head CT (brain window 40/80, resized to 256×256; empty background left out)"}
 
 
 def draw_pca(result):
@@ -76,7 +78,7 @@ def cached_supervision(point_set: str, clusters: int):
 st.title("Bases: PCA, Fourier, neurons")
 st.markdown(
     "Lecture 004 says that every function can be expressed as a linear combination of basis functions, "
-    "f = Σ c_j φ_j, with φ₀, φ₁, … orthonormal. Choose the basis well and a few coefficients carry almost "
+    "$f = \\sum_j c_j \\phi_j$, with $\\phi_0, \\phi_1, \\dots$ orthonormal. Choose the basis well and a few coefficients carry almost "
     "everything. Below: a basis learnt from unlabelled images (principal components), a fixed one (Fourier), "
     "and a network that builds its own basis from its hidden neurons."
 )
@@ -103,7 +105,8 @@ else:
     cached_figure(draw_components, pca)
     errors = ", ".join(f"k = {k}: {100 * e:.0f} %" for k, e in zip(pca.ks, pca.relative_error))
     st.markdown(
-        f"{pca.n_images} images of {pca.shape[0]}×{pca.shape[1]} = {pca.shape[0] * pca.shape[1]} pixels. "
+        f"{pca.n_images} {SET_NOTES[image_set]}, each {pca.shape[0]}×{pca.shape[1]} = {pca.shape[0] * pca.shape[1]} "
+        "pixels. "
         f"Error left over the whole set, ‖X − X̂‖ / ‖X − mean‖: {errors}. With k = {pca.ks[-1]} each image "
         f"is {pca.ks[-1]} numbers instead of {pca.shape[0] * pca.shape[1]}, and those components hold "
         f"{100 * pca.explained_variance_ratio.sum():.0f} % of the set's variance. No labels were used: "
@@ -166,7 +169,9 @@ st.markdown(
     "Lecture 004: *supervised learning* finds f(x) = y from labelled training data {(x⁽ⁱ⁾, y⁽ⁱ⁾)}; "
     "*unsupervised learning* infers a function to describe hidden structure from unlabelled data. Left, the "
     "labels are used: a linear classifier (Fisher's discriminant) draws its boundary. Right, the labels are "
-    "hidden: PCA finds the directions of largest spread and k-means finds groups."
+    "hidden: PCA finds the directions of largest spread and k-means finds groups. *Tumours*: 569 breast "
+    "tumours (scikit-learn's Wisconsin table), mean radius against mean texture, benign or malignant; *2 clouds* "
+    "and *moons*: 300 synthetic points of two classes."
 )
 c1, c2 = st.columns(2)
 point_set = c1.segmented_control("Points", list(POINT_SETS), format_func=POINT_SETS.get,

@@ -42,8 +42,8 @@ def cached_flip(kernel: tuple[tuple[float, ...], ...]):
 
 st.title("1-D convolution and the flip")
 st.markdown(
-    "Lecture 003 writes a 1-D convolution of an input vector x with a kernel w = [w₁, w₂, w₃] as "
-    "**z_i = w₁·x_i + w₂·x_{i+1} + w₃·x_{i+2}**: the same three weights slide along the whole signal, "
+    "Lecture 003 writes a 1-D convolution of an input vector $x$ with a kernel $w = [w_1, w_2, w_3]$ as "
+    "$z_i = w_1 x_i + w_2 x_{i+1} + w_3 x_{i+2}$: the same three weights slide along the whole signal, "
     "exactly as a 2-D kernel slides over an image. Here the signal is an ECG-like trace (synthetic: "
     "P, QRS and T waves as Gaussian bumps, 72 beats per minute, 250 samples per second, with noise and a "
     "slow baseline wander)."
@@ -52,7 +52,7 @@ st.markdown(
 # ------------------------------------------------------------ a kernel along a trace
 st.subheader("A kernel slid along an ECG-like trace")
 c1, c2, c3 = st.columns(3)
-position = c1.slider("Output sample shown", 0, 1019, key=url_setting("c1d_pos", 130, bounds=(0, 1019)))
+position = c1.slider("Output sample shown", 0, 1019, key=url_setting("c1d_pos", 117, bounds=(0, 1019)))
 noise = c2.slider("Noise (mV)", 0.0, 0.3, step=0.01, key=url_setting("c1d_noise", 0.05, bounds=(0.0, 0.3)))
 width = c3.slider("Kernel half-width (ms)", 10, 100, step=5, key=url_setting("c1d_width", 40, bounds=(10, 100)),
                   help="Smoothing: the averaging window is this long. QRS-matched: the template spans ± this "
@@ -72,7 +72,7 @@ cached_figure(draw_signal, result)
 what = {
     "smoothing": "a moving average: every weight is 1/F, so a flat signal keeps its level and the noise "
                  "averages out, but a wide window also flattens the sharp R peak.",
-    "derivative": "the central difference (−1, 0, 1)/(2Δt): z_i = (x_{i+2} − x_i)/(2Δt), large and positive on "
+    "derivative": "the central difference (−1, 0, 1)/(2Δt): $z_i = (x_{i+2} - x_i)/(2\\Delta t)$, large and positive on "
                   "a steep rise (the R upstroke), negative on a fall; it amplifies the noise too.",
     "QRS-matched": "a copy of one QRS complex (mean removed, unit length): the output is a dot product of that "
                    "shape with each window, so it peaks where a beat looks like the template (a matched "
@@ -86,9 +86,9 @@ cols[1].metric("valid: n − F + 1", result.lengths["valid"], help=f"F = {f} tap
 cols[2].metric("same: n", result.lengths["same"], help=f"F − 1 = {f - 1} zeros, the smaller half first")
 cols[3].metric("full: n + F − 1", result.lengths["full"], help=f"F − 1 = {f - 1} zeros on each side")
 shown = min(f, 5)
-terms = " + ".join(f"{w:.3g}·{x:.3g}" for w, x in zip(result.kernel[:shown], result.window[:shown]))
+terms = " + ".join(f"({w:.3g})·({x:.3g})" for w, x in zip(result.kernel[:shown], result.window[:shown]))
 more = f" + … ({f - shown} more terms)" if f > shown else ""
-st.markdown(f"Output sample {result.position} ({padding} padding): z = Σ_j w_j·x_(i+j) = {terms}{more} "
+st.markdown(f"Output sample $i$ = {result.position} ({padding} padding): $z_i = \\sum_j w_j x_{{i+j}}$ = {terms}{more} "
             f"= **{result.value:.4g}**")
 if kernel_name == "QRS-matched":
     trace = cached_trace(float(noise))

@@ -182,7 +182,7 @@ def test_bases_page_pca_on_ct_patches_and_the_supervision_numbers(app_page):
     at = app_page("bases.py", bases_images="ct", bases_points="gauss")
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert "images of 16×16 = 256 pixels" in text
+    assert "patches cut from the head CT" in text and "each 16×16 = 256 pixels" in text
     x, y = make_points("gauss", 300, noise=0.3, seed=0)
     expected = compute_supervision(x, y, n_clusters=2, seed=0)
     metrics = {m.label: m.value for m in at.metric}
