@@ -27,6 +27,9 @@ from models.recipes.transfer import (TRANSFER_SOURCES, TRANSFER_STRATEGIES, Tran
                                      compare_transfer_strategies)
 
 __all__ = [*basics.__all__, *transfer.__all__, *segmentation.__all__, *augmentation.__all__]
+from models.recipes import basics_extra  # noqa: E402  cross-entropy and layers as matrices (issue 20)
+from models.recipes.basics_extra import *  # noqa: E402,F401,F403
+__all__ += basics_extra.__all__
 from models.recipes import pooling  # noqa: E402  pooling and CAM (issue 20)
 from models.recipes.pooling import *  # noqa: E402,F401,F403
 __all__ += pooling.__all__
