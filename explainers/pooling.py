@@ -104,7 +104,9 @@ class Downsampling:
     Attributes:
         image: (H, W) the input.
         kernel: (F, F) the convolution's kernel.
-        subsampled: (⌈H/S⌉, ⌈W/S⌉) every S-th pixel (``image[::S, ::S]``).
+        subsampled: (⌈H/S⌉, ⌈W/S⌉) every S-th pixel: the stride-S convolution with the 3×3 identity
+            kernel. TensorFlow's "same" padding puts an odd extra zero at the end, so on an even side it
+            keeps pixels 1, 3, 5, ... (``image[1::2]``), on an odd side 0, 2, 4, ...
         convolved: the stride-S convolution with "same" padding, ``⌈H/S⌉ × ⌈W/S⌉``.
         maximum, average: S×S max and average pooling with stride S, ``⌊H/S⌋ × ⌊W/S⌋``.
         stride: S.
@@ -153,7 +155,8 @@ def compute_downsampling(image: Any, *, kernel: Any = "box blur", stride: int = 
         fail("kernel", kernel, "a square (F, F) array", f"got shape {k.shape}")
     a = pooled.image
     convolved = convolve2d(a, k, padding="same", stride=stride)
-    return Downsampling(a, k, a[::stride, ::stride].copy(), convolved, pooled.maximum, pooled.average, stride,
+    subsampled = convolve2d(a, PRESETS["identity"], padding="same", stride=stride)
+    return Downsampling(a, k, subsampled, convolved, pooled.maximum, pooled.average, stride,
                         int(conv_parameter_count(k.shape[0], 1, 1)), name)
 
 
