@@ -293,6 +293,12 @@ _LAZY: dict[str, str] = {
     "compute_flip": "explainers.convolution_1d",
     "plot_signal_convolution": "explainers.convolution_1d_plots",
     "plot_flip": "explainers.convolution_1d_plots",
+    # ---- overfitting and model size: parameter counts, train vs validation curves
+    "ParameterCount": "explainers.overfitting",
+    "compute_parameter_count": "explainers.overfitting",
+    "plot_parameter_count": "explainers.overfitting_plots",
+    "plot_overfitting_curves": "explainers.overfitting_plots",
+    "plot_overfitting_summary": "explainers.overfitting_plots",
     # ---- Cross-entropy (lecture 002) and layers as matrices (lecture 003)
     "CLIP_EPSILON": "explainers.cross_entropy",
     "tempered_softmax": "explainers.cross_entropy",

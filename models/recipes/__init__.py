@@ -14,9 +14,12 @@ import X`` reaches them all.
 """
 from __future__ import annotations
 
-from models.recipes import augmentation, basics, segmentation, transfer
+from models.recipes import augmentation, basics, overfitting, segmentation, transfer
 from models.recipes.augmentation import (AUGMENTATION_RUNS, DEFAULT_AUGMENTATION, AugmentationComparison,
                                          compare_augmentation)
+from models.recipes.overfitting import (DEFAULT_OVERFITTING_AUGMENTATION, REGULARISERS, OverfittingComparison,
+                                        build_dense_net, compare_capacity, compare_data_size, compare_dense_conv,
+                                        compare_regularisers, overfitting_data)
 from models.recipes.basics import (BatchRun, BatchSizeComparison, CurveFit, CurveFits, compare_batch_sizes,
                                    fit_curve)
 from models.recipes.segmentation import (DEFAULT_SEGMENTATION_RECIPE, SEGMENTATION_LOSSES, SegmentationData,
@@ -26,7 +29,7 @@ from models.recipes.segmentation import (DEFAULT_SEGMENTATION_RECIPE, SEGMENTATI
 from models.recipes.transfer import (TRANSFER_SOURCES, TRANSFER_STRATEGIES, TransferResult,
                                      compare_transfer_strategies)
 
-__all__ = [*basics.__all__, *transfer.__all__, *segmentation.__all__, *augmentation.__all__]
+__all__ = [*basics.__all__, *transfer.__all__, *segmentation.__all__, *augmentation.__all__, *overfitting.__all__]
 from models.recipes import basics_extra  # noqa: E402  cross-entropy and layers as matrices (issue 20)
 from models.recipes.basics_extra import *  # noqa: E402,F401,F403
 __all__ += basics_extra.__all__
