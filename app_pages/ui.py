@@ -374,8 +374,9 @@ PRESENT_PARAM = "present"
 DETAILS_PREFIX = "medlens_details_"   # containers keyed with this prefix are hidden while presenting
 
 PRESENTER_CSS = """<style>
-/* medlens presenter mode: a projector at 1024x768 */
-[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stMainMenu"], .stAppDeployButton,
+/* medlens presenter mode: a projector at 1024x768 (the toolbar's own actions and the main menu go; the
+   toolbar stays, it holds the button that opens the folded sidebar) */
+[data-testid="stToolbarActions"], [data-testid="stDecoration"], [data-testid="stMainMenu"], .stAppDeployButton,
 [class*="st-key-medlens_details_"] { display: none !important; }
 [data-testid="stMainBlockContainer"], .block-container { padding-top: 2.2rem; padding-bottom: 2rem;
   padding-left: 1.2rem; padding-right: 1.2rem; max-width: 100%; }
@@ -386,7 +387,10 @@ PRESENTER_CSS = """<style>
 [data-testid="stMain"] h1 { font-size: 2.5rem; }
 [data-testid="stMain"] h2 { font-size: 2.0rem; }
 [data-testid="stMain"] h3 { font-size: 1.65rem; }
-[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"],
+[data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+  font-size: 2.6rem; line-height: 1.2; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.1rem; }
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.1rem; }
 [data-testid="stMain"] [data-testid="stImage"] img { width: 100% !important; height: auto !important; }
 [data-testid="stMain"] .katex { font-size: 1.35em; }

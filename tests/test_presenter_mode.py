@@ -65,7 +65,8 @@ def test_the_style_enlarges_type_and_hides_the_toolbar_and_details():
     sizes = dict(re.findall(r"\] (h[123]) \{ font-size: ([\d.]+)rem", PRESENTER_CSS))
     assert float(sizes["h1"]) > float(sizes["h2"]) > float(sizes["h3"]) > 1.3
     hidden = PRESENTER_CSS.split("{ display: none !important; }")[0]
-    assert '[data-testid="stToolbar"]' in hidden
+    assert '[data-testid="stToolbarActions"]' in hidden and '[data-testid="stMainMenu"]' in hidden
+    assert '[data-testid="stToolbar"]' not in hidden  # it holds the button that opens the folded sidebar
     # st.container(key=...) gets the class st-key-<key>: what ui.details() keys is what the style hides
     assert f'[class*="st-key-{DETAILS_PREFIX}"]' in hidden
 
