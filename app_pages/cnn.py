@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, history_figure, report, session_model, stop_button, train_buttons,
-    url_setting, write_url,
+    LiveTraining, cached_figure, figure, history_figure, predict_then_see, report, session_model, stop_button,
+    train_buttons, url_setting, write_url,
 )
 from models.data import load_medmnist_choice, make_lesions, medmnist_choices
 from models.page_models import CNN_FILTERS
@@ -41,6 +41,15 @@ def draw_predictions(images, labels, guess, prob, class_names):
     return fig
 
 
+def draw_binary_confusion(metrics, class_names, acc):
+    """Two classes: lecture 002's layout (actual + / − rows, predicted + / − columns, TP top left)."""
+    from explainers.metrics_plots import plot_confusion
+
+    ax = plot_confusion(metrics, figure(3.6, 3.4).subplots())
+    ax.set_title(f"+ = {class_names[1]}, − = {class_names[0]} · accuracy {acc:.1%}", fontsize=9)
+    return ax.figure
+
+
 def draw_confusion(cm, class_names, acc):
     n_classes = len(class_names)
     fig = figure(3.2 + 0.2 * n_classes, 3 + 0.2 * n_classes)
@@ -51,8 +60,8 @@ def draw_confusion(cm, class_names, acc):
                 color="white" if v > cm.max() / 2 else "black")
     ax.set_xticks(range(n_classes), class_names, rotation=45 if n_classes > 2 else 0)
     ax.set_yticks(range(n_classes), class_names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("actual class")
     ax.set_title(f"Confusion matrix · accuracy {acc:.1%}", fontsize=9)
     return fig
 
@@ -155,6 +164,22 @@ if go:
 redraw(None, entry.model)
 report(entry.history)
 
+conv1 = entry.model.get_layer("cnn_conv1")
+side_h, side_w, in_channels = (int(v) for v in x.shape[1:])
+positions = side_h * side_w  # "same" padding, stride 1: one output per pixel
+unshared = positions * conv1.count_params()
+dense_same_outputs = (positions * in_channels + 1) * positions * conv1.filters
+predict_then_see(
+    "kernels", "Do convolutional neural networks reduce the number of parameters by sharing the same filter "
+    "across different parts of the image?", ["Yes", "No", "Only with pooling"], 0,
+    f"The first layer above has {conv1.filters} filters of {conv1.kernel_size[0]}×{conv1.kernel_size[1]}: "
+    f"{conv1.count_params():,} parameters, the same kernels slid over all {positions:,} positions of the "
+    f"{side_h}×{side_w} image (the filter panels are those kernels; each feature-map row is one of them applied "
+    f"everywhere). A separate kernel at every position would need {positions:,} × {conv1.count_params():,} = "
+    f"{unshared:,}; a dense layer giving the same {side_h}×{side_w}×{conv1.filters} outputs would need "
+    f"{dense_same_outputs:,}.",
+    lecture="Lecture 003, question 6")
+
 
 if len(entry.history):
     from sklearn.metrics import confusion_matrix
@@ -169,7 +194,16 @@ if len(entry.history):
     n = min(16, len(yt))
     cached_figure(draw_predictions, xt[:n], yt[:n], guess[:n], prob[:n], tuple(class_names), slot=c1)
     c1.caption("Prediction and its confidence for the first 16 test images (green: right, red: wrong).")
-    cached_figure(draw_confusion, cm, tuple(class_names), acc, slot=c2)
+    if n_classes == 2:
+        from explainers.metrics import compute_threshold_metrics
+
+        binary = compute_threshold_metrics(yt, prob[:, 1], 0.5)
+        cached_figure(draw_binary_confusion, binary, tuple(class_names), acc, slot=c2)
+        tp, fn, fp, tn = (int(v) for v in binary.lecture_table.ravel())
+        c2.caption(f"As lecture 002 lays it out: {tp} TP, {fn} FN (Type II error: a {class_names[1]} missed), "
+                   f"{fp} FP (Type I error: a false alarm), {tn} TN; positive if P({class_names[1]}) > 0.5.")
+    else:
+        cached_figure(draw_confusion, cm, tuple(class_names), acc, slot=c2)
 
 # ------------------------------------------------------------ a real scan
 REAL_SCANS = {"chest_xray": "chest X-ray", "ct_head": "head CT", "ct_abdomen": "abdominal CT",
@@ -254,32 +288,38 @@ else:
 # ------------------------------------------------------------ transfer learning
 st.subheader("Transfer learning with few images")
 st.markdown(
-    "Pretrain the same CNN on a different image task, then fine-tune it on only a few lesion images three "
-    "ways, against training from scratch: **head only** (the convolutions stay as the source task left them), "
-    "**freeze first stage** (only the first conv stage, the edge detectors, stays fixed; with two stages "
-    "that is few weights) and **fine-tune all**. Frozen layers keep their source weights; only "
+    "Pretrain the same CNN on a different image task, then fine-tune it on only a few lesion images the three "
+    "ways of lecture 002's table, against training from scratch. Frozen layers keep their source weights; only "
     "the trainable parameters learn. **spots** (find a small bright spot on cluttered non-chest backgrounds) "
     "is a related task: its filters are what a nodule detector needs. **shapes** and **digits** are less "
     "related: compare how much each one helps. The pretrained models' new output layer starts from a logistic "
     "regression on the frozen features of the labelled images (a *linear probe*), so every strategy starts "
     "from the best linear read-out of what the source task taught."
 )
-c1, c2, c3 = st.columns(3)
-from models.recipes import TRANSFER_SOURCES as TL_SOURCES  # noqa: E402  (no TensorFlow: cheap to import)
+from models.recipes import TRANSFER_RULE  # noqa: E402  (no TensorFlow: cheap to import)
+from models.recipes import TRANSFER_SOURCES as TL_SOURCES  # noqa: E402
 
-source = c3.selectbox("Source task", list(TL_SOURCES),
-                      key=url_setting("cnn_tl_source", TL_SOURCES[0], options=list(TL_SOURCES)))
+c1, c2 = st.columns([2, 3])
 n_target = c1.select_slider("Labelled lesion images", [16, 32, 48, 96, 192],
                             key=url_setting("cnn_tl_n", 48, options=[16, 32, 48, 96, 192]))
-ft_epochs = c2.number_input("Fine-tuning epochs", 2, 20, key=url_setting("cnn_tl_epochs", 8, bounds=(2, 20)))
+ft_epochs = c1.number_input("Fine-tuning epochs", 2, 20, key=url_setting("cnn_tl_epochs", 8, bounds=(2, 20)))
+source = c1.selectbox("Source task", list(TL_SOURCES),
+                      key=url_setting("cnn_tl_source", TL_SOURCES[0], options=list(TL_SOURCES)))
+c2.markdown("**Lecture 002's rule** (*Parameter tuning and transfer learning*), by training-set size:\n\n"
+            + "\n".join(f"- **{size}**: {rule.lower()[0] + rule[1:]} → **{name}**"
+                         for name, (size, rule) in TRANSFER_RULE.items()))
+c2.caption("Here the softmax is the output layer (one sigmoid unit for two classes): *head only* trains it "
+           "alone; *freeze most* also trains the dense layer before it and keeps every convolution fixed; "
+           "*fine-tune all* trains everything at a tenth of the step. The lecture gives no numbers for small, "
+           "medium and large: slide from 16 to 192 images and see where, on this task, the rule holds.")
 write_url()
 
 
 if st.button("Compare transfer strategies", icon=":material/compare_arrows:"):
     from models.recipes import compare_transfer_strategies
 
-    # Five short runs (pretraining, then four fine-tunings); only curves and counts are kept.
-    with st.spinner(f"Pretraining on {source}, then fine-tuning four ways…"), stop_button(key="stop_tl"):
+    # Five short runs (pretraining, scratch, then the lecture's three strategies); only curves and counts are kept.
+    with st.spinner(f"Pretraining on {source}, then training from scratch and fine-tuning three ways…"), stop_button(key="stop_tl"):
         st.session_state["cnn_tl_result"] = compare_transfer_strategies(
             int(n_target), finetune_epochs=int(ft_epochs), source=source, observer=LiveTraining(None))
 result = st.session_state.get("cnn_tl_result")

@@ -178,3 +178,92 @@ def test_the_measured_skip_projection_and_ratio_agree_with_a_hand_computed_tape(
     assert g.skip_ratio[0] == pytest.approx(np.linalg.norm(dy) / np.linalg.norm(dx), rel=1e-4)
     assert g.skip_projection[0] == pytest.approx(np.vdot(dy, dx) / np.vdot(dx, dx), rel=1e-4)
     assert g.skip_projection[0] <= g.skip_ratio[0] + 1e-9  # Cauchy–Schwarz
+
+
+# ------------------------------------------------------------------ the pages say it, with these numbers
+def _texts(at, *kinds):
+    return [e.value for kind in kinds for e in getattr(at, kind)]
+
+
+def test_segmentation_page_shows_what_the_squares_do_and_that_dilation_does_not_upsample(app_page):
+    at = app_page("segmentation.py", timeout=180, seg_filters="4", seg_depth="1", seg_up="dilated")
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "term of the denominator" in d.value.columns)
+    ref = compute_dice_table()
+    assert table["as printed"].tolist() == ["0.4100", "7.4100", "8.0000", "15.8200", f"{ref.dice:.4f}"]
+    assert table["squared (p², t²)"].tolist() == ["0.0317", "6.8815", "8.0000", "14.9132", "0.9938"]
+    said = " ".join(_texts(at, "markdown"))
+    assert "0.12 becomes 0.0144" in said and "from **0.9368** to **0.9938**" in said and "**forgives**" in said
+    assert "rewards confident" not in said
+    assert "Dilated convolution does not upsample" in said and "same resolution" in said
+    assert any("7×7 from 7×7: the same size, no upsampling" in i for i in _texts(at, "info"))
+
+
+def test_neuron_page_computes_the_slides_slips_and_asks_question_2_with_the_threshold_table(app_page):
+    import keras
+
+    at = app_page("neuron.py", timeout=240, neuron_epochs="2")
+    assert not at.exception, at.exception
+    caption = next(c for c in _texts(at, "caption") if "slips" in c)
+    assert "**1.18**" in caption and "**−0.04**" in caption and "0.037 rounded: right" in caption
+    assert "σ(0.9) = 0.711" in caption
+    said = " ".join(_texts(at, "markdown"))
+    assert "σ(z) > τ" in said and "σ(z) ≤ τ" in said and "≥" not in said
+    assert "Will changing the threshold after applying the sigmoid function affect the model's performance?" in said
+    at.radio(key="q_threshold").set_value("Yes: sensitivity, specificity, accuracy change").run()
+    assert at.success and "moves the cut" in at.success[-1].value
+    at.button(key="neuron_train").click().run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "TP, FN, FP, TN" in d.value.columns)
+    from models.data import make_stroke, train_test_split_arrays
+
+    x, y = make_stroke(600, seed=0)
+    x = np.asarray(x, dtype=np.float32)
+    xtr, xte, _, yte = train_test_split_arrays(x, y, 0.3, seed=0)
+    xte = (xte - xtr.mean(0)) / (xtr.std(0) + 1e-8)
+    scores = np.asarray(keras.ops.convert_to_numpy(at.session_state["neuron_roc_model"].model(xte))).ravel()
+    from sklearn.metrics import confusion_matrix
+
+    for row, tau in zip(table.itertuples(), (0.3, 0.5, 0.7)):
+        tn, fp, fn, tp = confusion_matrix(yte, (scores > tau).astype(int), labels=[0, 1]).ravel()
+        assert row[2] == f"{tp}, {fn}, {fp}, {tn}"  # lecture 002's order: TP, FN / FP, TN
+
+
+def test_kernels_page_says_why_the_box_blur_is_divided_by_9_and_tabulates_the_padding_rule(app_page):
+    at = app_page("kernels.py", timeout=180, kern_preset="box blur", kern_image="retina")
+    assert not at.exception, at.exception
+    caption = next(c for c in _texts(at, "caption") if "box blur" in c)
+    assert "1/9 ≈ 0.11" in caption and "sum to 1" in caption and "9 times brighter" in caption
+    table = next(d.value for d in at.dataframe if "same: P = (F − 1)/2" in d.value.columns)
+    assert table["same: P = (F − 1)/2"].tolist() == [1, 2, 3] and table["full: P = F − 1"].tolist() == [2, 4, 6]
+    said = " ".join(_texts(at, "markdown"))
+    assert "valid (padding = 0), same (padding = 1) and full (padding = 2)" in said and "**3×3 kernel**" in said
+
+
+def test_universal_approximation_page_states_lecture_003s_theorem_and_asks_question_4(app_page):
+    at = app_page("universal_approximation.py")
+    assert not at.exception, at.exception
+    said = " ".join(_texts(at, "markdown"))
+    assert "(lecture 003" in said and "non-polynomial activation function" in said
+    assert "lecture 004 expands in a **Fourier basis**" in said and "theorem (lecture 004" not in said
+    assert ("Does the fact that a neural network can approximate very complex functions guarantee that we can "
+            "easily train it?") in said
+    at.radio(key="q_trainable").set_value("No").run()
+    assert at.success and "does not say gradient descent finds them" in at.success[-1].value
+
+
+def test_cnn_page_states_lecture_002s_transfer_rule_and_asks_question_6(app_page):
+    at = app_page("cnn.py", timeout=300, cnn_filters="8,16")
+    assert not at.exception, at.exception
+    said = " ".join(_texts(at, "markdown"))
+    assert "**Small**: freezes all layers, trains weights on softmax → **head only**" in said
+    assert "**Medium**: freezes most layers, trains weights on last layers and softmax → **freeze most**" in said
+    assert "**Large**: trains weights on layers and softmax by initializing weights on pre-trained ones" in said
+    assert ("Do convolutional neural networks reduce the number of parameters by sharing the same filter across "
+            "different parts of the image?") in said
+    at.radio(key="q_kernels").set_value("Yes").run()
+    conv1 = at.session_state["cnn_model"].model.get_layer("cnn_conv1")
+    assert conv1.count_params() == 3 * 3 * 1 * 8  # no bias: batch norm follows
+    why = at.success[-1].value
+    assert f"{conv1.count_params():,} parameters" in why and f"4,096 × 72 = {4096 * 72:,}" in why
+    assert f"{(4096 + 1) * 4096 * 8:,}" in why  # a dense layer with the same 64×64×8 outputs

@@ -1,7 +1,14 @@
-"""Transfer-learning recipe: the four fine-tuning strategies against training from scratch.
+"""Transfer-learning recipe: lecture 002's three strategies against training from scratch.
 
-Pretrain the course CNN on a source task, fine-tune it on a few lesion images four
-ways (lectures 001 and 002); explainers.transfer_plots.plot_transfer draws the result.
+Pretrain the course CNN on a source task, then fine-tune it on a few lesion images the
+three ways of lecture 002's table "Parameter tuning and transfer learning":
+
+    Small   Freezes all layers, trains weights on softmax                 -> "head only"
+    Medium  Freezes most layers, trains weights on last layers and softmax -> "freeze most"
+    Large   Trains weights on layers and softmax by initializing weights
+            on pre-trained ones                                            -> "fine-tune all"
+
+and from scratch (lectures 001 and 002); explainers.transfer_plots.plot_transfer draws the result.
 """
 from __future__ import annotations
 
@@ -10,10 +17,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TRANSFER_STRATEGIES", "TRANSFER_SOURCES", "TransferResult", "compare_transfer_strategies"]
+__all__ = ["TRANSFER_STRATEGIES", "TRANSFER_RULE", "TRANSFER_SOURCES", "TransferResult", "compare_transfer_strategies",
+           "freeze_for_strategy"]
 
 
-TRANSFER_STRATEGIES = ("scratch", "head only", "freeze first stage", "fine-tune all")
+TRANSFER_STRATEGIES = ("scratch", "head only", "freeze most", "fine-tune all")
+# Lecture 002's table, word for word: the training-set size each strategy is for.
+TRANSFER_RULE = {
+    "head only": ("Small", "Freezes all layers, trains weights on softmax"),
+    "freeze most": ("Medium", "Freezes most layers, trains weights on last layers and softmax"),
+    "fine-tune all": ("Large", "Trains weights on layers and softmax by initializing weights on pre-trained ones"),
+}
+OUTPUT_LAYER = "cnn_output"  # the classifier's output layer (the lecture's "softmax"; a sigmoid for 2 classes)
+LAST_LAYERS = ("cnn_dense", OUTPUT_LAYER)  # what "freeze most" trains: the dense layer before it and the output
 TRANSFER_SOURCES = ("spots", "shapes", "digits")
 
 
@@ -25,8 +41,9 @@ class TransferResult:
     scratch stays near chance, while one whose conv filters were pretrained on
     a related image task (small bright spots on other backgrounds) is accurate
     after an epoch or two; the strategies differ in how many parameters train:
-    only the head, all but the first stage, or everything. An unrelated source
-    (shapes, digits) helps much less.
+    only the output layer (lecture 002's small data), the dense layer and the
+    output (medium), or everything (large). An unrelated source (shapes,
+    digits) helps much less.
     """
 
     strategies: tuple[str, ...]
@@ -39,21 +56,26 @@ class TransferResult:
     source: str = "spots"
 
 
-def _freeze(model: Any, strategy: str, head_names: tuple[str, ...]) -> None:
+def freeze_for_strategy(model: Any, strategy: str) -> None:
+    """Set ``layer.trainable`` on a :func:`models.build_cnn` model for one of lecture 002's strategies.
+
+    "head only" trains the output layer only (the lecture's "freezes all layers, trains weights on
+    softmax"); "freeze most" also trains the dense layer before it ("trains weights on last layers
+    and softmax") and keeps every convolution and batch norm fixed; "fine-tune all" and "scratch"
+    train everything.
+    """
     import keras
 
-    from explainers._layers import is_conv
+    from models._arguments import check_choice
 
-    convs = [i for i, layer in enumerate(model.layers) if is_conv(layer)]
-    last_conv = convs[-1] if convs else len(model.layers)
-    for i, layer in enumerate(model.layers):
+    check_choice("strategy", strategy, TRANSFER_STRATEGIES)
+    for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
         if strategy == "head only":
-            layer.trainable = layer.name in head_names
-        elif strategy == "freeze first stage":
-            # Keep the early stages (edge detectors) fixed; adapt the last conv stage and the head.
-            layer.trainable = i >= last_conv
+            layer.trainable = layer.name == OUTPUT_LAYER
+        elif strategy == "freeze most":
+            layer.trainable = layer.name in LAST_LAYERS
         else:
             layer.trainable = True
 
@@ -102,9 +124,10 @@ def compare_transfer_strategies(n_target: int = 48, *, source: str = "spots", pr
                                 observer: Any = None) -> TransferResult:
     """Pretrain :func:`models.build_cnn` on a source task, fine-tune on ``n_target`` lesion images four ways.
 
-    What this shows: transfer learning with few images: training from scratch,
-    the head only, all but the first conv stage, and everything (at a tenth of
-    the step), each from the same start, on the same images.
+    What this shows: transfer learning with few images, lecture 002's three
+    strategies against training from scratch: the output layer only (small
+    data), the dense layer and the output (medium), and everything at a tenth
+    of the step (large), each from the same start, on the same images.
 
     Args:
         n_target: labelled lesion images for fine-tuning (few: 16 to 384).
@@ -142,7 +165,6 @@ def compare_transfer_strategies(n_target: int = 48, *, source: str = "spots", pr
         else float("nan")
     x, y, _, _ = make_lesions(n_target + n_val, 64, seed=seed + 1)
     xt, yt, xv, yv = x[:n_target], y[:n_target], x[n_target:], y[n_target:]
-    head_names = ("cnn_dense", "cnn_output")
     trainable, accs, losses, total = {}, {}, {}, 0
     for strategy in TRANSFER_STRATEGIES:
         model = build_cnn((64, 64, 1), 2, filters=filters, seed=seed + 7, name="cnn")  # one start for all four
@@ -156,7 +178,7 @@ def compare_transfer_strategies(n_target: int = 48, *, source: str = "spots", pr
             # start, not the features (with the probe: head only 0.83-0.93 on seeds 0-3).
             head = model.get_layer("cnn_output")
             head.set_weights(_linear_probe(model, head, xt, yt))
-        _freeze(model, strategy, head_names)
+        freeze_for_strategy(model, strategy)
         lr = learning_rate / 10 if strategy == "fine-tune all" else learning_rate
         model.compile(optimizer=keras.optimizers.Adam(lr), loss="binary_crossentropy", metrics=["accuracy"])
         trainable[strategy] = int(sum(np.prod(w.shape) for w in model.trainable_weights))
