@@ -26,8 +26,8 @@ from models.recipes.segmentation import (DEFAULT_SEGMENTATION_RECIPE, SEGMENTATI
                                          SegmentationRecipe, SegmentationRun, build_segmentation_model,
                                          compare_skip_connections, segmentation_data, segmentation_loss,
                                          train_segmentation)
-from models.recipes.transfer import (TRANSFER_SOURCES, TRANSFER_STRATEGIES, TransferResult,
-                                     compare_transfer_strategies)
+from models.recipes.transfer import (TRANSFER_RULE, TRANSFER_SOURCES, TRANSFER_STRATEGIES, TransferResult,
+                                     compare_transfer_strategies, freeze_for_strategy)
 
 __all__ = [*basics.__all__, *transfer.__all__, *segmentation.__all__, *augmentation.__all__, *overfitting.__all__]
 from models.recipes import basics_extra  # noqa: E402  cross-entropy and layers as matrices (issue 20)
