@@ -431,8 +431,7 @@ def compare_dense_conv(n_train: int = 64, *, hidden: int = 1000, filters: Sequen
     runs = [_Run("dense", lambda: build_dense_net(shape, (hidden,), seed=s, name="dense"), n_train),
             _Run("conv", lambda: build_cnn(shape, 2, filters=filters, seed=s, name="cnn"), n_train,
                  learning_rate=conv_learning_rate)]
-    return _train_runs("dense vs conv", runs, observers=observers, histories=histories,
-                       models=models, settings={"hidden": hidden, "filters": filters,
-                                                                       "learning_rates": {"dense": common["learning_rate"],
-                                                                                          "conv": conv_learning_rate}},
-                       **common)
+    settings = {"hidden": hidden, "filters": filters,
+                "learning_rates": {"dense": common["learning_rate"], "conv": conv_learning_rate}}
+    return _train_runs("dense vs conv", runs, observers=observers, histories=histories, models=models,
+                       settings=settings, **common)
