@@ -267,3 +267,16 @@ def test_cnn_page_states_lecture_002s_transfer_rule_and_asks_question_6(app_page
     why = at.success[-1].value
     assert f"{conv1.count_params():,} parameters" in why and f"4,096 × 72 = {4096 * 72:,}" in why
     assert f"{(4096 + 1) * 4096 * 8:,}" in why  # a dense layer with the same 64×64×8 outputs
+
+
+def test_residual_page_words_the_skip_term_as_a_ratio_of_norms(app_page):
+    at = app_page("residual.py", timeout=240, res_blocks="2", res_epochs="1", res_steps="11")
+    next(b for b in at.button if "Train" in b.label).click().run()
+    assert not at.exception, at.exception
+    g = at.session_state["res_results"]["residual"][0]
+    ok = np.isfinite(g.identity_error)
+    ratio = g.grad_out[ok] / g.grad_in[ok]  # recomputed from the measured norms
+    said = " ".join(_texts(at, "markdown"))
+    assert f"is on average **{ratio.mean():.0%}** of ‖∂E/∂x‖'s" in said
+    assert "ratio of two lengths" in said and "can exceed 100 %" in said and "carries" not in said
+    assert skip_ratio_sentence(g) in said
