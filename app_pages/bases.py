@@ -78,9 +78,9 @@ def cached_supervision(point_set: str, clusters: int):
 st.title("Bases: PCA, Fourier, neurons")
 st.markdown(
     "Lecture 004 says that every function can be expressed as a linear combination of basis functions, "
-    "$f = \\sum_j c_j \\phi_j$, with $\\phi_0, \\phi_1, \\dots$ orthonormal. Choose the basis well and a few coefficients carry almost "
-    "everything. Below: a basis learnt from unlabelled images (principal components), a fixed one (Fourier), "
-    "and a network that builds its own basis from its hidden neurons."
+    "$f = \\sum_j c_j \\phi_j$, with $\\phi_0, \\phi_1, \\dots$ orthonormal. Choose the basis well and a few "
+    "coefficients carry almost everything. Below: a basis learnt from unlabelled images (principal components), "
+    "a fixed one (Fourier), and a network that builds its own basis from its hidden neurons."
 )
 
 # ------------------------------------------------------------ PCA
@@ -105,8 +105,8 @@ else:
     cached_figure(draw_components, pca)
     errors = ", ".join(f"k = {k}: {100 * e:.0f} %" for k, e in zip(pca.ks, pca.relative_error))
     st.markdown(
-        f"{pca.n_images} {SET_NOTES[image_set]}, each {pca.shape[0]}×{pca.shape[1]} = {pca.shape[0] * pca.shape[1]} "
-        "pixels. "
+        f"{pca.n_images} {SET_NOTES[image_set]}, each {pca.shape[0]}×{pca.shape[1]} = "
+        f"{pca.shape[0] * pca.shape[1]} pixels. "
         f"Error left over the whole set, ‖X − X̂‖ / ‖X − mean‖: {errors}. With k = {pca.ks[-1]} each image "
         f"is {pca.ks[-1]} numbers instead of {pca.shape[0] * pca.shape[1]}, and those components hold "
         f"{100 * pca.explained_variance_ratio.sum():.0f} % of the set's variance. No labels were used: "

@@ -72,8 +72,8 @@ cached_figure(draw_signal, result)
 what = {
     "smoothing": "a moving average: every weight is 1/F, so a flat signal keeps its level and the noise "
                  "averages out, but a wide window also flattens the sharp R peak.",
-    "derivative": "the central difference (−1, 0, 1)/(2Δt): $z_i = (x_{i+2} - x_i)/(2\\Delta t)$, large and positive on "
-                  "a steep rise (the R upstroke), negative on a fall; it amplifies the noise too.",
+    "derivative": "the central difference (−1, 0, 1)/(2Δt): $z_i = (x_{i+2} - x_i)/(2\\Delta t)$, large and "
+                  "positive on a steep rise (the R upstroke), negative on a fall; it amplifies the noise too.",
     "QRS-matched": "a copy of one QRS complex (mean removed, unit length): the output is a dot product of that "
                    "shape with each window, so it peaks where a beat looks like the template (a matched "
                    "filter) and the noise, which does not look like it, is suppressed.",

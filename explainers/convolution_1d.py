@@ -214,9 +214,9 @@ def compute_flip(x: Any = None, kernel: Any = None, *, with_keras: bool = False)
     if with_keras:
         import keras
 
-        layer = keras.layers.Conv2D(1, k.shape, padding="valid", use_bias=False, dtype="float64")
+        layer = keras.layers.Conv2D(1, k.shape, padding="valid", use_bias=False, dtype="float32")  # JAX: no x64
         layer.build((1, *x.shape, 1))
-        layer.set_weights([k[:, :, None, None]])
-        out = layer(keras.ops.convert_to_tensor(x[None, :, :, None]))
+        layer.set_weights([k[:, :, None, None].astype("float32")])
+        out = layer(keras.ops.convert_to_tensor(x[None, :, :, None].astype("float32")))
         keras_out = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)[0, :, :, 0]
     return FlipExample(x, k, flipped, _correlate2d_valid(x, k), _correlate2d_valid(x, flipped), keras_out)
