@@ -15,7 +15,7 @@ from models.quiet import quiet_native_logs  # noqa: E402
 quiet_native_logs()  # TensorFlow's start-up chatter stays out of the app log (MEDLENS_VERBOSE=1 shows it)
 
 from app_pages.heap import freeze_after_imports  # noqa: E402
-from app_pages.lesson_plan import LESSON_MEMORY_KEY, LESSONS  # noqa: E402
+from app_pages.lesson_plan import LESSON_MEMORY_KEY, LESSONS, page_ready  # noqa: E402
 from app_pages.registry import PAGES, SECTIONS  # noqa: E402
 from app_pages.ui import PRESENTER_CSS, presenter_query, presenter_toggle, sync_presenter_mode  # noqa: E402
 
@@ -53,15 +53,39 @@ for section in SECTIONS:
 if presenting:
     st.html(PRESENTER_CSS)  # larger type and figures, no toolbar, details hidden: see app_pages/ui.py
 
+
+
+def remember_lesson_step() -> None:
+    """A link from a lesson carries ?lesson=&lesson_step=: the session remembers where the teacher is."""
+    lecture, raw = st.query_params.get("lesson"), st.query_params.get("lesson_step", "")
+    if lecture in LESSONS and raw.isdigit() and 1 <= int(raw) <= len(LESSONS[lecture].steps):
+        st.session_state[LESSON_MEMORY_KEY] = (lecture, int(raw))
+
+
+def lesson_links() -> None:
+    """In the sidebar of a step's page: back to the lesson, and on to the next step's page directly."""
+    lecture, step = st.session_state[LESSON_MEMORY_KEY]
+    st.page_link("app_pages/lessons.py", label=f"Back to lecture {lecture}, step {step}", icon=":material/school:",
+                 query_params=presenter_query({"lesson": lecture, "lesson_step": step}))
+    steps = LESSONS[lecture].steps
+    if step < len(steps):
+        nxt = steps[step]  # the next step (steps count from 1)
+        where = {"lesson": lecture, "lesson_step": step + 1}
+        if page_ready(nxt.page):
+            st.page_link(f"app_pages/{nxt.page}", label=f"Next: step {step + 1}, {nxt.title}",
+                         icon=":material/arrow_forward:", query_params=presenter_query({**nxt.settings, **where}))
+        else:  # its page is not written yet: the Lessons page shows the step as coming
+            st.page_link("app_pages/lessons.py", label=f"Next: step {step + 1}, {nxt.title}",
+                         icon=":material/arrow_forward:", query_params=presenter_query(where))
+
+
 page = st.navigation(groups, position="sidebar")
+if page.url_path != "lessons":
+    remember_lesson_step()
 with st.sidebar:
     presenter_toggle()
-    lesson = st.session_state.get(LESSON_MEMORY_KEY)  # (lecture, step) of the lesson being taught, if any
-    if lesson and lesson[0] in LESSONS and page.url_path != "lessons":
-        lecture, step = lesson
-        st.page_link("app_pages/lessons.py", label=f"Back to lecture {lecture}, step {step}",
-                     icon=":material/school:",
-                     query_params=presenter_query({"lesson": lecture, "lesson_step": step}))
+    if st.session_state.get(LESSON_MEMORY_KEY, ("",))[0] in LESSONS and page.url_path != "lessons":
+        lesson_links()
 page.run()
 
 # Keep Streamlit's post-run garbage collection cheap (see app_pages/heap.py).

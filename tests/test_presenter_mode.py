@@ -92,13 +92,47 @@ def test_lesson_links_keep_presenter_mode_on_the_next_page(app_page):
     assert not any(c.value.startswith("Prepared settings") for c in at.caption)  # clutter left out
 
 
-def test_the_sidebar_leads_back_to_the_lesson_being_taught(app_page):
-    at = app_page("lessons.py", lesson="002", lesson_step="5")
-    assert not [p for p in at.sidebar.get("page_link") if p.value.startswith("Back")]  # not on the Lessons page
-    at = at.switch_page("app_pages/backprop.py").run()
-    back = [p for p in at.sidebar.get("page_link") if p.value.startswith("Back")]
-    assert [b.value for b in back] == ["Back to lecture 002, step 5"]
-    assert parse_qs(back[0].proto.query_string) == {"lesson": ["002"], "lesson_step": ["5"]}
+def _sidebar_links(at) -> dict[str, dict[str, str]]:
+    return {p.value: {k: v[0] for k, v in parse_qs(p.proto.query_string).items()}
+            for p in at.sidebar.get("page_link") if p.value.startswith(("Back", "Next"))}
+
+
+def test_the_sidebar_leads_back_to_the_lesson_and_on_to_the_next_step(app_page):
+    lesson = LESSONS["000"]
+    at = app_page("lessons.py", lesson="000", lesson_step="3")
+    assert not _sidebar_links(at)  # not on the Lessons page itself
     at.query_params.clear()
-    at = at.switch_page("app_pages/lessons.py").run()  # coming back without the URL: the step is remembered
-    assert at.subheader[0].value.startswith("Lecture 002 · step 5 of")
+    at = at.switch_page("app_pages/home.py").run()
+    links = _sidebar_links(at)
+    nxt = f"Next: step 4, {lesson.steps[3].title}"
+    assert links == {"Back to lecture 000, step 3": {"lesson": "000", "lesson_step": "3"},
+                     nxt: {**lesson.steps[3].settings, "lesson": "000", "lesson_step": "4"}}
+    for key, value in links[nxt].items():  # follow the Next link: the page opens prepared, the step is remembered
+        at.query_params[key] = value
+    at = at.switch_page(f"app_pages/{lesson.steps[3].page}").run()
+    assert not at.exception
+    assert at.number_input(key="kern_hidden").value == 1000 and at.number_input(key="kern_side").value == 256
+    assert "Back to lecture 000, step 4" in _sidebar_links(at)
+    at.query_params.clear()
+    at = at.switch_page("app_pages/lessons.py").run()  # back without the URL: the step is remembered
+    assert at.subheader[0].value.startswith("Lecture 000 · step 4 of")
+
+
+def test_the_last_step_has_no_next(app_page):
+    n = len(LESSONS["001"].steps)
+    at = app_page("lessons.py", lesson="001", lesson_step=str(n))
+    at.query_params.clear()
+    at = at.switch_page("app_pages/home.py").run()
+    assert list(_sidebar_links(at)) == [f"Back to lecture 001, step {n}"]
+
+
+def test_a_next_step_still_coming_leads_to_the_lessons_page(app_page, monkeypatch):
+    import app_pages.lesson_plan as plan
+
+    monkeypatch.setattr(plan, "page_ready", lambda page: page != "overfitting.py")
+    assert LESSONS["000"].steps[4].page == "overfitting.py"
+    at = app_page("lessons.py", lesson="000", lesson_step="4")
+    at.query_params.clear()
+    at = at.switch_page("app_pages/home.py").run()
+    nxt = next(p for p in at.sidebar.get("page_link") if p.value.startswith("Next"))
+    assert nxt.proto.page == "lessons" and parse_qs(nxt.proto.query_string) == {"lesson": ["000"], "lesson_step": ["5"]}
