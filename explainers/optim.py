@@ -55,6 +55,20 @@ SURFACES: dict[str, Surface] = {
                           ((1.0, 1.0),), (-2.0, 2.0, -1.0, 3.0), (-1.5, 2.0)),
 }
 
+
+def _two_valley_minima() -> tuple[tuple[float, float], ...]:
+    """The two minima of f = (θ₀² − 1)² + 0.3·θ₀ + θ₁²: θ₁ = 0 and 4θ₀³ − 4θ₀ + 0.3 = 0 (outer roots)."""
+    roots = np.sort(np.roots([4.0, 0.0, -4.0, 0.3]).real)
+    return ((float(roots[0]), 0.0), (float(roots[2]), 0.0))  # the middle root is the hump between them
+
+
+# Lecture 003's question 5: a tilted double well, a global minimum (left) and a worse local one (right).
+SURFACES["two_valleys"] = Surface(
+    "two_valleys", "f = (θ₀² − 1)² + 0.3·θ₀ + θ₁²",
+    lambda a, b: (a**2 - 1) ** 2 + 0.3 * a + b**2,
+    lambda a, b: (4 * a * (a**2 - 1) + 0.3, 2 * b),
+    _two_valley_minima(), (-2.0, 2.0, -1.5, 1.5), (1.6, 1.2))
+
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
 
@@ -242,9 +256,13 @@ def compute_optimizer_paths(surface: str | Surface, optimizers: Sequence[Any] = 
 
 # --------------------------------------------------------------------------- the lecture's 1-D example
 
-# Five illustrative points (the slides draw them but do not list their values).
-LINE_X = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
-LINE_Y = np.array([1.5, 1.4, 3.6, 3.5, 5.3])
+# Five points that give the slide's three losses. The slides draw five points but do not list
+# them; C(w) = Σx²·w² − 2Σxy·w + Σy² depends on them only through Σx², Σxy and Σy², and the losses
+# C(0.65) ≈ 12.3, C(0.85) ≈ 5.4, C(0.95) ≈ 4.9 pin those down (to the slide's rounding, see
+# :func:`compute_lecture_losses`). These have Σx² = 100, Σxy = 92.3, Σy² = 90.04: C(0.65) = 12.30,
+# C(0.85) = 5.38, C(0.95) = 4.92, best w = 0.923, and the largest stable step α = 1/Σx² = 0.01.
+LINE_X = np.array([1.0, 3.0, 4.0, 5.0, 7.0])
+LINE_Y = np.array([0.7, 1.5, 2.5, 5.9, 6.8])
 
 
 @dataclass(frozen=True)
@@ -289,7 +307,7 @@ def compute_line_descent(*, w0: float = 0.2, learning_rate: float = 0.01, steps:
     """Steps w ← w − α·C'(w) on the lecture's one-weight model y = w·x.
 
     What this shows: each step moves against the slope; with α too large
-    (here α > 1/Σx² ≈ 0.018, with Σx² = 55) the steps overshoot and grow.
+    (here α > 1/Σx² = 0.01, with Σx² = 100) the steps overshoot and grow.
     """
     x = check_array("x", x, ndim=1, dtype="float64")
     y = check_array("y", y, ndim=1, dtype="float64")
@@ -310,3 +328,229 @@ def compute_line_descent(*, w0: float = 0.2, learning_rate: float = 0.01, steps:
     grid = np.linspace(w_best - span, w_best + span, 301)
     return LineDescent(x, y, grid, line_cost(grid, x, y), ws, line_cost(ws, x, y), line_slope(ws, x, y),
                        lr, w_best, diverged)
+
+
+# --------------------------------------------------------------------------- lecture 003: the slide's losses
+
+
+LECTURE_LOSSES: dict[float, float] = {0.65: 12.3, 0.85: 5.4, 0.95: 4.9}  # lecture 003: C(w) for three tries
+
+
+@dataclass(frozen=True)
+class LectureLosses:
+    """The slide's three losses of y = w·x beside C(w) for five points, and what the three losses pin down.
+
+    C(w) = Σ(w·xᵢ − yᵢ)² = A·w² − 2B·w + D with A = Σx², B = Σxy, D = Σy²: a parabola,
+    so the slide's three values fix it, and any five points with those sums give them.
+
+    Attributes:
+        ws: ``(3,)`` the slide's tries 0.65, 0.85, 0.95; slide_losses: ``(3,)`` 12.3, 5.4, 4.9.
+        losses: ``(3,)`` C(w) for the points ``x, y``.
+        matches: True when every loss rounds (1 dp) to the slide's value.
+        parabola: ``(A, B, D)`` of the one parabola through the slide's three values as printed.
+        parabola_best_w: B / A of that parabola (0.925).
+        sums: ``(Σx², Σxy, Σy²)`` of the points; w_best: Σxy / Σx², loss_min: C(w_best).
+        sum_xx_range, best_w_range: the smallest and largest Σx² and best w of any parabola that
+            rounds to the slide's three values (each printed value ± 0.05).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    ws: np.ndarray
+    slide_losses: np.ndarray
+    losses: np.ndarray
+    matches: bool
+    parabola: tuple[float, float, float]
+    parabola_best_w: float
+    sums: tuple[float, float, float]
+    w_best: float
+    loss_min: float
+    sum_xx_range: tuple[float, float]
+    best_w_range: tuple[float, float]
+
+
+def compute_lecture_losses(x: Any = LINE_X, y: Any = LINE_Y) -> LectureLosses:
+    """Check five points against lecture 003's C(0.65) ≈ 12.3, C(0.85) ≈ 5.4, C(0.95) ≈ 4.9.
+
+    What this shows: the three losses lie on one parabola C(w) = Σx²·w² − 2Σxy·w + Σy²
+    (minimum near w ≈ 0.93), so they fix the five points only through three sums; the
+    points on the page are one set with those sums. The ranges say how much the slide's
+    rounding to one decimal leaves open (the extremes of a ratio B/A over the box of
+    rounded values lie at its corners).
+    """
+    x = check_array("x", x, ndim=1, dtype="float64")
+    y = check_array("y", y, ndim=1, dtype="float64")
+    if x.shape != y.shape:
+        fail("y", y, f"as many values as x ({len(x)})", f"got shape {y.shape}")
+    ws = np.array(list(LECTURE_LOSSES))
+    slide = np.array(list(LECTURE_LOSSES.values()))
+    design = np.stack([ws**2, -2 * ws, np.ones_like(ws)], axis=1)  # C(w) = A w² − 2B w + D
+    a, b, d = np.linalg.solve(design, slide)
+    # (A, B, D) at the 8 corners of the box of values that round to the slide's (± 0.05)
+    corners = np.array([np.linalg.solve(design, slide + 0.05 * (2 * np.array(c) - 1)) for c in np.ndindex(2, 2, 2)])
+    losses = line_cost(ws, x, y)
+    sums = (float(x @ x), float(x @ y), float(y @ y))
+    w_best = sums[1] / sums[0]
+    return LectureLosses(
+        x, y, ws, slide, losses, bool(np.all(np.abs(losses - slide) < 0.05)), (float(a), float(b), float(d)),
+        float(b / a), sums, w_best, float(line_cost(w_best, x, y)),
+        (float(corners[:, 0].min()), float(corners[:, 0].max())),
+        (float((corners[:, 1] / corners[:, 0]).min()), float((corners[:, 1] / corners[:, 0]).max())))
+
+
+# --------------------------------------------------------------------------- rise over run
+
+
+@dataclass(frozen=True)
+class SlopeEstimates:
+    """Lecture 003's rise over run, (C(w + h) − C(w)) / h, beside the derivative C'(w) as h shrinks.
+
+    Attributes:
+        w: where the slope is taken; cost: C(w); derivative: C'(w) = Σ 2xᵢ(w·xᵢ − yᵢ).
+        hs: ``(k,)`` the runs h, largest first; rises: ``(k,)`` C(w + h) − C(w);
+        estimates: ``(k,)`` rise / run; errors: ``(k,)`` estimate − C'(w).
+        curvature: Σx², so that in exact arithmetic the error is exactly Σx²·h (C is a parabola).
+        x, y: the points.
+    """
+
+    w: float
+    cost: float
+    derivative: float
+    hs: np.ndarray
+    rises: np.ndarray
+    estimates: np.ndarray
+    errors: np.ndarray
+    curvature: float
+    x: np.ndarray
+    y: np.ndarray
+
+
+SLOPE_RUNS = (1.0, 0.1, 0.01, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12)
+
+
+def compute_slope_estimates(w: float = 0.65, *, hs: Sequence[float] = SLOPE_RUNS, x: Any = LINE_X,
+                            y: Any = LINE_Y) -> SlopeEstimates:
+    """Rise over run at w for each run h, beside the exact derivative.
+
+    What this shows: the slope estimate approaches C'(w) as h shrinks (its error is
+    Σx²·h, shrinking tenfold with h), until h is so small that float64 rounding in
+    C(w + h) − C(w) takes over (about 1e-16·C/h) and the estimate gets worse again.
+    """
+    w = check_float("w", w)
+    hs = check_array("hs", hs, ndim=1, dtype="float64")
+    if not np.all(hs > 0):
+        fail("hs", hs.tolist(), "positive runs h")
+    x = check_array("x", x, ndim=1, dtype="float64")
+    y = check_array("y", y, ndim=1, dtype="float64")
+    if x.shape != y.shape:
+        fail("y", y, f"as many values as x ({len(x)})", f"got shape {y.shape}")
+    cost = float(line_cost(w, x, y))
+    rises = line_cost(w + hs, x, y) - cost
+    estimates = rises / hs
+    derivative = float(line_slope(w, x, y))
+    return SlopeEstimates(w, cost, derivative, hs, rises, estimates, estimates - derivative, float(x @ x), x, y)
+
+
+# --------------------------------------------------------------------------- question 5: which minimum?
+
+
+@dataclass(frozen=True)
+class DescentBasins:
+    """Gradient descent from a grid of starts on a surface with more than one minimum: where each run ends.
+
+    Attributes:
+        surface, formula, box: the surface (see :data:`SURFACES`).
+        minima: ``(m, 2)``; minimum_losses: ``(m,)`` f at each; best: index of the global (lowest) one.
+        theta0, theta1, loss_grid: the surface tabulated over the box (``loss_grid[i, j]`` at ``theta1[i], theta0[j]``).
+        starts: ``(n, 2)``; paths: ``(n, steps + 1, 2)`` (NaN after a run blew up); ends: ``(n, 2)`` last finite point.
+        reached: ``(n,)`` index of the minimum each run ends within ``tolerance`` of, −1 if none.
+        counts: ``(m,)`` runs that ended in each minimum; unsettled: runs that ended in none; diverged: runs that blew up.
+        learning_rate, momentum, steps, tolerance: the settings.
+    """
+
+    surface: str
+    formula: str
+    box: tuple[float, float, float, float]
+    minima: np.ndarray
+    minimum_losses: np.ndarray
+    best: int
+    theta0: np.ndarray
+    theta1: np.ndarray
+    loss_grid: np.ndarray
+    starts: np.ndarray
+    paths: np.ndarray
+    ends: np.ndarray
+    reached: np.ndarray
+    counts: np.ndarray
+    unsettled: int
+    diverged: int
+    learning_rate: float
+    momentum: float
+    steps: int
+    tolerance: float
+
+
+def compute_descent_basins(surface: str | Surface = "two_valleys", *, starts: Any = 7, learning_rate: float = 0.02,
+                           momentum: float = 0.0, steps: int = 200, tolerance: float = 0.05,
+                           grid: int = 150) -> DescentBasins:
+    """Run gradient descent from many starts at once and count which minimum each run ends in.
+
+    What this shows: gradient descent only walks downhill from where it starts, so it
+    ends in the valley it starts in: on a surface with a worse local minimum many
+    starts end there (lecture 003, question 5: no, it does not guarantee the global
+    minimum). A larger step or momentum can carry a run over the hump, in either direction.
+
+    The update is Keras' ``SGD`` written out in float64 NumPy for all starts together:
+    v ← μ·v − α·∇f(θ), θ ← θ + v (μ = 0 is plain gradient descent, θ ← θ − α∇f(θ)).
+
+    Args:
+        surface: a name from :data:`SURFACES` or a :class:`Surface`.
+        starts: n for an n × n grid of starts inside the box, or an ``(n, 2)`` array of starts.
+        learning_rate: α. momentum: μ in [0, 1).
+        steps: updates per run. tolerance: how close to a minimum a run must end to count as in it.
+        grid: points per axis of the tabulated surface.
+    """
+    s = _surface(surface)
+    lr = check_float("learning_rate", learning_rate, low=0.0, low_open=True)
+    mu = check_float("momentum", momentum, low=0.0, high=0.999)  # μ < 1, else nothing damps the runs
+    steps = check_int("steps", steps, low=0, high=100_000)
+    tolerance = check_float("tolerance", tolerance, low=0.0, low_open=True)
+    grid = check_int("grid", grid, low=2, high=2000)
+    x0, x1, y0, y1 = s.box
+    if isinstance(starts, (int, np.integer)) and not isinstance(starts, bool):
+        n = check_int("starts", starts, low=1, high=100)
+        inset = 0.9  # keep the starts off the box's edge
+        a, b = np.meshgrid(np.linspace(x0 * inset, x1 * inset, n), np.linspace(y0 * inset, y1 * inset, n))
+        theta = np.stack([a.ravel(), b.ravel()], axis=1)
+    else:
+        theta = check_array("starts", starts, ndim=2, dtype="float64")
+        if theta.shape[1] != 2 or len(theta) == 0:
+            fail("starts", theta.shape, "an int n (an n × n grid) or an (n, 2) array of (θ0, θ1)")
+    theta = theta.astype(np.float64).copy()
+    velocity = np.zeros_like(theta)
+    paths = np.full((len(theta), steps + 1, 2), np.nan)
+    paths[:, 0] = theta
+    alive = np.ones(len(theta), dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, steps + 1):
+            g = np.stack(s.grad(theta[:, 0], theta[:, 1]), axis=1)
+            velocity = mu * velocity - lr * g
+            theta = theta + velocity
+            alive &= np.all(np.isfinite(theta), axis=1) & (np.abs(theta).max(axis=1) <= BLOW_UP)
+            paths[alive, t] = theta[alive]
+    last = np.array([p[np.flatnonzero(np.isfinite(p[:, 0]))[-1]] for p in paths])
+    minima = np.array(s.minima, dtype=np.float64)
+    distance = np.linalg.norm(last[:, None, :] - minima[None], axis=2)
+    reached = np.where(alive & (distance.min(axis=1) <= tolerance), distance.argmin(axis=1), -1)
+    counts = np.array([(reached == i).sum() for i in range(len(minima))])
+    minimum_losses = np.asarray(s.f(minima[:, 0], minima[:, 1]), dtype=np.float64)
+    t0, t1 = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)
+    ga, gb = np.meshgrid(t0, t1)
+    return DescentBasins(
+        s.name, s.formula, s.box, minima, minimum_losses, int(minimum_losses.argmin()), t0, t1,
+        np.asarray(s.f(ga, gb)), paths[:, 0].copy(), paths, last, reached, counts, int((reached < 0).sum()),
+        int((~alive).sum()), lr, mu, steps, tolerance)
+
+
+__all__ += ["LECTURE_LOSSES", "LectureLosses", "compute_lecture_losses", "SLOPE_RUNS", "SlopeEstimates",
+            "compute_slope_estimates", "DescentBasins", "compute_descent_basins"]

@@ -5,11 +5,11 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from explainers._figure import axes_or_new
-from explainers.optim import LineDescent, OptimizerPaths
+from explainers.optim import DescentBasins, LectureLosses, LineDescent, OptimizerPaths, SlopeEstimates, line_cost
 from models.recipes import BatchSizeComparison
 
 __all__ = ["PATH_COLOURS", "plot_line_descent", "plot_line_fit", "plot_surface_paths", "plot_path_losses",
-           "plot_batch_runs"]
+           "plot_batch_runs", "plot_lecture_losses", "plot_secants", "plot_slope_estimates", "plot_descent_basins"]
 
 PATH_COLOURS = {"sgd": "tab:red", "momentum": "tab:purple", "rmsprop": "tab:green", "adam": "tab:blue"}
 
@@ -101,4 +101,96 @@ def plot_batch_runs(result: BatchSizeComparison, ax: Axes | None = None) -> Axes
     ax.set_ylabel("loss on all training data")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_lecture_losses(result: LectureLosses, ax: Axes | None = None) -> Axes:
+    """C(w) for the five points, the slide's three losses on it, and the parabola through them."""
+    ax = axes_or_new(ax, (4.5, 3.4))
+    w = np.linspace(0.55, 1.3, 200)
+    a, b, d = result.parabola
+    ax.plot(w, line_cost(w, result.x, result.y), color="k", lw=1.5, label="C(w) for the five points")
+    ax.plot(w, a * w**2 - 2 * b * w + d, color="tab:orange", ls="--", lw=1.2,
+            label=f"parabola through the slide's values (min at {result.parabola_best_w:.3f})")
+    ax.plot(result.ws, result.slide_losses, "x", color="crimson", ms=9, mew=2, label="lecture 003's losses")
+    for i, (wi, ci) in enumerate(zip(result.ws, result.slide_losses)):
+        offset = ((6, 4), (-40, 14), (8, -14))[i % 3]  # the last two tries are close: one above, one below
+        ax.annotate(f"C({wi:g}) = {ci:g}", (wi, ci), textcoords="offset points", xytext=offset, fontsize=8)
+    ax.axvline(result.w_best, color="0.6", ls=":", label=f"best w = {result.w_best:.3f}")
+    ax.set_ylim(0, max(float(result.slide_losses.max()) * 1.3, 1.0))
+    ax.set_xlabel("w")
+    ax.set_ylabel("C(w)")
+    ax.legend(fontsize=7, loc="upper right")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_secants(result: SlopeEstimates, ax: Axes | None = None) -> Axes:
+    """C(w) near w with the secant (rise over run) for the three largest runs h and the tangent C'(w)."""
+    ax = axes_or_new(ax, (4.5, 3.4))
+    big = result.hs[:3]
+    span = float(max(big.max(), 0.2))
+    w = np.linspace(result.w - 0.3 * span, result.w + 1.15 * span, 200)
+    ax.plot(w, line_cost(w, result.x, result.y), color="k", lw=1.5, label="C(w)")
+    colours = ("tab:orange", "tab:purple", "tab:blue")
+    for h, est, colour in zip(big, result.estimates[:3], colours):
+        ax.plot([result.w, result.w + h], [result.cost, result.cost + est * h], "o-", color=colour, ms=4,
+                label=f"h = {h:g}: rise/run = {est:.2f}")
+    ax.plot(w, result.cost + result.derivative * (w - result.w), color="tab:green", lw=1, ls="--",
+            label=f"tangent: C'({result.w:g}) = {result.derivative:.2f}")
+    top = float(line_cost(w, result.x, result.y).max())
+    ax.set_ylim(min(0.0, result.cost - 0.1 * top), top * 1.05)
+    ax.set_xlabel("w")
+    ax.set_ylabel("C(w)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_slope_estimates(result: SlopeEstimates, ax: Axes | None = None) -> Axes:
+    """|rise/run − C'(w)| against h (log-log), with the two causes of error: Σx²·h and float64 rounding."""
+    ax = axes_or_new(ax, (4.5, 3.4))
+    err = np.abs(result.errors)
+    shown = err > 0
+    ax.loglog(result.hs[shown], err[shown], "o-", color="crimson", label="|rise/run − C'(w)|")
+    ax.loglog(result.hs, result.curvature * result.hs, color="0.4", ls="--", lw=1,
+              label=f"Σx²·h = {result.curvature:g}·h (the parabola's bend)")
+    ax.loglog(result.hs, np.finfo(np.float64).eps * max(abs(result.cost), 1e-300) / result.hs, color="0.4", ls=":",
+              lw=1, label="ε·C(w)/h (float64 rounding)")
+    ax.set_ylim(max(float(err[shown].min()) / 10, 1e-12) if shown.any() else 1e-12, float(err.max()) * 10 + 1e-12)
+    ax.set_xlabel("run h")
+    ax.set_ylabel("error of the estimate")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3, which="both")
+    return ax
+
+
+BASIN_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:purple")
+
+
+def plot_descent_basins(result: DescentBasins, ax: Axes | None = None) -> Axes:
+    """Contours of the surface, every run's path coloured by the minimum it ends in, the minima as stars."""
+    ax = axes_or_new(ax, (6.0, 4.5))
+    x0, x1, y0, y1 = result.box
+    levels = np.unique(np.quantile(result.loss_grid, np.linspace(0, 1, 25) ** 1.5))
+    ax.contourf(result.theta0, result.theta1, result.loss_grid, levels=levels, cmap="Greys", alpha=0.5)
+    ax.contour(result.theta0, result.theta1, result.loss_grid, levels=levels, colors="0.5", linewidths=0.4)
+    for path, end in zip(result.paths, result.reached):
+        colour = BASIN_COLOURS[end % len(BASIN_COLOURS)] if end >= 0 else "0.3"
+        ax.plot(path[:, 0], path[:, 1], "-", color=colour, lw=0.7, alpha=0.6)
+        ax.plot(*path[0], "o", color=colour, ms=4)
+    for i, (m, loss) in enumerate(zip(result.minima, result.minimum_losses)):
+        kind = "global" if i == result.best else "local"
+        colour = BASIN_COLOURS[i % len(BASIN_COLOURS)]
+        ax.plot(*m, marker="*", ms=16, color=colour, mec="k",
+                label=f"{kind} minimum, f = {loss:.2f}: {result.counts[i]} runs")
+    if result.unsettled:
+        ax.plot([], [], "o", color="0.3", ms=4, label=f"ended in neither: {result.unsettled}")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("θ₀")
+    ax.set_ylabel("θ₁")
+    ax.set_title(f"{result.formula}, α = {result.learning_rate:g}" +
+                 (f", momentum {result.momentum:g}" if result.momentum else ""), fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     return ax

@@ -85,7 +85,7 @@ def test_line_cost_and_slope_equal_numpy():
     assert compute_line_descent().w_best == pytest.approx(best)
 
 
-@pytest.mark.parametrize("alpha, converges", [(0.006, True), (0.015, True), (0.019, False), (0.03, False)])
+@pytest.mark.parametrize("alpha, converges", [(0.006, True), (0.0095, True), (0.0105, False), (0.03, False)])
 def test_line_descent_converges_below_the_critical_step(alpha, converges):
     run = compute_line_descent(w0=0.2, learning_rate=alpha, steps=200)
     # the critical step is 1 / Σx² (the curvature of C is 2Σx²)
@@ -148,3 +148,9 @@ def test_curve_fit_is_the_same_for_the_same_seed_without_global_seeding():
     b = fit_curve((3,), epochs=10, seed=5)
     np.testing.assert_array_equal(a.y_pred, b.y_pred)
     assert not np.array_equal(a.y_pred, fit_curve((3,), epochs=10, seed=6).y_pred)
+
+
+def test_the_lecture_line_points_set_the_critical_step_to_one_hundredth():
+    # the points that give lecture 003's losses have Σx² = 100, so α = 0.01 is where descent stops converging
+    assert np.sum(LINE_X**2) == 100.0
+    assert round(float(line_cost(0.65)), 1) == 12.3
