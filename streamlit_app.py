@@ -56,9 +56,17 @@ if presenting:
 
 
 def remember_lesson_step() -> None:
-    """A link from a lesson carries ?lesson=&lesson_step=: the session remembers where the teacher is."""
+    """A link from a lesson carries ?lesson=&lesson_step=: the session remembers where the teacher is.
+
+    Arriving at a new step, the step's own settings win over what the session holds (the page's
+    url_setting only reads the URL for a key the session does not have, e.g. when "Next" stays on
+    the same page).
+    """
     lecture, raw = st.query_params.get("lesson"), st.query_params.get("lesson_step", "")
     if lecture in LESSONS and raw.isdigit() and 1 <= int(raw) <= len(LESSONS[lecture].steps):
+        if st.session_state.get(LESSON_MEMORY_KEY) != (lecture, int(raw)):
+            for key in LESSONS[lecture].steps[int(raw) - 1].settings:
+                st.session_state.pop(key, None)
         st.session_state[LESSON_MEMORY_KEY] = (lecture, int(raw))
 
 

@@ -136,3 +136,20 @@ def test_a_next_step_still_coming_leads_to_the_lessons_page(app_page, monkeypatc
     at = at.switch_page("app_pages/home.py").run()
     nxt = next(p for p in at.sidebar.get("page_link") if p.value.startswith("Next"))
     assert nxt.proto.page == "lessons" and parse_qs(nxt.proto.query_string) == {"lesson": ["000"], "lesson_step": ["5"]}
+
+
+def test_next_on_the_same_page_applies_the_next_steps_settings(app_page):
+    lesson = LESSONS["003"]
+    i = next(i for i, s in enumerate(lesson.steps) if s.page == lesson.steps[i + 1].page == "kernels.py"
+             and s.settings.get("kern_preset") != lesson.steps[i + 1].settings.get("kern_preset"))
+    at = app_page("lessons.py", lesson="003", lesson_step=str(i + 1))
+    at.query_params.clear()
+    for key, value in lesson.steps[i].settings.items():  # the Lessons page's Open link
+        at.query_params[key] = value
+    at = at.switch_page("app_pages/kernels.py").run()
+    for key, value in _sidebar_links(at)[f"Next: step {i + 2}, {lesson.steps[i + 1].title}"].items():
+        at.query_params[key] = value
+    at = at.switch_page("app_pages/kernels.py").run()  # still the kernels page: its widgets kept their state
+    assert at.selectbox(key="kern_preset").value == lesson.steps[i + 1].settings["kern_preset"]
+    assert at.selectbox(key="kern_image").value == lesson.steps[i + 1].settings["kern_image"]
+    assert not at.exception
