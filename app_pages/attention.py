@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, figure, predict_then_see, report, session_model, stop_button, train_buttons,
+    url_setting, write_url,
 )
 from explainers.attention import LECTURE_QUERY, LECTURE_SENTENCE, compute_worked_attention
 from explainers.attention_plots import (
@@ -81,6 +82,14 @@ def words_part():
     except ValueError as err:
         st.error(f"{err}")
         return
+    top, low = int(r.weights.argmax()), int(r.weights.argmin())
+    predict_then_see(
+        "attn_q7", "Do attention mechanisms allow a model to give different importance to various parts of the input?",
+        ["Yes", "No: every word counts the same", "Only in image models"], 0,
+        f"The softmax gives every word its own weight: in the table below *{r.words[top]}* gets "
+        f"α = {r.weights[top]:.2f} and *{r.words[low]}* α = {r.weights[low]:.2f}, so the context vector "
+        f"c = Σ αᵢ vᵢ is mostly *{r.words[top]}*. Change the query and the weight moves to another word.",
+        lecture="Lecture 003, question 7")
     left, right = st.columns([3, 2])
     cached_figure(draw_worked_strip, r, slot=left)
     import pandas as pd

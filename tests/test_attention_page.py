@@ -33,6 +33,20 @@ def test_page_reads_temperature_from_the_url_and_refuses_an_empty_note(app_page)
     assert any("no words" in e.value for e in at.error)
 
 
+def test_lecture_question_7_is_asked_first_and_answered_with_the_tables_weights(app_page):
+    at = app_page(PAGE)
+    radio = at.radio(key="q_attn_q7")
+    assert radio.value is None and not at.success and not at.warning  # nothing given away before the pick
+    assert any("Lecture 003, question 7: Do attention mechanisms allow a model to give different importance to "
+               "various parts of the input?" in m.value for m in at.markdown)  # the lecture's words
+    radio.set_value("No: every word counts the same").run()
+    assert not at.exception
+    w = _weights(at)  # the answer quotes the live table: the lecture's 0.75 on headache, 0.01 on "a"
+    assert w["headache"] == 0.75 and w["a"] == 0.01
+    assert '"Yes"' in at.warning[0].value and "headache* gets α = 0.75" in at.warning[0].value
+    assert "*a* α = 0.01" in at.warning[0].value
+
+
 @pytest.mark.slow
 def test_training_on_notes_is_recorded_every_epoch_and_reported_on_the_page(app_page):
     # (that training sharpens the weights is proven in test_attention.py; here: the page's wiring)
