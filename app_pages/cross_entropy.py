@@ -46,22 +46,23 @@ def draw_terms(result):
 cat = categorical(float(temperature))
 rows = {"example": list(EXAMPLE_NAMES), "true class": [CATEGORICAL_CLASSES[t] for t in CATEGORICAL_TARGETS]}
 for i, name in enumerate(CATEGORICAL_CLASSES):
-    rows[f"p({name})"] = cat.probabilities[:, i]
+    rows[f"p {name}"] = cat.probabilities[:, i]
 rows["−log p(true)"] = cat.losses
-left, right = st.columns([1.35, 1])
-left.markdown(f"**Three classes**, five lesions. The scores s become probabilities by softmax(s / T); only the "
-              f"true class's term −tᵢ log pᵢ is not zero, so each loss is −log p(true). Mean: **{cat.mean:.4f}**.")
-left.dataframe(pd.DataFrame(rows).style.format(precision=3), hide_index=True)
-left.caption(f"Example 5 gives every class 1/3: its loss is ln 3 = {np.log(3):.4f} at any T. Example 4 gave "
-             f"the true class {cat.true_probability[3]:.3f}: it costs {cat.losses[3]:.2f}, more than all the "
-             "others together. The mean equals keras.losses.CategoricalCrossentropy (tested).")
-cached_figure(draw_terms, cat, slot=right)
+st.markdown(f"**Three classes**, five lesions. The scores s become probabilities by softmax(s / T); only the "
+            f"true class's term −tᵢ log pᵢ is not zero, so each loss is −log p(true). Mean: **{cat.mean:.4f}**.")
+st.dataframe(pd.DataFrame(rows).style.format(precision=3), hide_index=True)
+left, right = st.columns([1, 1])
+cached_figure(draw_terms, cat, slot=left)
+right.markdown(f"Example 5 gives every class 1/3: its loss is ln 3 = {np.log(3):.4f} at any T. Example 4 gave "
+               f"the true class {cat.true_probability[3]:.3f}: it costs **{cat.losses[3]:.2f}**, more than all the "
+               "others together. A confident wrong answer is what cross-entropy punishes most.")
+right.caption("The mean equals keras.losses.CategoricalCrossentropy on the same probabilities (tested).")
 
 st.markdown("**Two classes** (lesion present, t = 1, or not, t = 0). Edit t or p: the loss is −log p where "
             "t = 1 and −log(1 − p) where t = 0.")
 b_left, b_right = st.columns([1.35, 1])
 edited = b_left.data_editor(pd.DataFrame({"t": BINARY_TARGETS, "p = f(s)": BINARY_PROBABILITIES}),
-                            key="ce_binary", width="stretch", num_rows="fixed")
+                            key="ce_binary", width="stretch", num_rows="fixed", hide_index=True)
 try:
     binary = compute_binary_cross_entropy(edited["t"].to_numpy(dtype=float), edited["p = f(s)"].to_numpy(dtype=float))
 except (ValueError, TypeError) as err:
@@ -76,7 +77,8 @@ with b_right:
 
 # ------------------------------------------------------------------ softmax and temperature
 st.subheader("Softmax and its temperature")
-st.markdown("softmax(s)ᵢ = e^{sᵢ/T} / Σⱼ e^{sⱼ/T} turns any scores into probabilities that sum to 1. The "
+st.markdown("$\\mathrm{softmax}(s)_i = e^{s_i/T} / \\sum_j e^{s_j/T}$ turns any scores into probabilities that "
+            "sum to 1. The "
             "temperature T (the slider above) divides the scores first: T < 1 sharpens them towards the largest "
             "score, T > 1 flattens them towards 1/C. The order never changes, so neither does the predicted class; "
             "only how sure it looks, and so the loss.")

@@ -100,11 +100,11 @@ def plot_saturation_gradients(result: SaturationGradients, ax: Axes | None = Non
     ax.annotate(f"{abs(g_se):.4f} ({result.ratio:.0f}× smaller)", (result.z_mark, abs(g_se)),
                 textcoords="offset points", xytext=(8, -4), fontsize=10)
     ax.set_yscale("log")
-    ax.set_ylim(1e-5, 2)
+    ax.set_ylim(1e-5, 30)
     ax.set_xlabel("z (the neuron's weighted sum)")
     ax.set_ylabel(f"|dL/dz| for y = {result.target}")
     ax.set_title("How hard each loss pushes a sigmoid neuron")
-    ax.legend(loc="lower center" if result.target == 1 else "lower center", fontsize=10)
+    ax.legend(loc="upper center", fontsize=10)  # above the curves, which stay below 1
     ax.grid(alpha=0.3, which="both")
     return ax
 
@@ -118,7 +118,7 @@ def plot_saturated_training(result: SaturatedComparison, fig: Figure | None = No
         ax.set_title(f"trained with {run.loss_name}")
         ax.set_xlabel("gradient step")
         ax.set_ylabel(f"{run.loss_name} loss")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, 1.1 * max(float(np.max(run.losses)), 1e-3))
         ax.grid(alpha=0.3)
     for run, colour in zip(result.runs, ("C0", "C3")):
         axes[2].plot(np.arange(len(run.accuracy)), run.accuracy, color=colour, label=run.loss_name)

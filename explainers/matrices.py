@@ -18,7 +18,8 @@ import numpy as np
 from explainers import _layers
 from models._arguments import ArgumentError, check_array, check_int
 
-__all__ = ["LayerStep", "LayerComposition", "compute_layer_composition", "layer_equation_latex"]
+__all__ = ["LayerStep", "LayerComposition", "compute_layer_composition", "layer_equation_latex",
+           "augmented_equation_latex"]
 
 _SYMBOL = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}", "linear": "",
            "softmax": r"\mathrm{softmax}", "leaky_relu": r"\mathrm{LeakyReLU}"}
@@ -167,3 +168,17 @@ def layer_equation_latex(step: LayerStep, index: int, *, digits: int = 2) -> str
     inner = rf"{g}\left({wx}\right)" if g else wx
     zpart = rf" = {g}\left({column(step.z)}\right)" if g else ""
     return rf"a^{{[{index}]}} = {inner}{zpart} = {column(step.a)}"
+
+
+def augmented_equation_latex(step: LayerStep, index: int, *, digits: int = 2) -> str:
+    """Lecture 004's form of the same layer, bias folded into the matrix: W̃ x̃ = [W | b] (x, 1) = Wx + b = z.
+
+    What this shows: "x = (x, 1), W = (weight & bias)": appending a 1 to the
+    input turns the bias into one more column of weights.
+    """
+    index = check_int("index", index, low=1)
+    digits = check_int("digits", digits, low=0, high=6)
+    x1 = np.append(step.x, 1.0)
+    z = step.augmented @ x1
+    return (rf"\tilde W^{{[{index}]}}\tilde x = {_pmatrix(step.augmented, digits)}{_pmatrix(x1[:, None], digits)}"
+            rf" = {_pmatrix(z[:, None], digits)} = z^{{[{index}]}}")
