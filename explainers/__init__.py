@@ -337,6 +337,7 @@ _LAZY: dict[str, str] = {
     "LayerComposition": "explainers.matrices",
     "compute_layer_composition": "explainers.matrices",
     "layer_equation_latex": "explainers.matrices",
+    "augmented_equation_latex": "explainers.matrices",
     "plot_layer_composition": "explainers.matrices_plots",
     "plot_interactions": "explainers.matrices_plots",
     # ---- detection: boxes, IoU vs Dice, NMS step by step, AP (as COCOeval) and FROC (as LUNA16)
