@@ -36,3 +36,6 @@ __all__ += basics_extra.__all__
 from models.recipes import pooling  # noqa: E402  pooling and CAM (issue 20)
 from models.recipes.pooling import *  # noqa: E402,F401,F403
 __all__ += pooling.__all__
+from models.recipes import detection  # noqa: E402  the nodule detector (issue 19)
+from models.recipes.detection import *  # noqa: E402,F401,F403
+__all__ += detection.__all__
