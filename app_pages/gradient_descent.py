@@ -102,8 +102,15 @@ with tab_1d:
     n_steps = c[2].slider("steps", 0, 40, key=url_setting("gd_steps", 3, bounds=(0, 40)))
     ld = compute_line_descent(w0=w0, learning_rate=alpha, steps=n_steps, x=lecture.x, y=lecture.y)
     cached_figure(draw_line_descent, ld)
+    factor = 1 - 2 * alpha * sum_xx  # w − w* is multiplied by this at every step (C is a parabola)
     if ld.diverged:
         st.error(f"α = {alpha} is too large: w blew up after {len(ld.ws) - 1} steps. Lower α.")
+    elif abs(factor) > 1 + 1e-12:
+        st.warning(f"α = {alpha} is too large (above 1/Σx² = {1 / sum_xx:g}): each step overshoots the best w "
+                   f"by more than the last, the distance to it grows ×{abs(factor):.2f} per step. Lower α.")
+    elif abs(factor) > 1 - 1e-12:
+        st.info(f"α = 1/Σx² = {1 / sum_xx:g} exactly: each step lands as far beyond the best w as it started "
+                f"before it, so w jumps between {ld.ws[0]:.3f} and {2 * ld.w_best - ld.ws[0]:.3f} for ever.")
     steps_df = pd.DataFrame({"step": np.arange(len(ld.ws)), "w": ld.ws, "C(w)": ld.costs, "slope C'(w)": ld.slopes,
                              "next w = w − α·C'(w)": ld.ws - alpha * ld.slopes})
     st.dataframe(steps_df.head(12), hide_index=True)

@@ -132,3 +132,40 @@ def test_a_too_large_step_settles_nowhere_and_is_counted():
 def test_descent_basins_refuse_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         compute_descent_basins(**kwargs)
+
+
+# ------------------------------------------------------------------ the page
+def _frame(element):
+    value = element.value
+    return getattr(value, "data", value)  # a Styler keeps its frame in .data
+
+
+@pytest.mark.slow
+def test_gradient_descent_page_shows_the_lecture_losses_the_slope_table_and_answers_question_5(app_page):
+    at = app_page("gradient_descent.py", timeout=300, gd_q5_starts="8", gd_slope_w="0.85")
+    assert not at.exception
+    losses = _frame(at.dataframe[0])
+    assert losses["lecture 003"].tolist() == [12.3, 5.4, 4.9]
+    assert losses["C(w) here"].round(1).tolist() == [12.3, 5.4, 4.9]
+    slopes = _frame(at.dataframe[2])
+    h = np.array([float(v) for v in slopes["run h"]])
+    rise = np.array([np.sum(((0.85 + v) * LINE_X - LINE_Y) ** 2) for v in h]) - np.sum((0.85 * LINE_X - LINE_Y) ** 2)
+    np.testing.assert_allclose(slopes["rise / run"], rise / h, rtol=1e-12)
+    assert slopes["C'(w)"].iloc[0] == pytest.approx(np.sum(2 * LINE_X * (0.85 * LINE_X - LINE_Y)))
+    # question 5: nothing given away before the pick, then the live counts (8 × 8 starts: half left of the ridge)
+    radio = at.radio(key="q_gd_q5")
+    assert radio.value is None and not at.success
+    assert any("Lecture 003, question 5: Does gradient descent guarantee that we find the global minimum of the "
+               "loss function?" in m.value for m in at.markdown)
+    counts = _frame(at.dataframe[3])
+    assert counts["runs ending there"].tolist() == [32, 32, 0]
+    assert any("32 of 64" in m.value for m in at.markdown)
+    radio.set_value("Yes, if α is small enough").run()
+    assert not at.exception
+    assert '"No"' in at.warning[0].value and "32 of 64 runs" in at.warning[0].value
+    at.select_slider(key="gd_alpha").set_value(0.0105).run()  # just above 1/Σx² = 0.01
+    at.slider(key="gd_steps").set_value(40).run()
+    ws = _frame(at.dataframe[1])["w"].to_numpy()
+    growth = np.abs(ws[1:] - 0.923) / np.abs(ws[:-1] - 0.923)
+    np.testing.assert_allclose(growth, abs(1 - 2 * 0.0105 * LINE_X @ LINE_X), rtol=1e-9)
+    assert any("too large" in w.value and "×1.10 per step" in w.value for w in at.warning)
