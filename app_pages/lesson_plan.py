@@ -68,17 +68,19 @@ LECTURE_000 = Lesson("000", "Deep Learning & Biomedical imaging (lecture notes)"
          {"kern_side": "256", "kern_c": "3", "kern_hidden": "1000"},
          "Scroll to 'Why convolution: parameters': a dense net 256·256·3 → 1000 → 1 has the lecture's "
          "196,610,001 parameters; a 3×3 conv layer beside it needs a few thousand, whatever the image size."),
-    Step("complex models overfit", "§3 'Complex model may leads to overfitting'", "overfitting.py", {},
-         "Training and validation curves as the model grows and the data shrink: a model that is too large "
-         "fits its training images and does worse on new ones. 'Finding a suitable size of model is very "
-         "important' (§3)."),
+    Step("complex models overfit", "§3 'Complex model may leads to overfitting'", "overfitting.py",
+         {"of_vary": "Hidden nodes"},
+         "Section 3, 'Capacity and data': training against validation curves as the hidden layer grows, then "
+         "as the training images change. “Finding a suitable size of model is very important” (§3)."),
     Step("convolution by hand", "§4 Convolution operation (the 3×3 input and 2×2 kernel)", "kernels.py",
          {"kern_example": _EX000, "kern_row": "0", "kern_col": "0"},
          "The lecture's input [[0,1,2],[3,4,5],[6,7,8]] with kernel [[0,1],[2,3]] gives [[19,25],[37,43]]. "
          "Step the output row and column: 0·0 + 1·1 + 3·2 + 4·3 = 19 is one sum of products."),
-    Step("cross-correlation and the flip", "§4 the example's label 'Cross-correlation'", "convolution_1d.py", {},
-         "What the slide computes is cross-correlation; convolution flips the kernel first. The same 3×3 "
-         "example both ways, and why Keras' Conv layers (which cross-correlate) do not mind."),
+    Step("cross-correlation and the flip", "§4 the example's label 'Cross-correlation'", "convolution_1d.py",
+         {"c1d_flip_kernel": "0 1; 2 3"},
+         "'The kernel flip': laid on the input as printed, the kernel gives the slide's [[19, 25], [37, 43]] "
+         "(cross-correlation); turned by 180° first it gives [[5, 11], [23, 29]] (convolution). Keras' Conv2D "
+         "computes the first."),
     Step("shared parameters", "§4.1 How to do convolution? (share parameters)", "kernels.py",
          {"kern_image": "ct_head", "kern_preset": "sobel left-to-right"},
          "One 3×3 kernel slid over a whole head CT: the same nine weights at every position find the same "
@@ -109,8 +111,9 @@ LECTURE_001 = Lesson("001", "Deep Learning concepts for Medical Imaging: a shall
          "few images' compare 'head only' (the pretrained net as a feature extractor) with fine-tuning and "
          "with training from scratch on 16 labelled images."),
     Step("global average pooling", "'Can you tell us something about Global Average Pooling?'", "pooling.py", {},
-         "Global average pooling turns each feature map into one number; with a GAP head the class "
-         "activation map (CAM) shows where the evidence for a class lies."),
+         "'A CNN with global average pooling': each feature map becomes one number; with that head the class "
+         "activation map (CAM) shows where the evidence for a class lies. Train it, then compare global "
+         "average with global max pooling."),
     Step("the U-Net", "Computer Vision: U-Net (the article's opening figure)", "segmentation.py",
          {"seg_skips": "true"},
          "Tab 'Train': train the U-Net live and watch the validation masks; the encoder works at a lower "
@@ -133,8 +136,9 @@ LECTURE_002 = Lesson("002", "A Primer on Deep Learning based Medical Image Analy
          "Tab 'Activation functions': sigmoid, tanh, ReLU and leaky ReLU with their derivatives. Far from 0 "
          "the sigmoid and tanh are flat: they saturate and kill gradients; g'(z) = g(z)(1 − g(z)) > 0."),
     Step("the forward pass as matrices", "Representational power (h1 = f(W1·x + b1), …)", "layers_as_matrices.py",
-         {}, "One matrix multiplication, a bias offset and an activation per layer, with a real network's W, "
-                 "b and x written out."),
+         {"mx_x1": "0.6", "mx_x2": "-0.4"},
+         "One matrix multiplication, a bias offset and an activation per layer, with a real network's W, b "
+         "and x written out; move x₁ and x₂ and follow the numbers through."),
     Step("epochs and mini-batches", "Epoch; Mini-batch gradient descent", "gradient_descent.py",
          {"gd_bepochs": "5", "gd_blr": "0.1"},
          "Tab 'Batch size': the same number of epochs with the whole training set, mini-batches and single "
@@ -147,9 +151,9 @@ LECTURE_002 = Lesson("002", "A Primer on Deep Learning based Medical Image Analy
          "The table: small data, freeze all layers and train the softmax; medium, freeze most; large, "
          "fine-tune all. Compare the strategies at 16 labelled images, then at 192."),
     Step("max and average pooling", "Layers in a convolutional neural network (max vs average pooling)",
-         "pooling.py", {},
-         "Max pooling keeps the strongest response in each view, average pooling the mean: both on a real "
-         "scan, and against a stride-2 convolution."),
+         "pooling.py", {"pool_scan": "ct_head", "pool_size": "2", "pool_stride": "2"},
+         "Max pooling keeps the largest value of each view, average pooling the mean: both on a head CT. Then "
+         "'Stride-2 convolution or pooling'."),
     Step("padding and stride", "Hyperparameters inside the convolutional layer", "kernels.py",
          {"kern_image": "ct_head", "kern_padding": "same", "kern_stride": "2"},
          "The slides' three settings on a head CT: a 3×3 kernel with valid padding, with same padding, and "
@@ -176,17 +180,18 @@ LECTURE_002 = Lesson("002", "A Primer on Deep Learning based Medical Image Analy
          "resolution and widens the receptive field."),
     Step("Adam", "Optimization by Adam optimizer", "gradient_descent.py",
          {"gd_surface": "ravine", "gd_opts": "sgd,momentum,rmsprop,adam"},
-         "Tab 'Optimisers on loss surfaces': plain SGD zig-zags across the ravine; Adam's moving averages "
-         "m_t and v_t take it along the valley."),
+         "Tab 'Optimisers': plain SGD zig-zags across the ravine; Adam's moving averages m_t and v_t take it "
+         "along the valley."),
     Step("cross-entropy", "Classification loss function and evaluation (CE, binary CE)", "cross_entropy.py", {},
-         "CE = −Σ t_i log f(s)_i and its binary form written out for a few examples, and why it trains a "
-         "saturated sigmoid where squared error stalls."),
+         "'The formula, example by example': CE = −Σ t_i log f(s)_i and its binary form term by term; then "
+         "why cross-entropy, not squared error, trains a saturated sigmoid."),
     Step("TPR, FPR and the confusion matrix", "Classification loss function and evaluation (the metrics table)",
          "neuron.py", {"neuron_tau": "0.5"},
          "Tab 'Threshold and ROC': TP, FN (Type II error), FP (Type I error), TN, with TPR = TP/(TP + FN) and "
          "FPR = FP/(TN + FP); move τ and the point moves along the ROC curve."),
     Step("pixel-wise cross-entropy", "Cross entropy loss functions in segmentation", "cross_entropy.py", {},
-         "The log loss of one pixel summed over classes, repeated over all pixels and averaged."),
+         "'Pixel-wise cross-entropy over a mask': the log loss of one pixel summed over the classes, repeated "
+         "over all pixels and averaged."),
     Step("Dice loss", "Dice loss in segmentation (the 4×4 example)", "segmentation.py", {},
          "Tab 'Dice': |A∩B| = 7.41, |A| = 7.82, |B| = 8, Dice = 2·7.41 / 15.82 = 0.9368; with the optional "
          "squares the soft background terms shrink (0.12 → 0.0144) and Dice rises to 0.9938."),
@@ -203,17 +208,18 @@ LECTURE_003 = Lesson("003", "Overview of the Fundamentals of Deep Learning Model
          "ŷ = 1 if σ(z) > τ. Ask Question 2 (does changing the threshold affect performance?), then move τ "
          "in tab 'Threshold and ROC': the confusion matrix trades false positives for false negatives."),
     Step("a = σ(Wx + b)", "Single hidden layer; Matrix notation", "layers_as_matrices.py", {},
-         "Each hidden neuron a_m = σ(w_m·x + b_m); stacked, a = σ(Wx + b), with a real network's W, b and x."),
+         "Each hidden neuron a_m = σ(w_m·x + b_m); stacked, a = σ(Wx + b), with a real network's W, b and x. "
+         "The page asks Question 1 here too, with a question on W's shape."),
     Step("composition of functions", "y = σ(W[2] σ(W[1]x + b[1]) + b[2]) = f[2](f[1](x))",
          "layers_as_matrices.py", {},
          "f_θ = f[2](f[1](x)) evaluated layer by layer gives the network's own output."),
-    Step("do inputs interact?", "Question 3", "mlp_playground.py", {"mlp_data": "xor", "mlp_hidden": "0"},
-         "Ask Question 3 (does one hidden layer allow interactions between inputs?). With no hidden layer "
-         "xor cannot be fit: its label depends on x₁ and x₂ together. Set hidden layers to 4 and train."),
+    Step("do inputs interact?", "Question 3", "layers_as_matrices.py", {},
+         "'Do inputs interact in one hidden layer?': ask Question 3, then train. A model with no hidden layer "
+         "cannot fit xor or x₁·x₂, whose values depend on both inputs together; one hidden layer can."),
     Step("universal approximation", "Why Single Hidden Layer is Useful? Universal Approximation Theorem",
          "universal_approximation.py", {"ua_n": "1,2,4,8,16"},
-         "One hidden layer of N neurons fits a smooth curve better as N grows: the theorem's 'enough hidden "
-         "neurons', seen."),
+         "One hidden layer of N neurons fits a smooth curve better as N grows: the theorem's “enough hidden "
+         "neurons”, seen."),
     Step("no hidden layer: 3 parameters", "Expressivity: sigmoid model, no hidden layer", "mlp_playground.py",
          {"mlp_data": "circle", "mlp_hidden": "0", "mlp_act": "sigmoid"},
          "Two features x₁, x₂: 2 weights + 1 bias = 3 parameters and one straight boundary. Train it."),
@@ -248,10 +254,12 @@ LECTURE_003 = Lesson("003", "Overview of the Fundamentals of Deep Learning Model
          "Tab 'Batch size': full-batch GD looks at all data every step; mini-batch GD and SGD take many "
          "cheaper, noisier steps per epoch."),
     Step("the global minimum?", "Question 5", "gradient_descent.py", {},
-         "Ask Question 5 (does gradient descent guarantee the global minimum?), then open tab 'Optimisers on "
-         "loss surfaces': where a descent ends depends on where it starts."),
-    Step("1-D convolution", "Convolution 1D: z_i = w₁x_i + w₂x_{i+1} + w₃x_{i+2}", "convolution_1d.py", {},
-         "A 3-tap kernel slid along a signal, one output per position."),
+         "Tab 'Global minimum?': ask Question 5 (does gradient descent guarantee the global minimum?), then "
+         "count the descents from a grid of starts that end in the worse local minimum."),
+    Step("1-D convolution", "Convolution 1D: z_i = w₁x_i + w₂x_{i+1} + w₃x_{i+2}", "convolution_1d.py",
+         {"c1d_kernel": "smoothing", "c1d_padding": "valid"},
+         "A kernel slid along an ECG-like trace, one output per position: pick the output sample shown and "
+         "read its sum of products; try the derivative kernel and the padding."),
     Step("2-D convolution", "Convolution 2D: a 3×3 kernel on a 6×6 input", "kernels.py",
          {"kern_example": _EX003, "kern_row": "0", "kern_col": "0"},
          "The slide's 6×6 input with the vertical-edge kernel gives a 4×4 output starting −11, −4, 9, 12; "
@@ -264,10 +272,11 @@ LECTURE_003 = Lesson("003", "Overview of the Fundamentals of Deep Learning Model
          "cnn.py", {"cnn_data": "lesions"},
          "Train and watch the first layer's filters and feature maps change every epoch: convolution layers "
          "extract features, the fully connected layers decide."),
-    Step("shared filters, fewer parameters", "Question 6; Why Convolutional Kernels?", "kernels.py",
-         {"kern_side": "256", "kern_c": "3", "kern_hidden": "1000", "kern_k": "64"},
-         "Ask Question 6 (do CNNs reduce the number of parameters by sharing the same filter?). "
-         "'Why convolution: parameters': 196,610,001 dense against (3·3·3 + 1)·64 = 1,792 for a conv layer."),
+    Step("shared filters, fewer parameters", "Question 6; Why Convolutional Kernels?", "cnn.py",
+         {"cnn_data": "lesions"},
+         "Ask Question 6 (do CNNs reduce the number of parameters by sharing the same filter?): the answer "
+         "counts the first layer's weights against a kernel per position and a dense layer. The kernels "
+         "page's parameter section has the lecture's 196,610,001 against 1,792."),
     Step("attention over a note", "Attention: clinical note, query 'symptom', the weights table", "attention.py",
          {"attn_part": "Words"},
          "Query 'symptom' against each word of the note: dot products, softmax weights (0.75 on headache in "
@@ -282,8 +291,9 @@ LECTURE_004 = Lesson("004", "Deep learning in radiology: an overview", "004_84db
          "A head CT as the machine sees it: a grid of Hounsfield units. The window turns the numbers into "
          "the picture a human reads."),
     Step("supervised and unsupervised", "Supervised learning f(x) = y from labelled data; unsupervised learning",
-         "bases.py", {},
-         "The same points with labels (a classifier's boundary) and without (structure found on its own)."),
+         "bases.py", {"bases_points": "tumours"},
+         "'Supervised and unsupervised: the same points': with labels a classifier learns f(x) = y; without "
+         "them k-means finds structure on its own."),
     Step("a CNN as a composition", "Deep learning: Convolution Neural Network, f(x) = f₀(Φ(x))", "cnn.py",
          {"cnn_data": "lesions"},
          "Φ(x) = g(W_k g(… g(W₁x))), with g a ReLU or pooling, is the stack of feature maps; f₀ is the "
@@ -292,13 +302,17 @@ LECTURE_004 = Lesson("004", "Deep learning in radiology: an overview", "004_84db
          {"prep_gallery": "head CT"},
          "Section 4: shifted, rotated and zoomed copies of one scan are the same anatomy. Augmentation shows "
          "them to the network so that Φ learns to ignore such changes."),
-    Step("a Fourier basis", "f(x) = 5 cos x + 7 cos 2x + cos 4x; Basis: Fourier Transform", "bases.py", {},
-         "The coefficients 5, 7 and 1 recovered from samples by least squares in the cosine basis."),
+    Step("a Fourier basis", "f(x) = 5 cos x + 7 cos 2x + cos 4x; Basis: Fourier Transform", "bases.py",
+         {"bases_noise": "0.0"},
+         "'The Fourier basis': from noiseless samples least squares recovers the coefficients 5, 7 and 1; "
+         "raise the noise and watch them drift, beside a network's fit."),
     Step("neurons as a basis", "f(x) = 5 cos x + 7 cos 2x + cos 4x", "universal_approximation.py",
          {"ua_n": "2,4,8,16"},
          "The same curve fit by N tanh neurons: the network learns its own basis functions."),
-    Step("principal components", "Approximation by 4 principal components (basis) only", "bases.py", {},
-         "Images rebuilt from k = 1, 2, 4, 16 principal components, with the error of each."),
+    Step("principal components", "Approximation by 4 principal components (basis) only", "bases.py",
+         {"bases_images": "digits"},
+         "'Images from a few principal components': handwritten digits (the lecture's other example) rebuilt "
+         "from the mean and k principal components, with the error of each."),
     Step("organ and lesion segmentation", "Deep learning in Computed Tomography: organ segmentation, "
          "liver lesion segmentation", "segmentation.py", {"seg_scan": "liver_mr"},
          "Tab 'Real scans': the U-Net's answer on a real abdominal MR with a marked liver lesion, and the "
@@ -306,9 +320,10 @@ LECTURE_004 = Lesson("004", "Deep learning in radiology: an overview", "004_84db
     Step("lung nodule detection", "Lung Nodule Detection; Computed Aided Diagnosis", "saliency.py", {},
          "A nodule classifier's heatmap: where did it look, and how often does the peak fall inside the "
          "nodule?"),
-    Step("recurring waveforms", "Electroencephalogram: learn the time-limited waveforms", "convolution_1d.py", {},
-         "A kernel slid along an ECG-like trace responds where its waveform recurs: a 1-D convolution finds "
-         "repeated events in a signal."),
+    Step("recurring waveforms", "Electroencephalogram: learn the time-limited waveforms", "convolution_1d.py",
+         {"c1d_kernel": "QRS-matched"},
+         "A QRS-shaped kernel slid along an ECG-like trace peaks wherever that waveform recurs: a 1-D "
+         "convolution finds repeated events in a signal, as a learned kernel does in an EEG."),
 ))
 
 LESSONS: dict[str, Lesson] = {lesson.lecture: lesson for lesson in

@@ -266,3 +266,13 @@ def test_a_step_past_the_lectures_end_is_clamped_and_a_bad_lecture_ignored(app_p
     at = _lessons(app_page, lesson="042")
     assert at.subheader[0].value == step_heading(LESSONS["003"], 0)
     assert any("Ignored the URL setting lesson" in t.value for t in at.toast)
+
+
+@pytest.mark.parametrize("lecture, index, step", STEPS, ids=STEP_IDS)
+def test_the_tabs_and_sections_a_step_names_are_on_its_page(lecture, index, step: Step):
+    """'Quoted' names in a step's text are the page's own labels (lecture quotes use “ ”)."""
+    if not page_ready(step.page):
+        return
+    source = (PAGES_DIR / step.page).read_text(encoding="utf-8")
+    for label in re.findall(r"(?<![\w])'([^']+)'(?![\w])", step.show):
+        assert label in source, f"lecture {lecture} step {index + 1}: {step.page} has no {label!r}"
