@@ -162,5 +162,5 @@ def plot_cam_comparison(result: CamComparison, fig: Figure | None = None, *,
     im = axes[3].imshow(diff, cmap="viridis", vmin=0.0, vmax=max(float(diff.max()), 1e-12))
     axes[3].set_axis_off()
     axes[3].set_title(f"|CAM − Grad-CAM|\nmax {result.max_abs_difference:.1e}")
-    fig.colorbar(im, ax=axes[3], shrink=0.8, format="%.0e")
+    fig.colorbar(im, ax=axes[3], shrink=0.8, format="%.1e")
     return fig
