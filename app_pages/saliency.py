@@ -40,10 +40,15 @@ st.markdown(
 st.latex(r"\alpha_k = \frac{1}{Z} \sum_{i,j} \frac{\partial y}{\partial A^k_{ij}}, \qquad "
          r"L_{\text{Grad-CAM}} = \mathrm{ReLU}\Big(\sum_k \alpha_k A^k\Big)")
 st.markdown(
-    "It generalises the CAM heatmaps of CheXNet (those need global average pooling straight into the output "
-    "layer; this CNN has global max pooling). A **saliency map** shows |∂y/∂x|, the pixels that would change "
-    "the score most."
+    "CheXNet (lecture 002's \"121-layer CNN\", chest X-ray in, \"Pneumonia Positive (85%)\" out) drew its "
+    "heatmaps with **CAM** (Zhou et al., 2016), not Grad-CAM. CAM needs global average pooling straight into "
+    "the output layer, and on such a head with sigmoid outputs (CheXNet's) Grad-CAM gives the very same map. "
+    "This CNN has global **max** pooling and a hidden dense layer before its output, so it has no CAM: "
+    "Grad-CAM is what explains it, with weights α_k that change from image to image. A **saliency map** shows "
+    "|∂y/∂x|, the pixels that would change the score most."
 )
+st.page_link("app_pages/pooling.py", label="CAM on a GAP head, equal to Grad-CAM: Pooling and CAM",
+             icon=":material/grid_view:")
 
 c1, c2, c3 = st.columns(3)
 epochs = c1.number_input("Epochs", 1, 30, key=url_setting("sal_epochs", 6, bounds=(1, 30)))

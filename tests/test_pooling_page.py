@@ -58,3 +58,12 @@ def test_training_the_gap_cnn_keeps_cam_equal_to_gradcam_and_its_mean_is_the_mod
     assert logit == pytest.approx(np.log(p / (1 - p)), abs=2e-4)
     difference = float(re.search(r"max \|difference\| = \*\*([0-9.e+-]+)\*\*", text).group(1))
     assert difference < 1e-5
+
+
+def test_saliency_page_says_chexnet_used_cam_and_links_to_the_pooling_page(app_page):
+    at = app_page("saliency.py", timeout=180, sal_smooth="0")
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "drew its heatmaps with **CAM** (Zhou et al., 2016), not Grad-CAM" in text
+    assert "global **max** pooling and a hidden dense layer" in text
+    assert [e.proto.page for e in at.get("page_link")] == ["pooling"]   # the Pooling and CAM page's url
