@@ -188,6 +188,12 @@ def test_the_numbers_the_steps_quote_are_computed_right():
     assert (round(z1, 6), round(z2, 6)) == (1.9, -3.25)
     assert f"{1 / (1 + math.exp(-z1)):.3f}" == "0.870" and f"{1 / (1 - math.exp(-z1)):.2f}" == "1.18"
     assert f"{1 / (1 + math.exp(-z2)):.3f}" == "0.037" and f"{1 / (1 + math.exp(-0.9)):.2f}" == "0.71"
+    # lecture 000's example convolved (kernel flipped) rather than cross-correlated
+    from scipy.signal import convolve2d, correlate2d
+
+    np.testing.assert_array_equal(correlate2d(K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, "valid"), small)
+    flipped = convolve2d(K.LECTURE_SMALL_INPUT, K.LECTURE_SMALL_KERNEL, "valid")
+    assert flipped.tolist() == [[5, 11], [23, 29]] and "[[5, 11], [23, 29]]" in text
     # parameter counts of lecture 003's expressivity slides
     for hidden, total in (((), 3), ((4,), 17), ((10,), 41), ((4, 2), 25)):
         assert K.dense_parameter_count([2, *hidden, 1]) == total and str(total) in text
@@ -276,3 +282,26 @@ def test_the_tabs_and_sections_a_step_names_are_on_its_page(lecture, index, step
     source = (PAGES_DIR / step.page).read_text(encoding="utf-8")
     for label in re.findall(r"(?<![\w])'([^']+)'(?![\w])", step.show):
         assert label in source, f"lecture {lecture} step {index + 1}: {step.page} has no {label!r}"
+
+
+def _richest_step_per_page():
+    best: dict[str, tuple] = {}
+    for lecture, i, step in STEPS:
+        if step.settings and len(step.settings) > len(best.get(step.page, (None, None, Step("", "", "", {}, "")))[2].settings):
+            best[step.page] = (lecture, i, step)
+    return sorted(best.values(), key=lambda t: t[2].page)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lecture, index, step", _richest_step_per_page(),
+                         ids=lambda v: v if isinstance(v, str) else str(v) if isinstance(v, int) else v.page)
+def test_a_step_opens_its_page_prepared_without_complaint(app_page, lecture, index, step: Step):
+    """The real page reads the step's settings: no exception, no 'Ignored the URL setting' notice."""
+    if not page_ready(step.page):
+        pytest.skip(f"{step.page} is not written yet")
+    at = app_page(step.page, timeout=180, **step.settings)
+    assert not at.exception, at.exception
+    assert not [t.value for t in at.toast if "Ignored the URL setting" in t.value]
+    for key, raw in step.settings.items():  # each widget holds the step's value
+        value = at.session_state[key]
+        assert _decode(raw, value) == value, f"{step.page}: {key} is {value!r}, the step set {raw!r}"
