@@ -86,8 +86,7 @@ with left:
                 f"{model.count_params()}.")
     first = comp.steps[0]
     st.markdown("Lecture 004 folds the bias into W: with x̃ = (x, 1) and W̃ = [W | b] (\"W = weight & bias\"), "
-                "Wx + b = W̃x̃, and the network is f(x) = f₀(Φ(x)), Φ(x) = g(W_k g(… g(W₁x)…)). For layer 1:")
-    st.latex(augmented_equation_latex(first, 1))
+                "Wx + b = W̃x̃, and the network is f(x) = f₀(Φ(x)), Φ(x) = g(Wₖ g(… g(W₁x)…)). For layer 1:")
 
 
 def draw_network(result):
@@ -95,6 +94,7 @@ def draw_network(result):
 
 
 cached_figure(draw_network, comp, slot=right)
+st.latex(augmented_equation_latex(first, 1))
 
 # ------------------------------------------------------------------ question 3: interactions
 st.subheader("Do inputs interact in one hidden layer?")
@@ -135,11 +135,6 @@ else:
     left, right = st.columns([1.5, 1])
     cached_figure(draw_interactions, result, slot=left)
     with right:
-        st.dataframe(pd.DataFrame({
-            "task": [f.task for f in result.fits], "model": [f.label for f in result.fits],
-            "parameters": [f.params for f in result.fits], "score": [f.score_name for f in result.fits],
-            "value": [round(f.score, 3) for f in result.fits], "seconds": [round(f.seconds, 1) for f in result.fits],
-        }), hide_index=True)
         xor0, xor1 = result.fit("xor", False), result.fit("xor", True)
         p0, p1 = result.fit("product", False), result.fit("product", True)
         st.markdown(
@@ -149,3 +144,8 @@ else:
             f"accuracy {xor1.score:.2f} and R² {p1.score:.2f}. One hidden layer lets the inputs interact.")
         st.caption(f"Settings shown: {result.hidden} hidden neurons, {result.epochs} passes of Adam (batch 32). "
                    "R² = 1 − SS_res / SS_tot on the fresh points.")
+    st.dataframe(pd.DataFrame({
+        "task": [f.task for f in result.fits], "model": [f.label for f in result.fits],
+        "parameters": [f.params for f in result.fits], "score": [f.score_name for f in result.fits],
+        "value": [round(f.score, 3) for f in result.fits], "seconds": [round(f.seconds, 1) for f in result.fits],
+    }), hide_index=True)

@@ -166,8 +166,10 @@ def layer_equation_latex(step: LayerStep, index: int, *, digits: int = 2) -> str
     column = lambda v: _pmatrix(np.asarray(v)[:, None], digits)  # noqa: E731
     wx = _pmatrix(step.W, digits) + column(step.x) + " + " + column(step.b)
     inner = rf"{g}\left({wx}\right)" if g else wx
-    zpart = rf" = {g}\left({column(step.z)}\right)" if g else ""
-    return rf"a^{{[{index}]}} = {inner}{zpart} = {column(step.a)}"
+    zpart = rf"{g}\left({column(step.z)}\right) = " if g else ""
+    # two lines, so a layer of a few neurons fits a 1024 px projector
+    return (rf"\begin{{aligned}} a^{{[{index}]}} &= {inner} \\ &= {zpart}{column(step.a)}"
+            r"\end{aligned}")
 
 
 def augmented_equation_latex(step: LayerStep, index: int, *, digits: int = 2) -> str:

@@ -20,7 +20,8 @@ def plot_layer_composition(result: LayerComposition, ax: Axes | None = None) -> 
     names = ["x"] + [f"a[{i}]" for i in range(1, len(result.steps) + 1)]
     names[-1] = "ŷ = " + names[-1] if len(result.steps[-1].a) == 1 else names[-1]
     height = max(len(c) for c in columns)
-    pos = [np.linspace(0, height - 1, len(c)) if len(c) > 1 else np.array([(height - 1) / 2]) for c in columns]
+    # top to bottom: the first neuron of each layer at the top
+    pos = [np.linspace(height - 1, 0, len(c)) if len(c) > 1 else np.array([(height - 1) / 2]) for c in columns]
     wmax = max(float(np.abs(s.W).max()) for s in result.steps) or 1.0
     for k, step in enumerate(result.steps):
         for i in range(step.W.shape[0]):
@@ -32,13 +33,12 @@ def plot_layer_composition(result: LayerComposition, ax: Axes | None = None) -> 
         for v, yy in zip(values, ys):
             ax.scatter([k], [yy], s=900, color="white", edgecolors="k", zorder=2)
             ax.text(k, yy, f"{v:.2f}", ha="center", va="center", fontsize=10, zorder=3)
-        ax.text(k, height - 0.35, names[k], ha="center", va="bottom", fontsize=11)
+        ax.text(k, height - 0.45, names[k], ha="center", va="bottom", fontsize=11)
     for k, step in enumerate(result.steps):
-        ax.text(k + 0.5, -0.85, f"W[{k + 1}]: {step.W.shape[0]}×{step.W.shape[1]}\n{step.activation}",
+        ax.text(k + 0.5, -0.55, f"W[{k + 1}]: {step.W.shape[0]}×{step.W.shape[1]}, {step.activation}",
                 ha="center", va="top", fontsize=10)
     ax.set_xlim(-0.5, len(columns) - 0.5)
-    ax.set_ylim(-1.9, height + 0.2)
-    ax.invert_yaxis()
+    ax.set_ylim(-1.2, height + 0.1)
     ax.axis("off")
     ax.set_title(f"f(x) = {result.composed.round(4).tolist()} · model(x) = {result.keras_output.round(4).tolist()}",
                  fontsize=11)

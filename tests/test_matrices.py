@@ -48,7 +48,7 @@ def test_bias_folded_into_w_gives_the_same_z():
         np.testing.assert_allclose(step.augmented @ np.append(step.x, 1.0), step.z, rtol=1e-12)
     text = augmented_equation_latex(comp.steps[0], 1)
     assert text.startswith(r"\tilde W^{[1]}\tilde x") and "1.00" in text
-    assert layer_equation_latex(comp.steps[0], 1).startswith(r"a^{[1]} = \tanh")
+    assert r"a^{[1]} &= \tanh\left(" in layer_equation_latex(comp.steps[0], 1)
 
 
 @pytest.mark.parametrize("x", [[1.0], [1.0, 2.0, 3.0]])
