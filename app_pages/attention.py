@@ -86,9 +86,9 @@ def words_part():
     predict_then_see(
         "attn_q7", "Do attention mechanisms allow a model to give different importance to various parts of the input?",
         ["Yes", "No: every word counts the same", "Only in image models"], 0,
-        f"The softmax gives every word its own weight: in the table below *{r.words[top]}* gets "
-        f"α = {r.weights[top]:.2f} and *{r.words[low]}* α = {r.weights[low]:.2f}, so the context vector "
-        f"c = Σ αᵢ vᵢ is mostly *{r.words[top]}*. Change the query and the weight moves to another word.",
+        f"The softmax gives every word its own weight: in the table below “{r.words[top]}” gets "
+        f"α = {r.weights[top]:.2f} and “{r.words[low]}” only {r.weights[low]:.2f}, so the context vector "
+        f"c = Σ αᵢ vᵢ is mostly “{r.words[top]}”. Change the query and the weight moves to another word.",
         lecture="Lecture 003, question 7")
     left, right = st.columns([3, 2])
     cached_figure(draw_worked_strip, r, slot=left)

@@ -172,10 +172,9 @@ with tab_q5:
     cached_figure(draw_basins, basins)
     names = ["global" if i == basins.best else "local (worse)" for i in range(len(basins.minima))]
     st.dataframe(pd.DataFrame({"minimum": names + ["neither"],
-                               "θ₀": list(basins.minima[:, 0]) + [np.nan],
-                               "f there": list(basins.minimum_losses) + [np.nan],
-                               "runs ending there": list(basins.counts) + [basins.unsettled]}).style.format(
-        {"θ₀": "{:.3f}", "f there": "{:.3f}"}, na_rep="–"), hide_index=True)
+                               "θ₀": [f"{v:.3f}" for v in basins.minima[:, 0]] + ["–"],
+                               "f there": [f"{v:.3f}" for v in basins.minimum_losses] + ["–"],
+                               "runs ending there": list(basins.counts) + [basins.unsettled]}), hide_index=True)
     st.markdown(f"**{basins.counts[worse]} of {n_runs}** runs end in the worse minimum, "
                 f"**{basins.counts[basins.best]}** in the global one.")
     if basins.unsettled:

@@ -38,7 +38,7 @@ def plot_line_descent(result: LineDescent, ax: Axes | None = None) -> Axes:
 def plot_line_fit(result: LineDescent, ax: Axes | None = None) -> Axes:
     """The five points and the line y = w·x after the last step."""
     ax = axes_or_new(ax, (4.0, 3.6))
-    ax.scatter(result.x, result.y, color="k", zorder=3, label="points (illustrative)")
+    ax.scatter(result.x, result.y, color="k", zorder=3, label="the five points")
     xx = np.linspace(0, result.x.max() * 1.1, 10)
     ax.plot(xx, result.ws[0] * xx, color="0.6", ls="--", label=f"start w = {result.ws[0]:.2f}")
     ax.plot(xx, result.ws[-1] * xx, color="crimson", label=f"now w = {result.ws[-1]:.3f}")
@@ -120,7 +120,7 @@ def plot_lecture_losses(result: LectureLosses, ax: Axes | None = None) -> Axes:
     ax.set_ylim(0, max(float(result.slide_losses.max()) * 1.3, 1.0))
     ax.set_xlabel("w")
     ax.set_ylabel("C(w)")
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="lower left")  # below the left branch, clear of the three labels
     ax.grid(alpha=0.3)
     return ax
 
@@ -192,5 +192,5 @@ def plot_descent_basins(result: DescentBasins, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("θ₁")
     ax.set_title(f"{result.formula}, α = {result.learning_rate:g}" +
                  (f", momentum {result.momentum:g}" if result.momentum else ""), fontsize=10)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     return ax
