@@ -194,7 +194,7 @@ with tab_roc:
             k[1].metric("FPR (1 − specificity)", f"{m.fpr:.3f}")
             k[2].metric("accuracy", f"{m.accuracy:.3f}")
             k[3].metric("precision", f"{m.precision:.3f}")
-            k[4].metric("AUC (does not depend on τ)", f"{curve.auc:.3f}")
+            k[4].metric("AUC (any τ)", f"{curve.auc:.3f}")
 
     if go:
         from models.training import train

@@ -174,7 +174,7 @@ with tab_dice:
         m[1].metric("|A| = Σ A", f"{table.sum_prediction:.2f}")
         m[2].metric("|B| = Σ B", f"{table.sum_target:.2f}")
         m[3].metric("Dice", f"{table.dice:.4f}")
-        m[4].metric("Dice, squared denominators", f"{table.dice_squared:.4f}",
+        m[4].metric("Squared Dice", f"{table.dice_squared:.4f}",
                     help=f"2·{table.intersection:.2f} / (Σp² {table.sum_prediction_sq:.2f} + "
                          f"Σt² {table.sum_target_sq:.2f})")
         cached_figure(draw_dice_table, table)

@@ -28,9 +28,9 @@ def plot_confusion(result: ThresholdMetrics, ax: Axes | None = None) -> Axes:
         for j in range(2):
             dark = c[i, j] > 0.6 * c.max()
             ax.text(j, i, f"{_CONFUSION_NAMES[i][j]}\n{c[i, j]}", ha="center", va="center",
-                    fontsize=11 if i == j else 9, color="white" if dark else "black")
-    ax.set_xticks([0, 1], ["+", "−"])
-    ax.set_yticks([0, 1], ["+", "−"])
+                    fontsize=13 if i == j else 11, color="white" if dark else "black")
+    ax.set_xticks([0, 1], ["+", "−"], fontsize=13)
+    ax.set_yticks([0, 1], ["+", "−"], fontsize=13)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("actual class")
     ax.xaxis.set_label_position("top")

@@ -30,7 +30,7 @@ def test_page_trains_live_shows_dice_and_the_lecture_table(app_page):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["|A∩B| = Σ A·B"] == "7.41" and metrics["|A| = Σ A"] == "7.82"
     assert metrics["|B| = Σ B"] == "8.00" and metrics["Dice"] == "0.9368"
-    assert metrics["Dice, squared denominators"] == "0.9938"
+    assert metrics["Squared Dice"] == "0.9938"
     assert any("Dice is **0**" in m.value for m in at.markdown)  # the imbalance trap, in words
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.exception, at.exception
