@@ -241,8 +241,8 @@ def test_cam_finds_the_head_through_a_nested_backbone_as_in_chexnet():
     h = layers.Activation("relu", name="features")(h)
     backbone = keras.Model(inputs, layers.GlobalAveragePooling2D()(h), name="backbone")
     outer_in = keras.Input((16, 16, 1))
-    model = keras.Model(outer_in, layers.Dense(1, activation="sigmoid", kernel_initializer=keras.initializers.GlorotUniform(1))(
-        backbone(outer_in)))
+    output = layers.Dense(1, activation="sigmoid", kernel_initializer=keras.initializers.GlorotUniform(1))
+    model = keras.Model(outer_in, output(backbone(outer_in)))
     image = np.random.default_rng(2).random((16, 16, 1)).astype("float32")
     result = compute_cam_comparison(model, image)
     assert result.cam.layer_name == "features" and result.max_abs_difference < 1e-5
