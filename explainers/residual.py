@@ -151,11 +151,11 @@ def skip_ratio_sentence(result: BlockGradients) -> str:
     text = (f"The skip term's length ‖∂E/∂y‖ is on average **{mean:.0%}** of ‖∂E/∂x‖'s ({low:.0%} to "
             f"{high:.0%} over the {int(ok.sum())} identity-shortcut blocks). That is a ratio of two lengths, "
             "not a share: ∂E/∂x = ∂E/∂y + ∂E/∂y·F′(x) adds two vectors, and where the branch's part points "
-            "partly against ∂E/∂y the sum is shorter than ∂E/∂y alone, so the ratio can exceed 100 %")
+            "partly against ∂E/∂y the sum is shorter than ∂E/∂y alone, so the ratio can exceed 100%")
     text += f" (here it does in {int((ratio[ok] > 1).sum())} of them)." if high > 1 else "."
     proj = result.skip_projection
     if proj is not None and np.isfinite(proj).any():
         share = float(np.nanmean(proj))
         text += (f" Measured along ∂E/∂x itself, the skip term supplies **{share:.0%}** of it on average and the "
-                 f"branch the other {1 - share:.0%}: those two do add up to 100 %.")
+                 f"branch the other {1 - share:.0%}: those two do add up to 100%.")
     return text

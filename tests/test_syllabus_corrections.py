@@ -278,5 +278,5 @@ def test_residual_page_words_the_skip_term_as_a_ratio_of_norms(app_page):
     ratio = g.grad_out[ok] / g.grad_in[ok]  # recomputed from the measured norms
     said = " ".join(_texts(at, "markdown"))
     assert f"is on average **{ratio.mean():.0%}** of ‖∂E/∂x‖'s" in said
-    assert "ratio of two lengths" in said and "can exceed 100 %" in said and "carries" not in said
+    assert "ratio of two lengths" in said and "can exceed 100%" in said and "carries" not in said
     assert skip_ratio_sentence(g) in said
