@@ -339,7 +339,7 @@ def compute_imbalance_trap(mask_true: Any, predictions: dict[str, Any] | None = 
     acc, dice, iou, bce = [], [], [], []
     tf_ = t.astype(float)
     for pm in preds.values():
-        acc.append(float(np.mean((pm >= 0.5) == t)))
+        acc.append(float(np.mean((pm > 0.5) == t)))  # the lecture's rule, as dice_score: p > τ
         dice.append(dice_score(t, pm))
         iou.append(iou_score(t, pm))
         q = np.clip(pm, 1e-7, 1 - 1e-7)
