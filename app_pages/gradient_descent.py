@@ -178,9 +178,15 @@ with tab_q5:
     st.markdown(f"**{basins.counts[worse]} of {n_runs}** runs end in the worse minimum, "
                 f"**{basins.counts[basins.best]}** in the global one.")
     if basins.unsettled:
-        st.warning(f"{basins.unsettled} run(s) ended in neither minimum after {basins.steps} steps"
-                   + (f" ({basins.diverged} blew up: α too large)" if basins.diverged else " (still moving)")
-                   + ". Lower α or give more steps.")
+        moving = basins.unsettled - basins.diverged
+        parts = ([f"{basins.diverged} blew up"] if basins.diverged else []) + ([f"{moving} still moving"] if moving else [])
+        st.warning(f"{basins.unsettled} run(s) ended in neither minimum after {basins.steps} steps "
+                   f"({', '.join(parts)}). Lower α or give more steps.")
+    limits = " and ".join(f"the {name.split(' ')[0]} one for α < {a:.3f}" for name, a in zip(names, basins.stable_below))
+    st.caption(f"Plain gradient descent can settle in a minimum only if α is below 2 / (the sharpest bend there, "
+               f"the Hessian's largest eigenvalue): {limits} (momentum μ raises each limit by a factor 1 + μ). "
+               f"Above it the runs bounce out, so a large step can even favour the flatter, worse minimum "
+               f"(try α = 0.25).")
     st.caption("Lecture 003 shows real networks' loss landscapes at losslandscape.com; the Loss landscapes page "
                "draws slices of a trained network's loss.")
 

@@ -465,6 +465,8 @@ class DescentBasins:
         starts: ``(n, 2)``; paths: ``(n, steps + 1, 2)`` (NaN after a run blew up); ends: ``(n, 2)`` last finite point.
         reached: ``(n,)`` index of the minimum each run ends within ``tolerance`` of, −1 if none.
         counts: ``(m,)`` runs that ended in each minimum; unsettled: runs that ended in none; diverged: runs that blew up.
+        stable_below: ``(m,)`` plain gradient descent can settle in each minimum only for α below this,
+            2 / (the largest eigenvalue of the Hessian there): a sharper minimum needs a smaller step.
         learning_rate, momentum, steps, tolerance: the settings.
     """
 
@@ -484,6 +486,7 @@ class DescentBasins:
     counts: np.ndarray
     unsettled: int
     diverged: int
+    stable_below: np.ndarray
     learning_rate: float
     momentum: float
     steps: int
@@ -544,12 +547,24 @@ def compute_descent_basins(surface: str | Surface = "two_valleys", *, starts: An
     reached = np.where(alive & (distance.min(axis=1) <= tolerance), distance.argmin(axis=1), -1)
     counts = np.array([(reached == i).sum() for i in range(len(minima))])
     minimum_losses = np.asarray(s.f(minima[:, 0], minima[:, 1]), dtype=np.float64)
+    stable_below = np.array([2.0 / np.linalg.eigvalsh(_hessian(s, m)).max() for m in minima])
     t0, t1 = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)
     ga, gb = np.meshgrid(t0, t1)
     return DescentBasins(
         s.name, s.formula, s.box, minima, minimum_losses, int(minimum_losses.argmin()), t0, t1,
         np.asarray(s.f(ga, gb)), paths[:, 0].copy(), paths, last, reached, counts, int((reached < 0).sum()),
-        int((~alive).sum()), lr, mu, steps, tolerance)
+        int((~alive).sum()), stable_below, lr, mu, steps, tolerance)
+
+
+def _hessian(s: Surface, point: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """The symmetric 2 × 2 Hessian of a surface at a point, by central differences of its gradient."""
+    columns = []
+    for e in np.eye(2):
+        up = np.array(s.grad(*(point + h * e)), dtype=np.float64)
+        down = np.array(s.grad(*(point - h * e)), dtype=np.float64)
+        columns.append((up - down) / (2 * h))
+    hessian = np.stack(columns, axis=1)
+    return 0.5 * (hessian + hessian.T)
 
 
 __all__ += ["LECTURE_LOSSES", "LectureLosses", "compute_lecture_losses", "SLOPE_RUNS", "SlopeEstimates",
