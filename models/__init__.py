@@ -25,6 +25,7 @@ _LAZY = {
     "build_logistic_neuron": "models.mlp",
     "build_mlp": "models.mlp",
     "build_cnn": "models.cnn",
+    "build_gap_cnn": "models.gap_cnn",
     "build_resnet": "models.resnet",
     "build_unet": "models.unet",
     "build_attention_classifier": "models.attention",

@@ -27,7 +27,7 @@ import numpy as np
 __all__ = [
     "LANDSCAPE_MODELS", "LANDSCAPE_LEARNING_RATES", "RESIDUAL_DEPTHS", "CNN_FILTERS", "SEGMENTATION_FILTERS",
     "SEGMENTATION_DEPTHS", "PLAYGROUND_ACTIVATIONS", "landscape_model", "residual_net", "lesion_cnn",
-    "saliency_cnn", "notes_attention", "patch_attention", "receptive_field_model", "PageTraining",
+    "saliency_cnn", "pooling_cnn", "notes_attention", "patch_attention", "receptive_field_model", "PageTraining",
     "page_trainings", "run", "main",
 ]
 
@@ -123,6 +123,13 @@ class PageTraining:
     loss: Any = None
 
 
+def pooling_cnn(*, seed: int = 0):
+    """The pooling page's GAP-head CNN (its recipe's settings)."""
+    from models.recipes.pooling import build_pooling_cnn
+
+    return build_pooling_cnn(seed=seed)
+
+
 def _lesions(n: int):
     from models.data import make_lesions
 
@@ -207,6 +214,7 @@ def page_trainings() -> list[PageTraining]:
     runs += [PageTraining("cnn", f"filters {f}", p(lesion_cnn, f), _lesions, 3e-3) for f in CNN_FILTERS]
     runs += [PageTraining("cnn", "digits 8x8, 10 classes", p(lesion_cnn, "16,32", (8, 8, 1), 10), _digits, 3e-3)]
     runs += [PageTraining("saliency", "nodule CNN", saliency_cnn, _lesions, 3e-3)]
+    runs += [PageTraining("pooling", "GAP-head CNN", pooling_cnn, _lesions, 1e-3)]
     runs += [PageTraining("attention", "clinical notes", _notes_model, _notes, 1e-2),
              PageTraining("attention", "patch attention", patch_attention, _lesions, 3e-3)]
     runs += [PageTraining("receptive_fields", name, p(receptive_field_model, name), _lesions, 3e-3)
