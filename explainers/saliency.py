@@ -1,4 +1,6 @@
-"""Where did the model look? Grad-CAM and gradient saliency maps (lecture 002; CheXNet drew CAM, which Grad-CAM equals on a GAP -> Dense head: see explainers.pooling).
+"""Where did the model look? Grad-CAM and gradient saliency maps (lecture 002).
+
+CheXNet drew CAM, which Grad-CAM equals on a GAP -> Dense head (see explainers.pooling).
 
 What this shows: Grad-CAM weights each feature map of a conv layer by how
 much the class score grows when that map grows (the spatial mean of
