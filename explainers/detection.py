@@ -802,6 +802,7 @@ class DetectionMonitor:
         x_val: validation images ``(N, H, W, 1)``.
         gt_val: one ``(k_i, 4)`` array of true boxes per validation image.
         n_show: how many (the first) validation images to keep detections for.
+        show: which validation images to keep instead (indices; overrides ``n_show``).
         score_threshold: boxes drawn in the snapshot score at least this.
         decode: options for :func:`models.detector.decode_detections` (e.g. ``stride``).
 
@@ -812,11 +813,14 @@ class DetectionMonitor:
         detections: the latest ``(boxes, scores)`` lists for every validation image.
     """
 
-    def __init__(self, x_val: Any, gt_val: Sequence[Any], *, n_show: int = 3, score_threshold: float = 0.3,
-                 batch_size: int = 64, decode: dict | None = None):
+    def __init__(self, x_val: Any, gt_val: Sequence[Any], *, n_show: int = 3, show: Sequence[int] | None = None,
+                 score_threshold: float = 0.3, batch_size: int = 64, decode: dict | None = None):
         self.x_val = check_array("x_val", x_val, ndim=4)
         self.gt_val = [_boxes(f"gt_val[{i}]", g) for i, g in enumerate(_per_image("gt_val", gt_val, len(self.x_val)))]
         self.n_show = check_int("n_show", n_show, low=1, high=len(self.x_val))
+        self.show = np.arange(self.n_show) if show is None else np.array(
+            [check_int("show[]", int(i) if isinstance(i, np.integer) else i, low=0, high=len(self.x_val) - 1)
+             for i in show], dtype=np.int64)
         self.score_threshold = check_float("score_threshold", score_threshold, low=0.0, high=1.0)
         self.batch_size = check_int("batch_size", batch_size, low=1)
         self.decode = dict(decode or {})
@@ -836,9 +840,10 @@ class DetectionMonitor:
         boxes, scores = decode_detections(out, **self.decode)
         self.detections = (boxes, scores)
         self.metrics = compute_detection_metrics(self.gt_val, boxes, scores)
-        k = self.n_show
-        self.snapshot = DetectionSnapshot(epoch, self.x_val[:k, ..., 0], tuple(self.gt_val[:k]), tuple(boxes[:k]),
-                                          tuple(scores[:k]), self.score_threshold)
+        k = self.show
+        self.snapshot = DetectionSnapshot(epoch, self.x_val[k, ..., 0], tuple(self.gt_val[i] for i in k),
+                                          tuple(boxes[i] for i in k), tuple(scores[i] for i in k),
+                                          self.score_threshold)
         return self.metrics
 
     def on_epoch_end(self, progress: Any, model: Any) -> None:

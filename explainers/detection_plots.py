@@ -159,7 +159,7 @@ def plot_detection_history(result: DetectionHistory, fig: Figure | None = None) 
     ax_loss.set_xlabel("epoch")
     ax_loss.set_title("Loss terms (dashed: validation)", fontsize=11)
     if colours:
-        ax_loss.legend(fontsize=8)
+        ax_loss.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
     ax_ap.plot(result.epochs, result.ap10, marker="o", ms=3, label="AP @ IoU 0.1")
     ax_ap.plot(result.epochs, result.ap50, marker="s", ms=3, label="AP @ IoU 0.5")
     ax_ap.set_ylim(0, 1.02)
@@ -249,26 +249,26 @@ def plot_four_tasks(result: FourTasks, fig: Figure | None = None) -> Figure:
     """Classification, detection, semantic and instance segmentation of one image, side by side."""
     from matplotlib import colormaps
 
-    fig = figure_or_new(fig, (12.0, 3.4))
-    axes = fig.subplots(1, 4)
+    fig = figure_or_new(fig, (7.0, 7.4))
+    axes = fig.subplots(2, 2).ravel()
     for ax in axes:
         _image(ax, result.image)
     label = "nodule" if result.class_probability >= 0.5 else "no nodule"
-    axes[0].set_title(f"classification:\n{label} (p = {result.class_probability:.2f})", fontsize=10)
+    axes[0].set_title(f"classification: {label} (p = {result.class_probability:.2f})", fontsize=11)
     for b, s in zip(result.boxes, result.scores):
         _box(axes[1], b, PRED_COLOUR, lw=1.8)
         axes[1].text(b[0], b[1] - 0.5, f"{s:.2f}", color=PRED_COLOUR, fontsize=8, va="bottom")
-    axes[1].set_title(f"detection:\n{len(result.boxes)} box{'es' if len(result.boxes) != 1 else ''}", fontsize=10)
+    axes[1].set_title(f"detection: {len(result.boxes)} box{'es' if len(result.boxes) != 1 else ''}", fontsize=11)
     overlay = np.zeros(result.mask.shape + (4,))
     overlay[result.mask] = (0.94, 0.27, 0.27, 0.6)
     axes[2].imshow(overlay, extent=(0, result.mask.shape[1], result.mask.shape[0], 0), interpolation="nearest")
-    axes[2].set_title(f"semantic segmentation:\n{int(result.mask.sum())} nodule pixels", fontsize=10)
+    axes[2].set_title(f"semantic segmentation: {int(result.mask.sum())} pixels", fontsize=11)
     cmap = colormaps["tab10"]
     coloured = np.zeros(result.mask.shape + (4,))
     for k in range(1, result.n_instances + 1):
         coloured[result.instances == k] = (*cmap((k - 1) % 10)[:3], 0.7)
         _box(axes[3], result.instance_boxes[k - 1], cmap((k - 1) % 10), lw=1.4)
     axes[3].imshow(coloured, extent=(0, result.mask.shape[1], result.mask.shape[0], 0), interpolation="nearest")
-    axes[3].set_title(f"instance segmentation:\n{result.n_instances} object{'s' if result.n_instances != 1 else ''}",
-                      fontsize=10)
+    axes[3].set_title(f"instance segmentation: {result.n_instances} object{'s' if result.n_instances != 1 else ''}",
+                      fontsize=11)
     return fig
