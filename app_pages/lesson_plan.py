@@ -240,8 +240,8 @@ LECTURE_003 = Lesson("003", "Overview of the Fundamentals of Deep Learning Model
          "badly; set 800: the net could represent the curve all along, training had to find the weights."),
     Step("one weight: y = w·x", "One-parameter model and no bias; tries w = 0.85, 0.65, 0.95",
          "gradient_descent.py", {"gd_w0": "0.65", "gd_steps": "0"},
-         "Tab 'One weight': the slide tries w = 0.85 (C = 5.4), 0.65 (C = 12.3) and 0.95 (C = 4.9). Set the "
-         "start w to each and read C(w) in the table; the caption says how the page's five points compare."),
+         "Tab 'One weight': the slide's tries w = 0.85 (C = 5.4), 0.65 (C = 12.3) and 0.95 (C = 4.9) beside "
+         "C(w) for the page's five points, and the one parabola through them; 'Step by step' starts at 0.65."),
     Step("gradient descent", "We want to minimize the loss function; Gradient Descent in action",
          "gradient_descent.py", {"gd_w0": "0.2", "gd_alpha": "0.006", "gd_steps": "6"},
          "The slope by rise over run, then θ(t+1) = θ(t) − α∇C(θ(t)) step by step until ∇C ≈ 0; a larger α "
