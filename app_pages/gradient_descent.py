@@ -179,10 +179,12 @@ with tab_q5:
                 f"**{basins.counts[basins.best]}** in the global one.")
     if basins.unsettled:
         moving = basins.unsettled - basins.diverged
-        parts = ([f"{basins.diverged} blew up"] if basins.diverged else []) + ([f"{moving} still moving"] if moving else [])
+        parts = [f"{basins.diverged} blew up"] if basins.diverged else []
+        parts += [f"{moving} still moving"] if moving else []
         st.warning(f"{basins.unsettled} run(s) ended in neither minimum after {basins.steps} steps "
                    f"({', '.join(parts)}). Lower α or give more steps.")
-    limits = " and ".join(f"the {name.split(' ')[0]} one for α < {a:.3f}" for name, a in zip(names, basins.stable_below))
+    limits = " and ".join(f"the {name.split(' ')[0]} one for α < {a:.3f}"
+                          for name, a in zip(names, basins.stable_below))
     st.caption(f"Plain gradient descent can settle in a minimum only if α is below 2 / (the sharpest bend there, "
                f"the Hessian's largest eigenvalue): {limits} (momentum μ raises each limit by a factor 1 + μ). "
                f"Above it the runs bounce out, so a large step can even favour the flatter, worse minimum "
@@ -200,7 +202,8 @@ with tab_2d:
                 "optimiser ends in the valley it starts in unless its steps carry it over the hump.")
     c = st.columns([1, 2, 1, 1])  # the multiselect's four chips need room at 1024 px
     surf = c[0].selectbox("Surface", tuple(SURFACES), key=url_setting("gd_surface", "ravine", options=tuple(SURFACES)))
-    chosen = c[1].multiselect("Optimisers", OPTIMIZERS, key=url_setting("gd_opts", list(OPTIMIZERS), options=OPTIMIZERS))
+    chosen = c[1].multiselect("Optimisers", OPTIMIZERS,
+                              key=url_setting("gd_opts", list(OPTIMIZERS), options=OPTIMIZERS))
     lr2 = c[2].number_input("learning rate", 1e-4, 5.0, format="%.4f",
                             key=url_setting("gd_lr", 0.15, bounds=(1e-4, 5.0)))
     steps2 = c[3].slider("steps", 1, 200, key=url_setting("gd_steps2", 60, bounds=(1, 200)))
@@ -251,7 +254,8 @@ with tab_batch:
                 "update costs a round-trip, which is why Keras is slow at batch size 1.")
     c = st.columns(3)
     b_epochs = c[0].slider("epochs", 1, 20, key=url_setting("gd_bepochs", 5, bounds=(1, 20)))
-    b_lr = c[1].select_slider("α", [0.01, 0.03, 0.1, 0.3, 1.0], key=url_setting("gd_blr", 0.1, options=[0.01, 0.03, 0.1, 0.3, 1.0]))
+    b_lr = c[1].select_slider("α", [0.01, 0.03, 0.1, 0.3, 1.0],
+                              key=url_setting("gd_blr", 0.1, options=[0.01, 0.03, 0.1, 0.3, 1.0]))
     timing = c[2].toggle("Also time one Keras epoch each", key=url_setting("gd_btime", False))
     write_url()
 

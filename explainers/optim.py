@@ -464,7 +464,8 @@ class DescentBasins:
         theta0, theta1, loss_grid: the surface tabulated over the box (``loss_grid[i, j]`` at ``theta1[i], theta0[j]``).
         starts: ``(n, 2)``; paths: ``(n, steps + 1, 2)`` (NaN after a run blew up); ends: ``(n, 2)`` last finite point.
         reached: ``(n,)`` index of the minimum each run ends within ``tolerance`` of, −1 if none.
-        counts: ``(m,)`` runs that ended in each minimum; unsettled: runs that ended in none; diverged: runs that blew up.
+        counts: ``(m,)`` runs that ended in each minimum; unsettled: runs that ended in none;
+        diverged: runs that blew up.
         stable_below: ``(m,)`` plain gradient descent can settle in each minimum only for α below this,
             2 / (the largest eigenvalue of the Hessian there): a sharper minimum needs a smaller step.
         learning_rate, momentum, steps, tolerance: the settings.

@@ -113,7 +113,8 @@ def test_gradient_descent_ends_in_the_valley_it_starts_in_and_misses_the_global_
 def test_a_step_too_large_for_the_sharp_global_minimum_settles_only_in_the_flatter_local_one():
     r = compute_descent_basins("two_valleys", starts=10, learning_rate=0.25, steps=300)
     a = r.minima[:, 0]
-    np.testing.assert_allclose(r.stable_below, 2 / np.maximum(12 * a**2 - 4, 2), rtol=1e-6)  # Hessian diag(12θ₀² − 4, 2)
+    # the Hessian is diag(12θ₀² − 4, 2)
+    np.testing.assert_allclose(r.stable_below, 2 / np.maximum(12 * a**2 - 4, 2), rtol=1e-6)
     assert r.stable_below[0] < 0.25 < r.stable_below[1]  # ≈ 0.225 and 0.283
     assert r.counts[0] == 0 and r.counts[1] > 0
 
