@@ -51,7 +51,8 @@ PAGES: list[PageInfo] = [
              "Binary and categorical cross-entropy written out, softmax with a temperature, pixel-wise "
              "cross-entropy over a mask, and why it trains a saturated sigmoid where squared error stalls."),
     PageInfo("Basics", "gradient_descent.py", "Gradient descent", ":material/trending_down:", "gradient-descent",
-             "Gradient descent from one weight to Adam: learning rates, optimizer paths on loss surfaces, "
+             "Gradient descent from one weight to Adam: lecture 003's y = w·x and its three losses, rise over "
+             "run beside the derivative, question 5 on a surface with a worse local minimum, optimizer paths, "
              "full-batch vs mini-batch vs SGD."),
     PageInfo("Basics", "overfitting.py", "Overfitting and model size", ":material/stacked_line_chart:",
              "overfitting",
@@ -97,7 +98,8 @@ PAGES: list[PageInfo] = [
     # --- Attention
     PageInfo("Attention", "attention.py", "Attention over words and patches", ":material/visibility:", "attention",
              "Query, keys, softmax weights and context vector of the lecture's note; a classifier's attention "
-             "sharpening onto the symptom word, and onto the nodule among image patches, live."),
+             "sharpening onto the symptom word, and onto the nodule among image patches, live; lecture 003's "
+             "question 7."),
     PageInfo("Attention", "saliency.py", "Where did the model look?", ":material/frame_inspect:", "saliency",
              "Grad-CAM and saliency maps over a lesion classifier's input: test images or your upload, and how "
              "often the heatmap's peak falls inside the nodule."),
