@@ -90,7 +90,8 @@ def cached_collisions(boxes_val, size: int):
     rows = []
     for s in STRIDES:
         shared = np.concatenate([compute_grid_cells(np.zeros((size, size)), b, stride=s).shared for b in boxes_val])
-        rows.append({"stride": s, "grid": f"{size // s}×{size // s}", "nodules sharing a cell": f"{shared.mean():.1%}"})
+        rows.append({"stride": s, "grid": f"{size // s}×{size // s}",
+                     "nodules sharing a cell": f"{shared.mean():.1%}"})
     return pd.DataFrame(rows)
 
 
@@ -200,7 +201,8 @@ with tab_iou:
     o1, o2 = st.columns([1, 1])
     cached_figure(draw_overlap, overlap, slot=o1)
     o2.markdown(
-        f"|A| = {overlap.area_a:.0f} px², |B| = {overlap.area_b:.0f} px², |A∩B| = **{overlap.area_intersection:.0f}**,"
+        f"|A| = {overlap.area_a:.0f} px², |B| = {overlap.area_b:.0f} px², "
+        f"|A∩B| = **{overlap.area_intersection:.0f}**,"
         f" |A∪B| = |A| + |B| − |A∩B| = **{overlap.area_union:.0f}**.\n\n"
         f"IoU = {overlap.area_intersection:.0f} / {overlap.area_union:.0f} = **{overlap.iou:.3f}**  \n"
         f"Dice = 2·{overlap.area_intersection:.0f} / ({overlap.area_a:.0f} + {overlap.area_b:.0f}) = "
@@ -329,8 +331,8 @@ with tab_curves:
 # ------------------------------------------------------------------ the four tasks
 with tab_four:
     st.subheader("Four tasks on one image (lecture 002, *Beyond image classification*)")
-    pick = st.columns([1, 3])[0].number_input("Validation image", 0, len(val) - 1, key=url_setting("det_image", touching_idx,
-                                                                                bounds=(0, len(val) - 1)))
+    pick = st.columns([1, 3])[0].number_input("Validation image", 0, len(val) - 1,
+                                              key=url_setting("det_image", touching_idx, bounds=(0, len(val) - 1)))
     write_url()
     i = int(pick)
     if detections is not None:
@@ -342,16 +344,19 @@ with tab_four:
         boxes, scores, prob = val.boxes[i], np.ones(len(val.boxes[i])), float(val.counts[i] > 0)
         how = "the true boxes (train the detector to see its own)"
     four = compute_four_tasks(val.images[i], boxes=boxes, scores=scores, mask=val.masks[i], class_probability=prob,
-                              true_count=int(val.counts[i]), mask_source="the data set's true mask")
+                              true_count=int(val.counts[i]), mask_source="the data set's true mask",
+                              class_threshold=0.3)
     q1, q2 = st.columns([3, 2])
     cached_figure(draw_four, four, slot=q1)
     q2.markdown(
         f"**Classification** gives the image one label (here the highest box score stands in for a classifier's "
-        f"probability: {prob:.2f}). **Detection** gives a box per nodule ({how}: {len(boxes)}). **Semantic "
+        f"probability: {prob:.2f}; \"nodule\" from 0.3 on, the boxes' threshold). **Detection** gives a box per "
+        f"nodule ({how}: {len(boxes)}). **Semantic "
         f"segmentation** labels every pixel; the mask shown is the data set's **true mask**, what the U-Net of the "
         f"Segmentation page learns to draw (no U-Net is trained here). **Instance segmentation** splits that mask "
         f"into objects: here by connected components (`skimage.measure.label`), which finds "
         f"**{four.n_instances}** object{'s' if four.n_instances != 1 else ''} where there are "
         f"**{val.counts[i]}** nodule{'s' if val.counts[i] != 1 else ''}"
-        + (": touching nodules merge into one component, which detection keeps apart." if four.n_instances <
+        + (": touching nodules merge into one component, where detection gives each nodule a box of its own."
+           if four.n_instances <
            val.counts[i] else "."))

@@ -467,20 +467,30 @@ class DetectionMetrics:
 
 
 def _coco_matches(gt: np.ndarray, dt: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """COCOeval's greedy matching of one image's detections (score order): ``(T, D)`` bool."""
-    tp = np.zeros((len(thresholds), len(dt)), bool)
+    """COCOeval's greedy matching of one image's detections (score order): ``(T, D)`` bool.
+
+    Each detection in turn takes the unmatched nodule of highest IoU at or above
+    the threshold (ties: the last such nodule, as COCOeval's loop); all
+    thresholds are matched at once, one detection at a time.
+    """
+    n_t = len(thresholds)
+    tp = np.zeros((n_t, len(dt)), bool)
     if not len(gt) or not len(dt):
         return tp
     ious = _iou(dt, gt)
-    for t, thr in enumerate(thresholds):
-        free = np.ones(len(gt), bool)
-        limit = min(thr, 1 - 1e-10)
-        for d in range(len(dt)):
-            ok = free & (ious[d] >= limit)
-            if ok.any():
-                best = ious[d][ok].max()
-                m = np.flatnonzero(ok & (ious[d] == best))[-1]  # ties: the last, as COCOeval's loop
-                free[m], tp[t, d] = False, True
+    limits = np.minimum(thresholds, 1 - 1e-10)[:, None]  # (T, 1)
+    free = np.ones((n_t, len(gt)), bool)
+    rows = np.arange(n_t)
+    last = len(gt) - 1
+    for d in range(len(dt)):
+        ok = free & (ious[d] >= limits)  # (T, G)
+        if not ok.any():
+            continue
+        score = np.where(ok, ious[d], -1.0)[:, ::-1]  # reversed: argmax finds the last of equal IoUs
+        m = last - np.argmax(score, 1)
+        hit = ok.any(1)
+        free[rows[hit], m[hit]] = False
+        tp[hit, d] = True
     return tp
 
 
@@ -715,6 +725,7 @@ class FourTasks:
         instance_boxes: ``(m, 4)`` each component's box.
         true_count: nodules actually in the image (None if unknown).
         mask_source: where the mask came from, in words.
+        class_threshold: the image is labelled "nodule" when ``class_probability`` reaches this.
     """
 
     image: np.ndarray
@@ -726,6 +737,7 @@ class FourTasks:
     instance_boxes: np.ndarray
     true_count: int | None
     mask_source: str
+    class_threshold: float = 0.5
 
     @property
     def n_instances(self) -> int:
@@ -733,7 +745,8 @@ class FourTasks:
 
 
 def compute_four_tasks(image: Any, *, boxes: Any, scores: Any, mask: Any, class_probability: float | None = None,
-                       true_count: int | None = None, mask_source: str = "") -> FourTasks:
+                       true_count: int | None = None, mask_source: str = "",
+                       class_threshold: float = 0.5) -> FourTasks:
     """The four tasks of lecture 002's "Beyond image classification" on the same image.
 
     What this shows: classification gives one label for the image; detection a
@@ -748,6 +761,7 @@ def compute_four_tasks(image: Any, *, boxes: Any, scores: Any, mask: Any, class_
         class_probability: "nodule present" probability; default: the highest detection score (0 if none).
         true_count: how many nodules there really are (for the caption).
         mask_source: where the mask came from, in words.
+        class_threshold: the image-level label is "nodule" from this probability on.
     """
     from skimage.measure import label, regionprops
 
@@ -763,7 +777,8 @@ def compute_four_tasks(image: Any, *, boxes: Any, scores: Any, mask: Any, class_
         0.0 if class_probability is None else check_float("class_probability", class_probability, low=0.0, high=1.0))
     inst = label(m, connectivity=2).astype(np.int32)
     ib = np.array([[r.bbox[1], r.bbox[0], r.bbox[3], r.bbox[2]] for r in regionprops(inst)], float).reshape(-1, 4)
-    return FourTasks(img, p, b, s, m, inst, ib, true_count, mask_source)
+    class_threshold = check_float("class_threshold", class_threshold, low=0.0, high=1.0)
+    return FourTasks(img, p, b, s, m, inst, ib, true_count, mask_source, class_threshold)
 
 
 # --------------------------------------------------------------------------- #

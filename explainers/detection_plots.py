@@ -253,7 +253,7 @@ def plot_four_tasks(result: FourTasks, fig: Figure | None = None) -> Figure:
     axes = fig.subplots(2, 2).ravel()
     for ax in axes:
         _image(ax, result.image)
-    label = "nodule" if result.class_probability >= 0.5 else "no nodule"
+    label = "nodule" if result.class_probability >= result.class_threshold else "no nodule"
     axes[0].set_title(f"classification: {label} (p = {result.class_probability:.2f})", fontsize=11)
     for b, s in zip(result.boxes, result.scores):
         _box(axes[1], b, PRED_COLOUR, lw=1.8)

@@ -60,3 +60,12 @@ def test_training_on_the_page_fills_the_curves_and_the_four_tasks(app_page):
     assert f"here **{monitor.metrics.froc_score:.3f}**" in text
     assert "Keeping boxes scoring ≥ **0.30**" in text
     assert "objects where there are" in text  # the four tasks, with the detector's boxes
+
+
+def test_example_trains_the_detector_and_saves_its_figures(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["detection.py", "--quick", "--out", str(tmp_path)])
+    runpy.run_path(str(ROOT / "examples" / "detection.py"), run_name="__main__")
+    for name in ("iou", "nms", "boxes", "training", "pr_froc", "four_tasks"):
+        assert (tmp_path / f"detection_{name}.png").stat().st_size > 5_000
+    out = capsys.readouterr().out
+    assert "IoU 0.333, Dice 0.500" in out and "FROC score" in out and "AP@0.5" in out
