@@ -116,7 +116,7 @@ else:
     if entry.extra.get("val_p_key") != key_p:  # once per trained state
         entry.extra["val_p"] = np.asarray(entry.model.predict(xv, verbose=0)).ravel()
         entry.extra["val_p_key"] = key_p
-    predicted = entry.extra["val_p"] >= 0.5
+    predicted = entry.extra["val_p"] > 0.5  # the lecture's rule: positive when p > τ
     kinds = {"a nodule it finds": (yv == 1) & predicted, "a nodule it misses": (yv == 1) & ~predicted,
              "a false alarm": (yv == 0) & predicted, "a clear scan it gets right": (yv == 0) & ~predicted}
     k1 = st.container()  # the four choices need the whole row at 1024 px
@@ -152,7 +152,7 @@ if image is not None:
     cam, sal = entry.extra["maps"]
     p = cam.score
     truth = "" if label is None else f" · truth: **{'nodule' if label else 'no nodule'}**"
-    st.markdown(f"Prediction: **{'nodule' if p >= 0.5 else 'no nodule'}** (p = {p:.2f}){truth} · "
+    st.markdown(f"Prediction: **{'nodule' if p > 0.5 else 'no nodule'}** (p = {p:.2f}){truth} · "
                 f"Grad-CAM layer `{cam.layer_name}` ({cam.cam.shape[0]}×{cam.cam.shape[1]}, upsampled).")
     cached_figure(draw_explanations, cam, sal, label, centre, radius)
     if centre is not None and label == 1:
@@ -239,7 +239,7 @@ else:
         words.append(f"{name} puts **{r.mass_inside:.1%}** of its mass in the marker, which covers "
                      f"{r.area_share:.1%} of the image (**{r.lift:.1f}×** a uniform map); its peak is "
                      f"**{'inside' if r.peak_inside else 'outside'}**.")
-    st.markdown(f"The classifier says **{'nodule' if p >= 0.5 else 'no nodule'}** (p = {p:.2f}). "
+    st.markdown(f"The classifier says **{'nodule' if p > 0.5 else 'no nodule'}** (p = {p:.2f}). "
                 + " ".join(words))
     better = cam_in.lift > 1 or sal_in.lift > 1
     peaks = cam_in.peak_inside or sal_in.peak_inside

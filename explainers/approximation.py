@@ -1,4 +1,6 @@
-"""Universal approximation: one hidden layer of N neurons fits a curve (lecture 004).
+"""Universal approximation: one hidden layer of N neurons fits a curve.
+
+The theorem is lecture 003's; the curve 5 cos x + 7 cos 2x + cos 4x is lecture 004's Fourier-basis example.
 
 What this shows: with more hidden neurons the network can bend its output more
 often, so f(x) = 5 cos x + 7 cos 2x + cos 4x is fitted better as N grows; at the

@@ -140,10 +140,10 @@ def compute_decision_boundary(model: Any, x: Any, *, resolution: int = 200, y: A
     r = len(xs)
     if out.ndim == 1 or out.shape[-1] == 1:
         p = out.reshape(r, r)
-        classes = (p >= 0.5).astype(np.int64)
+        classes = (p > 0.5).astype(np.int64)
     elif out.shape[-1] == 2:
         p = out[:, 1].reshape(r, r)
-        classes = (p >= 0.5).astype(np.int64)
+        classes = (p > 0.5).astype(np.int64)
     else:
         p = out.max(-1).reshape(r, r)
         classes = out.argmax(-1).reshape(r, r)

@@ -446,7 +446,7 @@ def compute_nodule_hit_rate(model, images, labels, centres, radii, *, threshold:
     batch_size = check_int("batch_size", batch_size, low=1)
     out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     prob = out[:, 0] if out.shape[-1] == 1 else out[:, 1]
-    tp = np.flatnonzero((labels == 1) & (prob >= threshold))
+    tp = np.flatnonzero((labels == 1) & (prob > threshold))
     heat = np.zeros((len(tp), *x.shape[1:3]))
     for start in range(0, len(tp), batch_size):
         idx = tp[start:start + batch_size]

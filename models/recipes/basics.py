@@ -1,6 +1,7 @@
 """Basics recipes: the universal-approximation fits and the batch-size comparison.
 
-Universal approximation (lecture 004) and full-batch vs mini-batch vs SGD (lecture 003).
+Universal approximation (lecture 003; the curve is lecture 004's Fourier-basis example) and
+full-batch vs mini-batch vs SGD (lecture 003).
 """
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ def fit_curve(hidden: tuple[int, ...] = (8,), *, activation: str = "tanh", epoch
     """Train an MLP (``models.build_mlp``, linear output) to fit 5 cos x + 7 cos 2x + cos 4x.
 
     What this shows: one hidden layer of N neurons bends its output more often
-    as N grows (the universal approximation theorem, lecture 003/004).
+    as N grows (the universal approximation theorem, lecture 003; the curve is lecture 004's
+    Fourier-basis example).
 
     Inputs are scaled to [-1, 1] and the target divided by 13 (its largest
     value) for training; predictions and the MSE are in the original units.
