@@ -90,7 +90,8 @@ PAGES: list[PageInfo] = [
     # --- Segmentation
     PageInfo("Segmentation", "segmentation.py", "U-Net segmentation", ":material/blur_on:", "segmentation",
              "Train a U-Net live; Dice against cross-entropy and the class-imbalance trap; the lecture's Dice "
-             "table; transposed, upsampling and dilated convolutions; skip connections; feature maps."),
+             "table and its squared form; transposed convolution and upsampling, and dilated convolution (a wider "
+             "receptive field, no upsampling); skip connections; feature maps; real scans and a DICOM SEG."),
     # --- Detection
     PageInfo("Detection", "detection.py", "Object detection", ":material/select_all:", "detection",
              "Boxes, IoU against Dice, non-max suppression step by step, a detector trained live, and detection "
