@@ -60,6 +60,9 @@ def test_training_on_the_page_fills_the_curves_and_the_four_tasks(app_page):
     assert f"here **{monitor.metrics.froc_score:.3f}**" in text
     assert "Keeping boxes scoring ≥ **0.30**" in text
     assert "objects where there are" in text  # the four tasks, with the detector's boxes
+    at.radio(key="det_nms_source").set_value("detector").run()  # NMS on the trained detector's own cells
+    assert not at.exception
+    assert any("candidates →" in m.value for m in at.markdown) or any("No candidate box" in i.value for i in at.info)
 
 
 def test_example_trains_the_detector_and_saves_its_figures(tmp_path, monkeypatch, capsys):
