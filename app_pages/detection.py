@@ -315,7 +315,8 @@ with tab_curves:
             f"**Why a low IoU?** A nodule's box is small and its edge vague: shifting a 5-pixel box by 2 pixels "
             f"leaves IoU **{shift:.2f}**, below 0.5, though a radiologist would call it found. Medical detection "
             f"reports AP at IoU 0.1 to 0.5, or drops boxes altogether: **FROC** (the LUNA16 lung-nodule "
-            f"challenge) plots sensitivity against false positives per image and averages the sensitivity at "
+            f"challenge) plots sensitivity against false positives per image (per CT scan in LUNA16) and averages "
+            f"the sensitivity at "
             f"{', '.join('1/' + str(int(1 / r)) if r < 1 else str(int(r)) for r in FROC_RATES)} of them: here "
             f"**{metrics.froc_score:.3f}**. Hit criterion: {HIT_CRITERION}.")
         st.caption("AP follows COCO's rules (pycocotools' COCOeval gives the same numbers: tested): each image's "

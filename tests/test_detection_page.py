@@ -72,3 +72,21 @@ def test_example_trains_the_detector_and_saves_its_figures(tmp_path, monkeypatch
         assert (tmp_path / f"detection_{name}.png").stat().st_size > 5_000
     out = capsys.readouterr().out
     assert "IoU 0.333, Dice 0.500" in out and "FROC score" in out and "AP@0.5" in out
+
+
+@pytest.mark.parametrize("lecture, phrases", [
+    ("001", ["object detection", "Non-Max Suppression", "Jaccard’s Index and Dice Coefficient in Object Detection"]),
+    ("002", ["Beyond image classification", "Object Detection", "Semantic Segmentation", "Instance Segmentation",
+             "Dice loss in segmentation"]),
+    ("004", ["Lymph node detection", "Lung nodule", "Lymph Node Detection", "Lung Nodule Detection"]),
+])
+def test_what_the_page_says_about_the_lectures_is_in_the_lectures(lecture, phrases):
+    from conftest import COURSE
+
+    path = next(COURSE.glob(f"{lecture}_*.txt"), None)
+    assert path is not None, f"lecture {lecture} is missing from {COURSE}"
+    text = " ".join(path.read_text().split())
+    for phrase in phrases:
+        assert phrase in text, f"lecture {lecture} does not say {phrase!r}"
+    page = (ROOT / "app_pages" / "detection.py").read_text()
+    assert f"lecture {lecture}" in page.lower() or f"Lecture {lecture}" in page
