@@ -104,3 +104,21 @@ def test_the_default_recipe_reaches_ap50_of_at_least_0_6_on_held_out_images():
     boxes, scores = decode_detections(np.asarray(run.model.predict(run.monitor.x_val, verbose=0)), stride=4)
     fresh = compute_detection_metrics(run.monitor.gt_val, boxes, scores)
     assert fresh.ap_at(0.5) == pytest.approx(run.monitor.ap50[-1])
+
+
+def test_detection_monitor_records_ap_loss_terms_and_a_snapshot_each_epoch():
+    from types import SimpleNamespace
+
+    from explainers.detection import DetectionMonitor
+
+    data = make_nodule_boxes(6, seed=2)
+    model = build_detector(filters=(4, 8, 8), head_filters=4, seed=0)
+    monitor = DetectionMonitor(data.images, data.boxes, show=[3, 0], decode={"stride": 4})
+    for epoch in (1, 2):
+        monitor.on_epoch_end(SimpleNamespace(logs={"loss": 3.0 / epoch, "val_heatmap_loss": 2.0}), model)
+    h = monitor.history
+    assert h.epochs.tolist() == [1, 2] and h.losses["loss"].tolist() == [3.0, 1.5]
+    assert np.all((h.ap10 >= 0) & (h.ap10 <= 1)) and h.ap50[-1] == pytest.approx(monitor.metrics.ap_at(0.5))
+    snap = monitor.snapshot
+    assert snap.epoch == 2 and snap.images.shape == (2, 128, 128)
+    np.testing.assert_array_equal(snap.gt_boxes[0], data.boxes[3])
