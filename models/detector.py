@@ -9,7 +9,7 @@ dense, per-pixel question instead: "is a nodule centred here?" (a heatmap
 trained with a focal loss against Gaussian bumps), plus the box's width and
 height and the centre's sub-cell offset at the centre cell. Dense per-cell
 targets give every image thousands of supervised outputs, which is what lets
-this ~30k-parameter net learn in a minute on a 2-core CPU; decoding is a
+this 82k-parameter net learn in a minute on a 2-core CPU; decoding is a
 3×3 max-pool peak search, so overlapping duplicates are rare (NMS is still
 shown on its own, on the Object detection page).
 

@@ -95,8 +95,9 @@ def make_nodule_boxes(n: int = 512, size: int = 128, *, max_nodules: int = 3, se
     nodule, where classification gives one label per image and segmentation a
     label per pixel.
 
-    Nodules have diameters from ``size / 25`` to ``size / 6`` pixels (5 to 21 at
-    128), sit inside the lungs, and never overlap. About a quarter are faint
+    Nodules are ellipses (axis ratio 0.75 to 1) whose long axis spans ``size / 25``
+    to ``size / 6`` pixels (boxes 4 to 21 pixels wide at 128), sit inside the
+    lungs, and never overlap. About a quarter are faint
     (contrast 0.07 to 0.11 against pixel noise 0.03, instead of 0.18 to 0.32)
     and about a quarter of the second and third nodules are placed touching the
     one before (edges 0 to 1 pixel apart).
