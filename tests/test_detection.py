@@ -2,8 +2,6 @@
 TensorFlow, AP against pycocotools' COCOeval, and a hand-made AP/FROC case worked out by hand."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -57,13 +55,6 @@ def test_nodule_boxes_are_deterministic_given_the_seed_and_differ_between_seeds(
     np.testing.assert_array_equal(a.images, b.images)
     assert all(np.array_equal(x, y) for x, y in zip(a.boxes, b.boxes))
     assert not np.array_equal(a.images, c.images)
-
-
-def test_512_nodule_images_are_made_in_about_a_second_of_cpu_time():
-    make_nodule_boxes(8, seed=0)
-    t = time.process_time()
-    make_nodule_boxes(512, seed=0)
-    assert time.process_time() - t < 1.5  # 0.6-0.7 s measured; slack for a shared machine
 
 
 @pytest.mark.parametrize("kwargs", [dict(n=0), dict(n=2, size=16), dict(n=2, max_nodules=7), dict(n=2, seed=-1),
