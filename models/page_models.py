@@ -130,6 +130,25 @@ def pooling_cnn(*, seed: int = 0):
     return build_pooling_cnn(seed=seed)
 
 
+def _nodules(n: int):
+    from models.recipes.detection import DetectionRecipe, detection_data
+
+    d = detection_data(DetectionRecipe(n_train=n, n_val=1))
+    return d.x, d.y
+
+
+def _detection_loss(y_true, y_pred):
+    from models.detector import detection_loss  # imported when training starts, not when the list is made
+
+    return detection_loss(y_true, y_pred)
+
+
+def _detector():
+    from models.recipes.detection import build_detection_model
+
+    return build_detection_model()
+
+
 def _lesions(n: int):
     from models.data import make_lesions
 
@@ -228,6 +247,8 @@ def page_trainings() -> list[PageTraining]:
     runs += [PageTraining("mlp_playground", f"{a} {h}", p(_playground_mlp, h, a), _points, 0.03, batch_size=16)
              for a, h in [(a, (4, 2)) for a in PLAYGROUND_ACTIVATIONS] + [("relu", (64,) * 6), ("tanh", ())]]
     runs += [PageTraining("neuron", "stroke neuron", _neuron, _stroke, 0.03)]
+    runs += [PageTraining("detection", "CenterNet-style detector", _detector, _nodules, 5e-3, batch_size=16,
+                          loss=_detection_loss)]
     runs += [PageTraining("train_any", name, p(_zoo_model, name), p(_zoo, name), 3e-3) for name in MODEL_NAMES]
     return runs
 

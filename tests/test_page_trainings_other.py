@@ -10,7 +10,7 @@ def test_the_two_smoke_files_cover_every_page_that_trains():
     assert set(CONV_PAGES) | set(OTHER_PAGES) == {t.page for t in page_trainings()}
 
 
-OTHER_PAGES = ["attention", "mlp_playground", "neuron", "train_any", "segmentation"]
+OTHER_PAGES = ["attention", "mlp_playground", "neuron", "train_any", "segmentation", "detection"]
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ the app's home page can import it instantly. One module per kind of data:
 ``notes``           synthetic clinical notes
 ``medmnist``        MedMNIST from local ``.npz`` files (never downloads)
 ``split``           training and test parts
+``boxes``           synthetic chest images with 0-3 nodules: boxes, labels, instance masks
 ``signals``         ECG-like 1-D traces (P, QRS, T waves)
 ``augmentation``    seeded augmentation: Keras layers, MR bias field and motion ghosting
 ==================  ======================================================
@@ -37,6 +38,7 @@ Example:
 from __future__ import annotations
 
 from models.data.augmentation import AUGMENTATIONS, augment, bias_field, motion_ghosting
+from models.data.boxes import NoduleBoxes, make_nodule_boxes
 from models.data.images import IMAGE_NAMES, MAX_PIXELS, dicom_frame_count, load_image, load_image_bytes
 from models.data.medmnist import (MEDMNIST_SIZES, MEDMNIST_URL, load_medmnist, load_medmnist_choice,
                                    medmnist_available, medmnist_choices)
@@ -52,9 +54,9 @@ from models.data.tables import (HeightWeightTable, StrokePatients, height_weight
 from models.data.xray import (TRANSFER_SHAPES, make_digits_task, make_lesions, make_segmentation,
                               make_shapes_task, make_spots_task)
 
-from models.data import augmentation, images, medmnist, notes, points, scans, signals, split, tables, xray  # noqa: E402  (the modules)
+from models.data import augmentation, boxes, images, medmnist, notes, points, scans, signals, split, tables, xray  # noqa: E402  (the modules)
 
 # Every module's public names, listed once there (tests check the two agree).
 __all__ = [*tables.__all__, *points.__all__, *images.__all__, *scans.__all__, *xray.__all__, *notes.__all__,
            *medmnist.__all__, *split.__all__, *augmentation.__all__,
-           *signals.__all__]
+           *signals.__all__, *boxes.__all__]
