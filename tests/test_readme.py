@@ -45,3 +45,30 @@ def test_the_readme_script_runs(tmp_path):
     assert "cnn_relu2 (64, 64)" in out.stdout
     for name in ("gradcam.png", "feature_maps.png"):
         assert (tmp_path / name).stat().st_size > 10_000, name
+
+
+def _other_blocks() -> list[str]:
+    return [b for b in _blocks("python") if "compute_gradcam" not in b]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(len(_other_blocks())))
+def test_every_other_python_block_runs_and_prints_what_its_comments_say(index, tmp_path):
+    """Each further block (real scans, detection, MedMNIST ...) in a fresh interpreter; a block that reads
+    files the reader supplies (MedMNIST's .npz) only has to import. A `print(...)  # value` comment is checked."""
+    block = _other_blocks()[index]
+    if "load_medmnist(" in block:
+        block = "\n".join(line for line in block.splitlines() if line.startswith(("from ", "import ")))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    out = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    printed = [line.strip() for line in out.stdout.splitlines() if line.strip()]
+    comments = [line.split("#", 1)[1].split(":")[0] for line in block.splitlines()
+                if line.startswith("print(") and "#" in line]
+    assert len(printed) >= len(comments), (comments, printed)
+    number = re.compile(r"-?\d+(?:\.\d*)?")
+    for comment, line in zip(comments, printed):  # each print's comment: the numbers it prints
+        got = {float(v) for v in number.findall(line)}
+        want = {float(v) for v in number.findall(comment)}
+        assert want <= got, f"README says {comment.strip()!r}, the block printed {line!r}"
