@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, history_figure, predict_then_see, report, session_model, stop_button,
+    LiveTraining, cached_figure, figure, history_figure, predict_then_see, report, secondary, session_model, stop_button,
     train_buttons, url_setting, write_url,
 )
 from models.data import load_medmnist_choice, make_lesions, medmnist_choices
@@ -74,12 +74,16 @@ st.markdown(
 )
 
 SOURCES = ["lesions"] + medmnist_choices(max_size=64)  # each MedMNIST file found locally (never downloads)
-c0, c1, c2, c3, c4 = st.columns(5)
+c0, c4 = st.columns(2)
 data_name = c0.selectbox("Data", SOURCES, key=url_setting("cnn_data", "lesions", options=SOURCES))
-epochs = c1.number_input("Epochs", 1, 30, key=url_setting("cnn_epochs", 6, bounds=(1, 30)))
-lr = c2.number_input("Learning rate", 1e-4, 1e-1, format="%.4f", key=url_setting("cnn_lr", 3e-3, bounds=(1e-4, 1e-1)))
-n_filters = c3.selectbox("Filters per stage", CNN_FILTERS, key=url_setting("cnn_filters", "16,32", options=CNN_FILTERS))
 index = c4.number_input("Test image to inspect", 0, 255, key=url_setting("cnn_image", 1, bounds=(0, 255)))
+with secondary("Training settings"):  # folded away in presenter mode
+    c1, c2, c3 = st.columns(3)
+    epochs = c1.number_input("Epochs", 1, 30, key=url_setting("cnn_epochs", 6, bounds=(1, 30)))
+    lr = c2.number_input("Learning rate", 1e-4, 1e-1, format="%.4f",
+                         key=url_setting("cnn_lr", 3e-3, bounds=(1e-4, 1e-1)))
+    n_filters = c3.selectbox("Filters per stage", CNN_FILTERS,
+                             key=url_setting("cnn_filters", "16,32", options=CNN_FILTERS))
 write_url()
 
 

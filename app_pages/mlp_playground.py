@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, figure, report, secondary, session_model, stop_button, train_buttons, url_setting,
+    write_url,
 )
 from explainers.boundary import compute_decision_boundary, compute_neuron_maps, compute_parameter_table
 from explainers.boundary_plots import neuron_mosaic, plot_decision_boundary
@@ -89,18 +90,21 @@ def draw_board(boundary, x_unknown, p5, history):
     return fig
 
 
-c = st.columns(4)
+c = st.columns(3)
 data_name = c[0].selectbox("Data", DATASETS, key=url_setting("mlp_data", "circle", options=DATASETS))
-noise = c[1].slider("Noise", 0.0, 0.5, step=0.05, key=url_setting("mlp_noise", 0.1, bounds=(0.0, 0.5)))
-test_fraction = c[2].slider("Test fraction", 0.1, 0.5, step=0.05, key=url_setting("mlp_test", 0.3, bounds=(0.1, 0.5)))
-hidden_text = c[3].text_input("Hidden layers (neurons, comma-separated; 0 = none)", key=url_setting("mlp_hidden", "4,2"))
-c = st.columns(6)
-act = c[0].selectbox("Activation", ACTS, key=url_setting("mlp_act", "tanh", options=ACTS))
-lr = c[1].select_slider("Learning rate", LRS, key=url_setting("mlp_lr", 0.03, options=LRS))
-batch = c[2].select_slider("Batch size", BATCHES, key=url_setting("mlp_batch", 16, options=BATCHES))
-opt = c[3].selectbox("Optimiser", OPTS, key=url_setting("mlp_opt", "adam", options=OPTS))
-l2 = c[4].select_slider("L2", L2S, key=url_setting("mlp_l2", 0.0, options=L2S))
-epochs = c[5].number_input("Epochs per click", 1, 500, key=url_setting("mlp_epochs", 30, bounds=(1, 500)))
+hidden_text = c[1].text_input("Hidden layers (neurons, comma-separated; 0 = none)", key=url_setting("mlp_hidden", "4,2"))
+act = c[2].selectbox("Activation", ACTS, key=url_setting("mlp_act", "tanh", options=ACTS))
+with secondary("Data and training settings"):  # folded away in presenter mode
+    c = st.columns(4)
+    noise = c[0].slider("Noise", 0.0, 0.5, step=0.05, key=url_setting("mlp_noise", 0.1, bounds=(0.0, 0.5)))
+    test_fraction = c[1].slider("Test fraction", 0.1, 0.5, step=0.05,
+                                key=url_setting("mlp_test", 0.3, bounds=(0.1, 0.5)))
+    lr = c[2].select_slider("Learning rate", LRS, key=url_setting("mlp_lr", 0.03, options=LRS))
+    batch = c[3].select_slider("Batch size", BATCHES, key=url_setting("mlp_batch", 16, options=BATCHES))
+    c = st.columns(4)
+    opt = c[0].selectbox("Optimiser", OPTS, key=url_setting("mlp_opt", "adam", options=OPTS))
+    l2 = c[1].select_slider("L2", L2S, key=url_setting("mlp_l2", 0.0, options=L2S))
+    epochs = c[2].number_input("Epochs per click", 1, 500, key=url_setting("mlp_epochs", 30, bounds=(1, 500)))
 write_url()
 try:
     hidden = parse_hidden(hidden_text)

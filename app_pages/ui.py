@@ -462,5 +462,15 @@ def details(label: str, key: str) -> Any:
     return st.container(key=f"{DETAILS_PREFIX}{key}").expander(label)
 
 
+def secondary(label: str = "More settings") -> Any:
+    """Where a page puts its secondary controls (learning rate, batch size, epochs, noise ...).
+
+    On a laptop they sit in the page as usual; in presenter mode they fold into one
+    collapsed expander, so a projector shows the lesson's essential controls and the
+    picture. The widgets keep their keys and URL settings either way.
+    """
+    return st.expander(label, expanded=False) if presenting() else st.container()
+
+
 __all__ += ["PRESENT_KEY", "PRESENT_PARAM", "DETAILS_PREFIX", "PRESENTER_CSS", "presenting",
-            "sync_presenter_mode", "presenter_toggle", "presenter_query", "details"]
+            "sync_presenter_mode", "presenter_toggle", "presenter_query", "details", "secondary"]
