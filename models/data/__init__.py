@@ -15,6 +15,7 @@ the app's home page can import it instantly. One module per kind of data:
 ``notes``           synthetic clinical notes
 ``medmnist``        MedMNIST from local ``.npz`` files (never downloads)
 ``split``           training and test parts
+``volumes``         CT and MR volumes: NIfTI, multi-frame DICOM, DICOM series
 ``boxes``           synthetic chest images with 0-3 nodules: boxes, labels, instance masks
 ``signals``         ECG-like 1-D traces (P, QRS, T waves)
 ``augmentation``    seeded augmentation: Keras layers, MR bias field and motion ghosting
@@ -51,12 +52,13 @@ from models.data.signals import ECG_WAVES, EcgTrace, make_ecg
 from models.data.split import train_test_split_arrays
 from models.data.tables import (HeightWeightTable, StrokePatients, height_weight_table, load_breast_cancer,
                                 load_digits, make_stroke, sigmoid, stroke_patients)
+from models.data.volumes import VOLUMES, Volume, VolumeInfo, load_volume
 from models.data.xray import (TRANSFER_SHAPES, make_digits_task, make_lesions, make_segmentation,
                               make_shapes_task, make_spots_task)
 
-from models.data import augmentation, boxes, images, medmnist, notes, points, scans, signals, split, tables, xray  # noqa: E402  (the modules)
+from models.data import augmentation, boxes, images, medmnist, notes, points, scans, signals, split, tables, volumes, xray  # noqa: E402  (the modules)
 
 # Every module's public names, listed once there (tests check the two agree).
 __all__ = [*tables.__all__, *points.__all__, *images.__all__, *scans.__all__, *xray.__all__, *notes.__all__,
            *medmnist.__all__, *split.__all__, *augmentation.__all__,
-           *signals.__all__, *boxes.__all__]
+           *signals.__all__, *boxes.__all__, *volumes.__all__]
