@@ -45,7 +45,7 @@ def test_models_data_exports_exactly_the_public_names_of_its_modules():
 
     names = []
     for module in ("tables", "points", "images", "scans", "xray", "notes", "medmnist", "split",
-                   "augmentation", "signals", "boxes", "volumes"):
+                   "augmentation", "signals", "boxes", "volumes", "nodules3d"):
         names += importlib.import_module(f"models.data.{module}").__all__
     assert sorted(d.__all__) == sorted(names) and len(set(names)) == len(names)
     assert all(getattr(d, n) is not None for n in d.__all__)

@@ -107,3 +107,24 @@ def test_an_unknown_name_or_a_single_image_is_refused():
         load_volume("no_such_volume")
     with pytest.raises(ValueError, match="single DICOM image"):
         load_volume(get_testdata_file("CT_small.dcm", download=False))
+
+
+def test_synthetic_nodule_volumes_hold_a_bright_sphere_in_a_lung_for_positives_only():
+    from scipy import ndimage
+
+    from models.data import make_nodules3d
+
+    volumes, labels, masks = make_nodules3d(64, 32, seed=3)
+    assert volumes.shape == masks.shape == (64, 32, 32, 32, 1) and volumes.dtype == np.float32
+    assert labels.sum() == 32 and 0 <= volumes.min() and volumes.max() <= 1
+    counts = masks.sum(axis=(1, 2, 3, 4))
+    assert np.all(counts[labels == 0] == 0)
+    # a sphere of radius 2-5 voxels: 4/3·π·r³ between about 34 and 524 voxels, in one connected piece
+    assert np.all((counts[labels == 1] > 20) & (counts[labels == 1] < 560))
+    for i in np.flatnonzero(labels == 1)[:5]:
+        assert ndimage.label(masks[i, ..., 0])[1] == 1
+        shell = ndimage.binary_dilation(masks[i, ..., 0], iterations=3) & ~masks[i, ..., 0].astype(bool)
+        assert volumes[i, ..., 0][masks[i, ..., 0] > 0].mean() > volumes[i, ..., 0][shell].mean() + 0.15
+    again = make_nodules3d(64, 32, seed=3)
+    np.testing.assert_array_equal(again[0], volumes)  # the seed decides everything
+    assert not np.array_equal(make_nodules3d(64, 32, seed=4)[0], volumes)

@@ -15,6 +15,7 @@ the app's home page can import it instantly. One module per kind of data:
 ``notes``           synthetic clinical notes
 ``medmnist``        MedMNIST from local ``.npz`` files (never downloads)
 ``split``           training and test parts
+``nodules3d``       synthetic lung-like volumes with or without a spherical nodule
 ``volumes``         CT and MR volumes: NIfTI, multi-frame DICOM, DICOM series
 ``boxes``           synthetic chest images with 0-3 nodules: boxes, labels, instance masks
 ``signals``         ECG-like 1-D traces (P, QRS, T waves)
@@ -45,6 +46,7 @@ from models.data.medmnist import (MEDMNIST_SIZES, MEDMNIST_URL, load_medmnist, l
                                    medmnist_available, medmnist_choices)
 from models.data.notes import (CLASS_NAMES, CONDITIONS, DRUGS, SYMPTOMS, ClinicalNotes, encode_note,
                                make_clinical_notes)
+from models.data.nodules3d import make_nodules3d
 from models.data.points import POINT_KINDS, make_points
 from models.data.scans import (SCANS, WINDOWS, Scan, ScanInfo, default_window, load_scan, load_upload, scan_file,
                                scan_input, window)
@@ -56,9 +58,10 @@ from models.data.volumes import VOLUMES, Volume, VolumeInfo, load_volume
 from models.data.xray import (TRANSFER_SHAPES, make_digits_task, make_lesions, make_segmentation,
                               make_shapes_task, make_spots_task)
 
-from models.data import augmentation, boxes, images, medmnist, notes, points, scans, signals, split, tables, volumes, xray  # noqa: E402  (the modules)
+from models.data import augmentation, boxes, images, medmnist, nodules3d, notes, points, scans, signals, split, tables, volumes, xray  # noqa: E402  (the modules)
 
 # Every module's public names, listed once there (tests check the two agree).
 __all__ = [*tables.__all__, *points.__all__, *images.__all__, *scans.__all__, *xray.__all__, *notes.__all__,
            *medmnist.__all__, *split.__all__, *augmentation.__all__,
-           *signals.__all__, *boxes.__all__, *volumes.__all__]
+           *signals.__all__, *boxes.__all__, *volumes.__all__,
+           *nodules3d.__all__]
