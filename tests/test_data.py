@@ -770,3 +770,36 @@ def test_a_multi_frame_dicom_says_how_many_frames_and_loads_the_one_asked_for():
     np.testing.assert_allclose(load_image_bytes(data, "rtdose.dcm"), load_image_bytes(data, "rtdose.dcm", frame=7))
     with pytest.raises(ValueError, match="15 frames"):
         load_image_bytes(data, "rtdose.dcm", frame=15)
+
+
+@pytest.mark.parametrize("flag, side", [("organmnist3d", 28), ("nodulemnist3d", 64)])
+def test_medmnist_3d_sets_load_as_volumes_with_a_channel(tmp_path, isolated_home, flag, side):
+    rng = np.random.default_rng(0)
+    arrays = {f"{s}_{k}": (rng.integers(0, 256, (3, side, side, side), dtype=np.uint8) if k == "images"
+                           else rng.integers(0, 11, (3, 1)).astype(np.uint8))
+              for s in ("train", "val", "test") for k in ("images", "labels")}
+    name = f"{flag}.npz" if side == 28 else f"{flag}_{side}.npz"
+    np.savez(tmp_path / name, **arrays)
+    x, y = d.load_medmnist(flag, "val", size=side, root=tmp_path)
+    assert x.shape == (3, side, side, side, 1) and x.dtype == np.float32
+    np.testing.assert_allclose(x[..., 0], arrays["val_images"] / 255.0, atol=1e-7)
+    np.testing.assert_array_equal(y, arrays["val_labels"][:, 0])
+    with pytest.raises(ValueError, match="28, 64"):  # the 3-D sets come only as 28³ and 64³
+        d.load_medmnist(flag, size=128, root=tmp_path)
+
+
+def test_medmnist_colour_sets_keep_their_colour_unless_asked_for_grey(tmp_path, isolated_home):
+    raw = _write_medmnist(tmp_path / "bloodmnist.npz", channels=3)
+    colour, _ = d.load_medmnist("bloodmnist", root=tmp_path)
+    grey, _ = d.load_medmnist("bloodmnist", root=tmp_path, grey=True)
+    assert colour.shape == (10, 28, 28, 3) and grey.shape == (10, 28, 28, 1)
+    luma = raw["train_images"].astype(np.float64) @ [0.299, 0.587, 0.114] / 255.0
+    np.testing.assert_allclose(grey[..., 0], luma, atol=1e-5)
+
+
+def test_a_2d_picker_never_offers_a_3d_medmnist_set(tmp_path, isolated_home):
+    _write_medmnist(tmp_path / "pathmnist.npz", channels=3)
+    np.savez(tmp_path / "organmnist3d.npz", train_images=np.zeros((1, 28, 28, 28), np.uint8),
+             train_labels=np.zeros((1, 1), np.uint8))
+    assert d.medmnist_choices(root=tmp_path) == ["pathmnist 28px"]
+    assert d.medmnist_choices(root=tmp_path, volumes=True) == ["organmnist3d 28px"]

@@ -42,7 +42,7 @@ from __future__ import annotations
 from models.data.augmentation import AUGMENTATIONS, augment, bias_field, motion_ghosting
 from models.data.boxes import NoduleBoxes, make_nodule_boxes
 from models.data.images import IMAGE_NAMES, MAX_PIXELS, dicom_frame_count, load_image, load_image_bytes
-from models.data.medmnist import (MEDMNIST_SIZES, MEDMNIST_URL, load_medmnist, load_medmnist_choice,
+from models.data.medmnist import (MEDMNIST_3D_SIZES, MEDMNIST_SIZES, MEDMNIST_URL, load_medmnist, load_medmnist_choice,
                                    medmnist_available, medmnist_choices)
 from models.data.notes import (CLASS_NAMES, CONDITIONS, DRUGS, SYMPTOMS, ClinicalNotes, encode_note,
                                make_clinical_notes)

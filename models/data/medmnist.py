@@ -10,9 +10,10 @@ import numpy as np
 
 from models._arguments import check_choice, check_int, fail
 
-__all__ = ["MEDMNIST_SIZES", "MEDMNIST_URL", "load_medmnist", "medmnist_available"]
+__all__ = ["MEDMNIST_SIZES", "MEDMNIST_3D_SIZES", "MEDMNIST_URL", "load_medmnist", "medmnist_available"]
 
 MEDMNIST_SIZES = (28, 64, 128, 224)
+MEDMNIST_3D_SIZES = (28, 64)  # organmnist3d, nodulemnist3d, ... come as 28³ or 64³ volumes
 MEDMNIST_URL = "https://zenodo.org/records/10519652"
 _MEDMNIST_KEYS = ("train_images", "train_labels", "val_images", "val_labels",
                   "test_images", "test_labels")
@@ -65,7 +66,7 @@ def medmnist_available(root: str | os.PathLike | None = None) -> list[tuple[str,
 
 
 def load_medmnist(flag: str, split: str = "train", size: int = 28,
-                  root: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  root: str | os.PathLike | None = None, *, grey: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Load one split of a MedMNIST data set from a local ``.npz`` file (never downloads).
 
     What this shows: real, small medical images (chest X-rays, pathology,
@@ -79,10 +80,13 @@ def load_medmnist(flag: str, split: str = "train", size: int = 28,
         split: ``"train"``, ``"val"`` or ``"test"``.
         size: image side: 28, 64, 128 or 224.
         root: a directory to search first.
+        grey: turn colour sets (pathmnist, dermamnist, bloodmnist, retinamnist)
+            into grey (ITU-R 601 luma); by default they keep their colour.
 
     Returns:
         ``(images, labels)``: ``(n, H, W, C)`` float32 in [0, 1] (C = 1 for grey,
-        3 for colour) and int64 labels, ``(n,)`` (or ``(n, k)`` for multi-label sets).
+        3 for colour), or ``(n, D, H, W, 1)`` for the 3-D sets (``*3d``: 28³ or
+        64³ volumes), and int64 labels, ``(n,)`` (or ``(n, k)`` for multi-label sets).
 
     Raises:
         FileNotFoundError: no file found (the message lists names and folders tried).
@@ -93,7 +97,8 @@ def load_medmnist(flag: str, split: str = "train", size: int = 28,
                            "(letters and digits only)")
     if split not in ("train", "val", "test"):
         fail("split", split, "'train', 'val' or 'test'", "use split='val' for the validation images")
-    size = check_choice("size", check_int("size", size), MEDMNIST_SIZES)
+    volumes = flag.endswith("3d")
+    size = check_choice("size", check_int("size", size), MEDMNIST_3D_SIZES if volumes else MEDMNIST_SIZES)
     names = [f"{flag}.npz", f"{flag}_28.npz"] if size == 28 else [f"{flag}_{size}.npz"]
     dirs = _medmnist_dirs(root)
     path = next((d / nm for d in dirs for nm in names if (d / nm).is_file()), None)
@@ -127,11 +132,18 @@ def load_medmnist(flag: str, split: str = "train", size: int = 28,
         raise ValueError(f"{str(path)!r} is not a readable .npz file ({e}); it may be "
                          f"corrupt or incomplete: download it again from {MEDMNIST_URL}"
                          ) from None
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.shape[0] == 0:
-        raise ValueError(f"{str(path)!r}: {split}_images must be (n, H, W) or (n, H, W, 1|3) "
-                         f"with n >= 1, got shape {images.shape}; the file is not MedMNIST")
+    if volumes:
+        if images.ndim == 4:
+            images = images[..., None]
+        if images.ndim != 5 or images.shape[-1] != 1 or images.shape[0] == 0:
+            raise ValueError(f"{str(path)!r}: {split}_images of a 3-D set must be (n, D, H, W) volumes with "
+                             f"n >= 1, got shape {images.shape}; the file is not MedMNIST 3-D")
+    else:
+        if images.ndim == 3:
+            images = images[..., None]
+        if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.shape[0] == 0:
+            raise ValueError(f"{str(path)!r}: {split}_images must be (n, H, W) or (n, H, W, 1|3) "
+                             f"with n >= 1, got shape {images.shape}; the file is not MedMNIST")
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim not in (1, 2) or labels.shape[0] != images.shape[0]:
@@ -146,6 +158,8 @@ def load_medmnist(flag: str, split: str = "train", size: int = 28,
         lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
         if lo < 0 or hi > 1:
             x = (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+    if grey and x.shape[-1] == 3:
+        x = (x @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
     return np.clip(x, 0.0, 1.0), labels.astype(np.int64)
 
 
@@ -153,14 +167,17 @@ def load_medmnist(flag: str, split: str = "train", size: int = 28,
 __all__ += ["medmnist_choices", "load_medmnist_choice"]
 
 
-def medmnist_choices(max_size: int | None = None, root: str | os.PathLike | None = None) -> list[str]:
+def medmnist_choices(max_size: int | None = None, root: str | os.PathLike | None = None, *,
+                     volumes: bool = False) -> list[str]:
     """Each MedMNIST file found locally as ``"<flag> <size>px"`` (e.g. ``"bloodmnist 28px"``), for a picker.
 
     A cheap glob (:func:`medmnist_available`); never downloads. ``max_size``
-    leaves out larger images (a live CPU demo trains on 28 or 64 px).
+    leaves out larger images (a live CPU demo trains on 28 or 64 px). The 3-D
+    sets (``*3d``) are listed only with ``volumes=True``, and then only they:
+    a 2-D page's picker never offers a volume.
     """
     return [f"{flag} {size}px" for flag, size, _ in medmnist_available(root)
-            if max_size is None or size <= max_size]
+            if (max_size is None or size <= max_size) and flag.endswith("3d") == volumes]
 
 
 def load_medmnist_choice(choice: str, split: str = "train", root: str | os.PathLike | None = None
