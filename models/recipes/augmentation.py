@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from models.recipes._relay import Relabelled
+
 __all__ = ["AUGMENTATION_RUNS", "DEFAULT_AUGMENTATION", "AugmentationComparison", "compare_augmentation"]
 
 AUGMENTATION_RUNS = ("without", "with")
@@ -57,33 +59,6 @@ class AugmentationComparison:
     def gap(self) -> float:
         """Validation accuracy with minus without augmentation, each the mean of its last 5 epochs."""
         return self.final("with") - self.final("without")
-
-
-class _Relabelled:
-    """Forwards one run's per-epoch ``train`` calls to an observer as one run of ``epochs`` epochs."""
-
-    def __init__(self, observer: Any, epochs: int):
-        self.observer, self.epochs, self.started = observer, epochs, False
-
-    def on_train_begin(self, info):
-        if not self.started and hasattr(self.observer, "on_train_begin"):
-            self.started = True
-            return self.observer.on_train_begin({**info, "epochs": self.epochs})
-        return None
-
-    def on_batch_end(self, progress):
-        if hasattr(self.observer, "on_batch_end"):
-            return self.observer.on_batch_end(dataclasses.replace(progress, epochs=self.epochs))
-        return None
-
-    def on_epoch_end(self, progress, model):
-        if hasattr(self.observer, "on_epoch_end"):
-            return self.observer.on_epoch_end(dataclasses.replace(progress, epochs=self.epochs), model)
-        return None
-
-    def end(self, history):
-        if hasattr(self.observer, "on_train_end"):
-            self.observer.on_train_end(history)
 
 
 def compare_augmentation(n_train: int = 32, *, n_val: int = 256, epochs: int = 40, batch_size: int = 8,
@@ -157,7 +132,7 @@ def compare_augmentation(n_train: int = 32, *, n_val: int = 256, epochs: int = 4
         model = build_cnn((64, 64, 1), 2, filters=tuple(filters), seed=seed + 1, name="cnn")
         model.set_weights(start)  # one start for both runs (the seeded build gives it too: made explicit)
         history = histories[run] = TrainingHistory()
-        relabelled = [_Relabelled(o, epochs) for o in observers]
+        relabelled = [Relabelled(o, epochs) for o in observers]
         order_rng = np.random.default_rng(seed + 2)      # the same order of images in both runs
         augment_rng = np.random.default_rng(seed + 3)    # a fresh augmentation seed each epoch
         t0 = time.perf_counter()

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from models.recipes._relay import Relabelled
+
 __all__ = ["REGULARISERS", "DEFAULT_OVERFITTING_AUGMENTATION", "OverfittingComparison", "build_dense_net",
            "overfitting_data", "compare_capacity", "compare_data_size", "compare_regularisers",
            "compare_dense_conv"]
@@ -162,33 +164,6 @@ class _Run:
     learning_rate: float | None = None  # this run's own Adam step (None: the comparison's)
 
 
-class _Relabelled:
-    """Forwards one run's per-epoch ``train`` calls to an observer as one run of ``epochs`` epochs."""
-
-    def __init__(self, observer: Any, epochs: int, label: str):
-        self.observer, self.epochs, self.label, self.started = observer, epochs, label, False
-
-    def on_train_begin(self, info):
-        if not self.started and hasattr(self.observer, "on_train_begin"):
-            self.started = True
-            return self.observer.on_train_begin({**info, "epochs": self.epochs, "run": self.label})
-        return None
-
-    def on_batch_end(self, progress):
-        if hasattr(self.observer, "on_batch_end"):
-            return self.observer.on_batch_end(dataclasses.replace(progress, epochs=self.epochs))
-        return None
-
-    def on_epoch_end(self, progress, model):
-        if hasattr(self.observer, "on_epoch_end"):
-            return self.observer.on_epoch_end(dataclasses.replace(progress, epochs=self.epochs), model)
-        return None
-
-    def end(self, history):
-        if hasattr(self.observer, "on_train_end"):
-            self.observer.on_train_end(history)
-
-
 def _train_runs(kind: str, runs: list[_Run], *, n_val: int, size: int, epochs: int,
                 batch_size: int, learning_rate: float, seed: int, observers: Iterable[Any],
                 histories: MutableMapping[str, Any] | None, models: MutableMapping[str, Any] | None,
@@ -211,7 +186,7 @@ def _train_runs(kind: str, runs: list[_Run], *, n_val: int, size: int, epochs: i
             models[run.label] = model
         parameters[run.label], n_trains[run.label] = int(model.count_params()), run.n_train
         history = histories[run.label] = training.TrainingHistory()
-        relabelled = [_Relabelled(o, epochs, run.label) for o in observers]
+        relabelled = [Relabelled(o, epochs, run.label) for o in observers]
         order_rng = np.random.default_rng(seed + 2)      # the same order of images in every run
         augment_rng = np.random.default_rng(seed + 3)    # a fresh augmentation seed each epoch
         best_loss, best_epoch, best_weights = np.inf, 0, None
