@@ -32,6 +32,9 @@ PAGES: list[PageInfo] = [
     PageInfo("Imaging", "preprocessing.py", "Preprocessing and augmentation", ":material/tune:", "preprocessing",
              "What happens to an image before a network sees it: windowing, normalisation, resizing, "
              "augmentation with Keras layers, and a CNN trained with and without it."),
+    PageInfo("Imaging", "volumes.py", "Volumes", ":material/view_in_ar:", "volumes",
+             "CT and MR as volumes: three planes with a crosshair at true spacing, MIP and a slice montage; a 3-D "
+             "CNN trained live with 3-D Grad-CAM, and 2-D slices against 3-D on one task."),
     PageInfo("Basics", "neuron.py", "The sigmoid neuron", ":material/neurology:", "neuron",
              "The lecture's stroke neuron term by term, activation functions, and how the threshold moves "
              "the confusion matrix along the ROC curve."),
@@ -104,4 +107,10 @@ PAGES: list[PageInfo] = [
     PageInfo("Attention", "saliency.py", "Where did the model look?", ":material/frame_inspect:", "saliency",
              "Grad-CAM and saliency maps over a lesion classifier's input: test images or your upload, and how "
              "often the heatmap's peak falls inside the nodule."),
+    PageInfo("Attention", "trust.py", "When to trust a heatmap", ":material/verified:", "trust",
+             "Occlusion, integrated gradients and Grad-CAM++ beside Grad-CAM and saliency; sanity checks with "
+             "randomised weights and labels; deletion and insertion curves: which maps explain the classifier."),
+    PageInfo("Attention", "shortcut.py", "Shortcut learning", ":material/warning:", "shortcut",
+             "A CNN trained live on images where a hospital marker goes with the label: high accuracy, a heatmap "
+             "on the marker, accuracy near chance without it, and the data fixed."),
 ]
