@@ -17,11 +17,12 @@ from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from models.training import TrainingHistory
+    from models.training_queue import TrainingQueue
 
 __all__ = [
     "FIGURE_STYLE", "FIGURE_DPI", "url_setting", "write_url", "SessionModel", "session_model",
     "LiveTraining", "TrainClick", "train_buttons", "stop_button", "report", "dicom_frame_picker",
-    "cached_figure", "history_figure", "figure", "predict_then_see",
+    "cached_figure", "history_figure", "figure", "predict_then_see", "training_queue", "queue_message",
 ]
 
 # One figure style for the whole app, readable on a projector at 1024×768: figures are drawn
@@ -239,15 +240,56 @@ def stop_button(label: str = "Stop", key: str = "stop", beside: TrainClick | Non
         slot = c_stop.empty()
         st.session_state[_PROGRESS_KEY] = c_progress
     else:
-        slot = st.empty()
+        slot, c_progress = st.empty(), st.container()
     slot.button(label, icon=":material/stop:", key=f"_medlens_{key}")
+    queue = training_queue()
+    ticket = queue.join(_session_id(), label=key)
     try:
+        _wait_for_slot(queue, ticket, c_progress)
         yield
     except NativeCrashRisk as err:  # refused before the first step: the model and the server are intact
         st.error(str(err), icon=":material/block:")
     finally:
+        # A finished, stopped or interrupted run (Stop, a rerun, a closed tab) frees its slot here.
+        queue.release(ticket)
         slot.empty()
         st.session_state[_PROGRESS_KEY] = None
+
+
+@st.cache_resource(show_spinner=False)
+def training_queue() -> TrainingQueue:
+    """The server's one training queue, shared by every session (``MEDLENS_MAX_TRAININGS`` slots)."""
+    from models.training_queue import TrainingQueue, default_slots
+
+    return TrainingQueue(default_slots())
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "script"
+
+
+def queue_message(queue: TrainingQueue, ticket: Any) -> str:
+    """What a waiting student reads: how many trainings are before theirs and about how long."""
+    running = len(queue.state().running)
+    in_front = max(queue.ahead(ticket) - running, 0)
+    parts = [f"{running} running"] + ([f"{in_front} waiting"] if in_front else [])
+    eta = queue.eta_s(ticket)
+    when = f"about {max(eta, 1.0):.0f} s" if eta is not None else "starts when a slot frees"
+    return (f"In the queue: {' and '.join(parts)} before yours, {when}. "
+            f"The server trains {queue.slots} at a time; press Stop to leave the queue.")
+
+
+def _wait_for_slot(queue: TrainingQueue, ticket: Any, where: Any) -> None:
+    if queue.wait(ticket, timeout=0):
+        return
+    note = where.empty()
+    while not queue.wait(ticket, timeout=0.5):
+        # Each redraw also lets Streamlit raise Stop/rerun/closed-tab here, which leaves the queue.
+        note.info(queue_message(queue, ticket), icon=":material/hourglass_top:")
+    note.caption(f"Waited {ticket.waited_s():.0f} s in the queue.")
 
 
 def report(history) -> None:
