@@ -3,6 +3,7 @@
     python -m benchmarks            # full run
     python -m benchmarks --quick    # smaller sizes, for a smoke test
     python -m benchmarks landscape  # only bench_landscape.py
+    python -m benchmarks classroom --sessions 10   # a class pressing Train at once, in Chromium
 """
 from __future__ import annotations
 
@@ -49,8 +50,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("only", nargs="*", help="benchmark module suffixes to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke test)")
+    parser.add_argument("--sessions", type=int, default=None,
+                        help="students in the classroom benchmark (default 10, 3 with --quick; at most 30)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "latest.json"))
     args = parser.parse_args(argv)
+    if args.sessions is not None:
+        if not 1 <= args.sessions <= 30:
+            parser.error("--sessions must be between 1 and 30")
+        os.environ["MEDLENS_CLASSROOM_SESSIONS"] = str(args.sessions)
 
     names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_"))
     if args.only:
