@@ -216,6 +216,13 @@ _LAZY: dict[str, str] = {
     "find_gradcam_layer": "explainers.saliency",
     "plot_heatmap": "explainers.saliency_plots",
     "plot_hit_rate": "explainers.saliency_plots",
+    # ---- More attribution methods (issue 21): occlusion, integrated gradients, Grad-CAM++; deletion/insertion
+    "Occlusion": "explainers.attribution",
+    "IntegratedGradients": "explainers.attribution",
+    "GradCamPlusPlus": "explainers.attribution",
+    "compute_occlusion": "explainers.attribution",
+    "compute_integrated_gradients": "explainers.attribution",
+    "compute_gradcam_plus_plus": "explainers.attribution",
     # ---- Pooling and CAM: max/average pooling, stride-2 conv against pooling, global pooling, CAM = Grad-CAM on GAP
     "Pooling": "explainers.pooling",
     "compute_pooling": "explainers.pooling",

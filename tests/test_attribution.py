@@ -1,0 +1,210 @@
+"""Occlusion, integrated gradients and Grad-CAM++ checked against independent references:
+a by-hand loop of model.predict, a linear model's exact attribution, tf-keras-vis and a NumPy closed form."""
+import keras
+import numpy as np
+import pytest
+
+from explainers.attribution import compute_gradcam_plus_plus, compute_integrated_gradients, compute_occlusion
+
+
+def _tiny_cnn(shape=(12, 12, 1), units=1, sequential=False, name="tiny", seed=0):
+    """Conv(4, ReLU) -> Conv(3, ReLU) -> flatten -> Dense head (sigmoid for 1 unit), 2-D or 3-D."""
+    conv = keras.layers.Conv2D if len(shape) == 3 else keras.layers.Conv3D
+    init = lambda i: keras.initializers.GlorotUniform(seed=seed + i)  # noqa: E731
+    layers = [conv(4, 3, padding="same", activation="relu", kernel_initializer=init(0), name=f"{name}_conv1"),
+              conv(3, 3, padding="same", activation="relu", kernel_initializer=init(1), name=f"{name}_conv2"),
+              keras.layers.Flatten(name=f"{name}_flat"),
+              keras.layers.Dense(units, activation="sigmoid" if units == 1 else "softmax",
+                                 kernel_initializer=init(2), name=f"{name}_out")]
+    if sequential:
+        return keras.Sequential([keras.Input(shape), *layers], name=name)
+    x = inp = keras.Input(shape)
+    for layer in layers:
+        x = layer(x)
+    return keras.Model(inp, x, name=name)
+
+
+def _linear(shape, seed=0, units=1):
+    """y = w·x + b with no activation: every gradient is w, exactly."""
+    inp = keras.Input(shape)
+    out = keras.layers.Dense(units, kernel_initializer=keras.initializers.RandomNormal(seed=seed),
+                             bias_initializer=keras.initializers.RandomNormal(seed=seed + 1), name="lin")(
+        keras.layers.Flatten()(inp))
+    return keras.Model(inp, out, name="linear")
+
+
+def _score(model, batch, class_index):
+    out = np.asarray(model.predict(batch, verbose=0), dtype=np.float64)
+    if out.shape[-1] == 1:
+        return out[:, 0] if class_index == 1 else 1 - out[:, 0]
+    return out[:, class_index]
+
+
+def _hand_occlusion(model, image, patch, stride, fill, class_index):
+    """One model.predict per occluded copy; every pixel averages the drops of the patches covering it."""
+    spatial = image.shape[:-1]
+    f0 = _score(model, image[None], class_index)[0]
+    starts_per_axis = []
+    for size in spatial:
+        s = list(range(0, size - patch + 1, stride))
+        if s[-1] + patch < size:
+            s.append(size - patch)
+        starts_per_axis.append(s)
+    total, count = np.zeros(spatial), np.zeros(spatial)
+    for start in np.ndindex(*[len(s) for s in starts_per_axis]):
+        corner = [starts_per_axis[a][i] for a, i in enumerate(start)]
+        region = tuple(slice(c, c + patch) for c in corner)
+        copy = image.copy()
+        copy[region] = fill[region]
+        drop = f0 - _score(model, copy[None], class_index)[0]
+        total[region] += drop
+        count[region] += 1
+    assert count.min() >= 1
+    return total / count, f0
+
+
+@pytest.mark.parametrize("units, class_index, baseline, sequential", [
+    (1, None, 0.0, False), (1, 0, "mean", True), (3, None, 0.5, False), (3, 2, "blur", True),
+])
+def test_occlusion_equals_a_by_hand_loop_of_predict(units, class_index, baseline, sequential):
+    from scipy.ndimage import gaussian_filter
+
+    model = _tiny_cnn(units=units, sequential=sequential)
+    image = np.random.default_rng(1).random((12, 12, 1)).astype(np.float32)
+    result = compute_occlusion(model, image, patch=4, stride=3, baseline=baseline, class_index=class_index,
+                               batch_size=5)
+    ci = result.class_index
+    if class_index is None:
+        expected_ci = 1 if units == 1 else int(np.argmax(model.predict(image[None], verbose=0)[0]))
+        assert ci == expected_ci
+    fill = {0.0: np.zeros_like(image), 0.5: np.full_like(image, 0.5), "mean": np.full_like(image, image.mean()),
+            "blur": gaussian_filter(image[..., 0].astype(np.float64), 4.0, mode="nearest")[..., None]}[baseline]
+    heat, f0 = _hand_occlusion(model, image, 4, 3, fill, ci)
+    assert result.score == pytest.approx(f0, abs=1e-6)
+    np.testing.assert_allclose(result.heatmap, heat, atol=2e-6)
+    assert result.drops.shape == (4, 4) and result.starts[-1].tolist() == [8, 8]  # 0, 3, 6 and 8 (flush)
+    assert np.abs(result.heatmap).max() > 1e-4  # the test would catch a zero map
+
+
+def test_occlusion_of_a_volume_equals_the_by_hand_loop():
+    model = _tiny_cnn(shape=(6, 8, 8, 1), name="vol")
+    volume = np.random.default_rng(2).random((6, 8, 8)).astype(np.float32)   # (D, H, W): channel added
+    result = compute_occlusion(model, volume, patch=3, stride=2, batch_size=16)
+    heat, _ = _hand_occlusion(model, volume[..., None], 3, 2, np.zeros((6, 8, 8, 1), np.float32), 1)
+    assert result.heatmap.shape == (6, 8, 8) and result.drops.shape == (3, 4, 4)
+    np.testing.assert_allclose(result.heatmap, heat, atol=2e-6)
+
+
+def test_occlusion_of_a_linear_model_is_the_covered_evidence():
+    # f = w·x + b: covering a patch with zeros drops f by Σ_patch w·x; non-overlapping patches (stride = patch)
+    # give each pixel exactly its own patch's drop.
+    model = _linear((8, 8, 1))
+    w = model.get_layer("lin").get_weights()[0][:, 0].reshape(8, 8).astype(np.float64)
+    image = np.random.default_rng(3).random((8, 8, 1)).astype(np.float32)
+    result = compute_occlusion(model, image, patch=2, stride=2)
+    contrib = (w * image[..., 0]).reshape(4, 2, 4, 2).sum(axis=(1, 3))
+    np.testing.assert_allclose(result.drops, contrib, atol=1e-5)
+    np.testing.assert_allclose(result.heatmap, np.kron(contrib, np.ones((2, 2))), atol=1e-5)
+
+
+def test_occlusion_works_on_a_nested_model_as_on_the_model_inside():
+    inner = _tiny_cnn(name="inner")
+    inp = keras.Input((12, 12, 1))
+    outer = keras.Model(inp, inner(inp), name="outer")
+    image = np.random.default_rng(4).random((12, 12, 1)).astype(np.float32)
+    np.testing.assert_allclose(compute_occlusion(outer, image).heatmap, compute_occlusion(inner, image).heatmap,
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(6, 6, 1), (5, 4, 4, 2)])
+@pytest.mark.parametrize("method", ["riemann", "midpoint", "trapezoid"])
+def test_integrated_gradients_of_a_linear_model_are_exactly_the_difference_times_the_weights(shape, method):
+    model = _linear(shape)
+    w = model.get_layer("lin").get_weights()[0][:, 0].reshape(shape).astype(np.float64)
+    rng = np.random.default_rng(5)
+    image = rng.random(shape).astype(np.float32)
+    for baseline, x0 in ((None, np.zeros(shape)), (rng.random(shape).astype(np.float32), None)):
+        x0 = baseline if x0 is None else x0
+        result = compute_integrated_gradients(model, image, baseline=baseline, steps=4, method=method)
+        np.testing.assert_allclose(result.attributions, (image - x0) * w, rtol=1e-5, atol=1e-6)
+        assert result.expected == pytest.approx(float(((image - x0) * w).sum()), abs=1e-4)
+        assert result.relative_error < 1e-4
+        assert result.heatmap.shape == shape[:-1]
+
+
+@pytest.mark.parametrize("n_classes, seed, biases, method", [
+    (2, 0, False, "riemann"), (3, 1, True, "riemann"), (2, 2, True, "riemann"), (3, 0, True, "midpoint"),
+])
+def test_integrated_gradients_are_complete_within_one_percent_at_64_steps_on_a_cnn(n_classes, seed, biases, method):
+    # The course CNN as built (zero biases) and with random biases, as a trained one has.
+    from models import build_cnn
+    from models.data import make_lesions
+
+    model = build_cnn((32, 32, 1), n_classes=n_classes, seed=seed)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers if biases else ():
+        if getattr(layer, "bias", None) is not None:
+            layer.bias.assign(rng.normal(0.0, 0.3, layer.bias.shape).astype(np.float32))
+    image = make_lesions(1, size=32, seed=0, positive_fraction=1.0)[0][0]
+    result = compute_integrated_gradients(model, image, steps=64, method=method)
+    f_x, f_0 = _score(model, np.stack([image, np.zeros_like(image)]), result.class_index)
+    assert result.score == pytest.approx(f_x, abs=1e-5) and result.baseline_score == pytest.approx(f_0, abs=1e-5)
+    assert result.expected == pytest.approx(f_x - f_0, abs=1e-5) and abs(result.expected) > 1e-3
+    assert result.total == pytest.approx(result.attributions.sum())
+    assert result.relative_error == pytest.approx(abs(result.total - result.expected) / abs(result.expected))
+    print(f"IG completeness ({method}, 64 steps): Σ = {result.total:.5f}, f(x) − f(x') = {result.expected:.5f}, "
+          f"relative error {result.relative_error:.3%}")
+    assert result.relative_error < 0.01
+
+
+def test_the_trapezoid_rule_pays_for_the_kink_at_a_black_baseline():
+    # At x' = 0 every ReLU of the zero-bias CNN sits on its kink and the gradient there is 0, so the
+    # trapezoid rule loses the half-weight of its first point: an error of 1/(2m) of the total.
+    from models import build_cnn
+    from models.data import make_lesions
+
+    model = build_cnn((32, 32, 1), seed=0)
+    image = make_lesions(1, size=32, seed=0, positive_fraction=1.0)[0][0]
+    for steps in (16, 64):
+        trapezoid = compute_integrated_gradients(model, image, steps=steps, method="trapezoid")
+        riemann = compute_integrated_gradients(model, image, steps=steps)
+        assert trapezoid.relative_error == pytest.approx(1 / (2 * steps), rel=0.05)
+        assert riemann.relative_error < 1e-3
+
+
+def test_integrated_gradients_equal_one_gradient_per_step_by_hand():
+    # The paper's right Riemann sum, one GradientTape per path point (an independent gradient code path).
+    import tensorflow as tf
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the by-hand reference uses tf.GradientTape")
+    model = _tiny_cnn(units=3)
+    image = np.random.default_rng(7).random((12, 12, 1)).astype(np.float32)
+    result = compute_integrated_gradients(model, image, steps=8, method="riemann", class_index=2, batch_size=3)
+    total = np.zeros_like(image, dtype=np.float64)
+    for k in range(1, 9):
+        point = tf.constant(image[None] * (k / 8))
+        with tf.GradientTape() as tape:
+            tape.watch(point)
+            score = model(point, training=False)[0, 2]
+        total += tape.gradient(score, point).numpy()[0] / 8
+    np.testing.assert_allclose(result.attributions, image * total, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("fn, kwargs, match", [
+    (compute_occlusion, dict(image=np.zeros((9, 9, 1))), "image"),
+    (compute_occlusion, dict(patch=0), "patch"),
+    (compute_occlusion, dict(stride=(2, 2, 2)), "stride"),
+    (compute_occlusion, dict(baseline="noise"), "baseline"),
+    (compute_occlusion, dict(class_index=2), "class_index"),
+    (compute_integrated_gradients, dict(steps=0), "steps"),
+    (compute_integrated_gradients, dict(baseline=np.zeros((3, 3))), "baseline"),
+    (compute_integrated_gradients, dict(method="simpson"), "method"),
+    (compute_integrated_gradients, dict(image=np.full((12, 12, 1), np.nan)), "NaN"),
+    (compute_gradcam_plus_plus, dict(layer_name="nope"), "no layer 'nope'"),
+])
+def test_bad_arguments_are_refused_with_a_clear_message(fn, kwargs, match):
+    model = _tiny_cnn()
+    args = dict(image=np.zeros((12, 12, 1), np.float32)) | kwargs
+    with pytest.raises(ValueError, match=match):
+        fn(model, **args)
