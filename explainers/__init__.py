@@ -381,6 +381,17 @@ _LAZY: dict[str, str] = {
     "augmented_equation_latex": "explainers.matrices",
     "plot_layer_composition": "explainers.matrices_plots",
     "plot_interactions": "explainers.matrices_plots",
+    # ---- Volumes: three planes through a crosshair at true aspect, projections (MIP), a slice montage
+    "PLANE_AXES": "explainers.volume_views",
+    "VolumeViews": "explainers.volume_views",
+    "compute_volume_views": "explainers.volume_views",
+    "Projection": "explainers.volume_views",
+    "compute_projection": "explainers.volume_views",
+    "Montage": "explainers.volume_views",
+    "compute_montage": "explainers.volume_views",
+    "plot_volume_views": "explainers.volume_views_plots",
+    "plot_projection": "explainers.volume_views_plots",
+    "plot_montage": "explainers.volume_views_plots",
     # ---- Training histories
     "plot_history": "explainers.history_plots",
 }
