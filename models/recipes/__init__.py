@@ -39,3 +39,6 @@ __all__ += pooling.__all__
 from models.recipes import detection  # noqa: E402  the nodule detector (issue 19)
 from models.recipes.detection import *  # noqa: E402,F401,F403
 __all__ += detection.__all__
+from models.recipes import sanity  # noqa: E402  sanity checks for saliency maps (issue 21)
+from models.recipes.sanity import *  # noqa: E402,F401,F403
+__all__ += sanity.__all__
