@@ -191,6 +191,91 @@ def test_integrated_gradients_equal_one_gradient_per_step_by_hand():
     np.testing.assert_allclose(result.attributions, image * total, rtol=1e-4, atol=1e-7)
 
 
+def _gap_model(units, activation, name="gap"):
+    """Conv(3, ReLU, 'same') -> global average pooling -> Dense(units, activation): g = ∂S/∂A is W[:, c]/hw."""
+    inp = keras.Input((8, 8, 1))
+    a = keras.layers.Conv2D(3, 3, padding="same", activation="relu", name=f"{name}_conv",
+                            kernel_initializer=keras.initializers.GlorotUniform(seed=3),
+                            bias_initializer=keras.initializers.Constant(0.05))(inp)
+    z = keras.layers.Dense(units, activation=activation, name=f"{name}_out",
+                           kernel_initializer=keras.initializers.RandomNormal(stddev=2.0, seed=4))(
+        keras.layers.GlobalAveragePooling2D(name=f"{name}_pool")(a))
+    return keras.Model(inp, z, name=name)
+
+
+@pytest.mark.parametrize("units, activation, class_index", [
+    (3, None, 0), (3, "softmax", 1), (1, "sigmoid", 1), (1, "sigmoid", 0),
+])
+def test_gradcam_plus_plus_equals_a_numpy_closed_form_on_a_gap_model(units, activation, class_index):
+    # Through global average pooling every position of A_k has the same g_k = W[k, c]/hw (S the logit), so
+    # α = g²/(2g² + ΣA g³) is constant over the positions, scales to 1/hw, and w_k = exp(S) ReLU(g_k).
+    from scipy.signal import correlate
+
+    model = _gap_model(units, activation)
+    image = np.random.default_rng(8).random((8, 8, 1)).astype(np.float32)
+    kernel, bias = (np.asarray(w, np.float64) for w in model.get_layer("gap_conv").get_weights())
+    W, b = (np.asarray(w, np.float64) for w in model.get_layer("gap_out").get_weights())
+    A = np.maximum(np.stack([correlate(image[..., 0].astype(np.float64), kernel[:, :, 0, k], mode="same") + bias[k]
+                             for k in range(3)], axis=-1), 0.0)
+    z = A.mean(axis=(0, 1)) @ W + b
+    sign = -1.0 if units == 1 and class_index == 0 else 1.0
+    col = 0 if units == 1 else class_index
+    S, g = sign * z[col], sign * W[:, col] / 64
+    weights = np.exp(S) * np.maximum(g, 0.0) * (g != 0)
+    cam = np.maximum(A @ weights, 0.0)
+    result = compute_gradcam_plus_plus(model, image, class_index=class_index)
+    assert result.layer_name == "gap_conv" and result.logit == pytest.approx(S, rel=1e-5)
+    np.testing.assert_allclose(result.channel_weights, weights, rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(result.alphas, np.where(g != 0, 1 / 64, 0.0) * np.ones((8, 8, 3)), rtol=1e-4)
+    np.testing.assert_allclose(result.cam, cam, rtol=1e-4, atol=1e-9)
+    assert cam.max() > 0 and result.heatmap.max() == pytest.approx(1.0)
+    np.testing.assert_allclose(result.heatmap, cam / cam.max(), atol=1e-5)  # 'same': already at input size
+
+
+@pytest.mark.parametrize("units, activation, class_index", [
+    (3, None, 1), (3, "softmax", 0), (1, "sigmoid", 1), (1, "sigmoid", 0),
+])
+def test_gradcam_plus_plus_equals_tf_keras_vis(units, activation, class_index):
+    # tf-keras-vis' GradcamPlusPlus on the same model, with its ReplaceToLinear modifier (the logit
+    # explained) and its un-normalised, un-expanded CAM; one sigmoid unit's class 0 is the score −z.
+    pytest.importorskip("tf_keras_vis")
+    from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus
+    from tf_keras_vis.utils.model_modifiers import ReplaceToLinear
+
+    model = _tiny_cnn(units=units, name="vis") if activation else _linear_head_cnn()
+    image = np.random.default_rng(9).random((12, 12, 1)).astype(np.float32)
+    ours = compute_gradcam_plus_plus(model, image, class_index=class_index, layer_name=model.layers[2].name)
+    sign = -1.0 if units == 1 and class_index == 0 else 1.0
+    col = 0 if units == 1 else class_index
+    vis = GradcamPlusPlus(model, model_modifier=ReplaceToLinear(), clone=True)
+    cam = vis(lambda out: sign * out[:, col], image[None], penultimate_layer=model.layers[2].name,
+              expand_cam=False, normalize_cam=False)
+    cam = np.asarray(cam, np.float64)[0]
+    assert cam.max() > 0
+    np.testing.assert_allclose(ours.cam, cam, rtol=2e-4, atol=1e-6 * cam.max())
+
+
+def _linear_head_cnn():
+    """As _tiny_cnn with 3 classes, but the head returns logits (no activation)."""
+    model = _tiny_cnn(units=3, name="logits")
+    model.get_layer("logits_out").activation = keras.activations.linear
+    return model
+
+
+def test_gradcam_plus_plus_of_a_nested_model_equals_the_model_inside_and_leaves_the_head_alone():
+    inner = _tiny_cnn(units=3, name="inner")
+    inp = keras.Input((12, 12, 1))
+    outer = keras.Model(inp, inner(inp), name="outer")
+    image = np.random.default_rng(10).random((12, 12, 1)).astype(np.float32)
+    before = outer.predict(image[None], verbose=0)
+    ours = compute_gradcam_plus_plus(outer, image, layer_name="inner/inner_conv2")
+    np.testing.assert_allclose(ours.heatmap, compute_gradcam_plus_plus(inner, image).heatmap, atol=1e-6)
+    assert ours.layer_name == "inner_conv2" and ours.heatmap.shape == (12, 12)
+    np.testing.assert_allclose(outer.predict(image[None], verbose=0), before)  # softmax back after the trace
+    assert ours.score == pytest.approx(float(before[0].max()), abs=1e-6)
+    assert ours.class_index == int(before[0].argmax())
+
+
 @pytest.mark.parametrize("fn, kwargs, match", [
     (compute_occlusion, dict(image=np.zeros((9, 9, 1))), "image"),
     (compute_occlusion, dict(patch=0), "patch"),
