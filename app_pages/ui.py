@@ -17,12 +17,14 @@ from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from models.training import TrainingHistory
+    from models.idle_sessions import IdleSessions
     from models.training_queue import TrainingQueue
 
 __all__ = [
     "FIGURE_STYLE", "FIGURE_DPI", "url_setting", "write_url", "SessionModel", "session_model",
     "LiveTraining", "TrainClick", "train_buttons", "stop_button", "report", "dicom_frame_picker",
     "cached_figure", "history_figure", "figure", "predict_then_see", "training_queue", "queue_message",
+    "idle_sessions",
 ]
 
 # One figure style for the whole app, readable on a projector at 1024×768: figures are drawn
@@ -109,6 +111,19 @@ class SessionModel:
     model: Any
     history: Any
     extra: dict = field(default_factory=dict)
+    freed: str | None = None  # why the model is gone (the session sat idle), shown once when the user returns
+
+    def free(self, message: str) -> None:
+        """Drop the model and everything it trained (called by the idle sweep from another session)."""
+        self.model, self.history, self.extra, self.freed = None, None, {}, message
+
+
+@st.cache_resource(show_spinner=False)
+def idle_sessions() -> IdleSessions:
+    """The server's register of sessions' models and when each session was last used."""
+    from models.idle_sessions import IdleSessions, session_ttl_s
+
+    return IdleSessions(session_ttl_s())
 
 
 def session_model(key: str, signature: tuple, build: Callable[[], Any]) -> SessionModel:
@@ -116,14 +131,23 @@ def session_model(key: str, signature: tuple, build: Callable[[], Any]) -> Sessi
 
     Models live in ``st.session_state`` (never a shared cache), so 30 people
     training at once never see each other's weights, and a rerun never
-    rebuilds or retraces a model that is already there.
+    rebuilds or retraces a model that is already there. A session idle for
+    longer than ``MEDLENS_SESSION_TTL`` has its models freed by the next page
+    run anywhere on the server; coming back, the user reads why and gets a
+    fresh model.
     """
     from models.training import TrainingHistory
 
+    register = idle_sessions()
+    register.sweep()
     entry = st.session_state.get(key)
+    if entry is not None and entry.freed:
+        st.info(entry.freed, icon=":material/schedule:")
+        entry = None
     if entry is None or entry.signature != signature:
         entry = SessionModel(signature, build(), TrainingHistory())
         st.session_state[key] = entry
+    register.hold(_session_id(), entry)
     return entry
 
 
@@ -242,8 +266,9 @@ def stop_button(label: str = "Stop", key: str = "stop", beside: TrainClick | Non
     else:
         slot, c_progress = st.empty(), st.container()
     slot.button(label, icon=":material/stop:", key=f"_medlens_{key}")
-    queue = training_queue()
+    queue, register = training_queue(), idle_sessions()
     ticket = queue.join(_session_id(), label=key)
+    register.training(_session_id(), True)
     try:
         _wait_for_slot(queue, ticket, c_progress)
         yield
@@ -252,6 +277,7 @@ def stop_button(label: str = "Stop", key: str = "stop", beside: TrainClick | Non
     finally:
         # A finished, stopped or interrupted run (Stop, a rerun, a closed tab) frees its slot here.
         queue.release(ticket)
+        register.training(_session_id(), False)
         slot.empty()
         st.session_state[_PROGRESS_KEY] = None
 

@@ -1,0 +1,116 @@
+"""Free the models of sessions nobody has used for a while (``MEDLENS_SESSION_TTL``).
+
+A workshop server keeps each student's trained models in their session. A tab
+left open over lunch still holds them; thirty such tabs hold gigabytes. Each
+session's models are registered here with the time the session was last used;
+any page run sweeps the register and frees (``free(message)``) the models of
+sessions idle longer than the TTL, unless they are training right now. When the
+student comes back, the page says what happened instead of silently showing an
+untrained model. Closed tabs are Streamlit's job (``server.disconnectedSessionTTL``).
+
+Plain Python and thread-safe; the app keeps one per server (``app_pages.ui``).
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from models._arguments import ArgumentError
+
+__all__ = ["Freeable", "IdleSessions", "session_ttl_s", "DEFAULT_TTL_S"]
+
+DEFAULT_TTL_S = 1800.0  # half an hour: longer than any lesson step, shorter than a lunch break
+
+
+def session_ttl_s() -> float:
+    """``MEDLENS_SESSION_TTL`` in seconds (default 1800); 0 turns the freeing off."""
+    raw = os.environ.get("MEDLENS_SESSION_TTL", "").strip()
+    if not raw:
+        return DEFAULT_TTL_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ArgumentError(f"MEDLENS_SESSION_TTL must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise ArgumentError(f"MEDLENS_SESSION_TTL must be 0 (never free) or more seconds, got {value}")
+    return value
+
+
+class Freeable(Protocol):
+    def free(self, message: str) -> None: ...
+
+
+class _Session:
+    __slots__ = ("last_seen", "running", "held")
+
+    def __init__(self, now: float):
+        self.last_seen = now
+        self.running = 0
+        self.held: list[weakref.ref] = []
+
+
+class IdleSessions:
+    """Which session holds which models, and since when it has been idle.
+
+    Args:
+        ttl_s: idle seconds after which a session's models are freed (0: never).
+        clock: the time source (tests pass a fake one).
+    """
+
+    def __init__(self, ttl_s: float = DEFAULT_TTL_S, clock: Callable[[], float] = time.monotonic):
+        self.ttl_s = float(ttl_s)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sessions: dict[str, _Session] = {}
+
+    def _get(self, session_id: str) -> _Session:
+        s = self._sessions.get(session_id)
+        if s is None:
+            s = self._sessions[session_id] = _Session(self._clock())
+        return s
+
+    def touch(self, session_id: str) -> None:
+        """The session is in use now."""
+        with self._lock:
+            self._get(session_id).last_seen = self._clock()
+
+    def hold(self, session_id: str, thing: Freeable) -> None:
+        """Register one of the session's models (weakly: a model the page dropped is not kept alive here)."""
+        with self._lock:
+            s = self._get(session_id)
+            s.last_seen = self._clock()
+            s.held = [r for r in s.held if r() is not None] + [weakref.ref(thing)]
+
+    def training(self, session_id: str, running: bool) -> None:
+        """A training started (True) or ended (False): a session that trains is never idle."""
+        with self._lock:
+            s = self._get(session_id)
+            s.running = max(0, s.running + (1 if running else -1))
+            s.last_seen = self._clock()
+
+    def sweep(self) -> int:
+        """Free the models of every idle session; returns how many models were freed."""
+        if self.ttl_s <= 0:
+            return 0
+        now = self._clock()
+        to_free: list[Any] = []
+        with self._lock:
+            for sid, s in list(self._sessions.items()):
+                if s.running or now - s.last_seen < self.ttl_s:
+                    continue
+                to_free += [t for t in (r() for r in s.held) if t is not None]
+                del self._sessions[sid]
+        minutes = self.ttl_s / 60
+        message = (f"This page's trained model was freed after {minutes:.0f} min without use, to keep memory for "
+                   "the rest of the class. Press Train to train it again.")
+        for thing in to_free:
+            thing.free(message)
+        return len(to_free)
+
+    def sessions(self) -> int:
+        with self._lock:
+            return len(self._sessions)

@@ -1,0 +1,96 @@
+"""Idle sessions' models are freed after MEDLENS_SESSION_TTL, never while training, and the user is told."""
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from models._arguments import ArgumentError
+from models.idle_sessions import DEFAULT_TTL_S, IdleSessions, session_ttl_s
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class Model:
+    def __init__(self):
+        self.freed = None
+
+    def free(self, message):
+        self.freed = message
+
+
+def test_only_sessions_idle_longer_than_the_ttl_lose_their_models():
+    clock = Clock()
+    reg = IdleSessions(ttl_s=60, clock=clock)
+    a, b = Model(), Model()
+    reg.hold("alice", a)
+    clock.now = 50
+    reg.hold("bob", b)
+    clock.now = 61
+    assert reg.sweep() == 1
+    assert a.freed and "freed after 1 min" in a.freed and b.freed is None
+    assert reg.sessions() == 1  # alice is forgotten; bob stays registered
+
+
+def test_a_session_that_is_training_is_never_idle():
+    clock = Clock()
+    reg = IdleSessions(ttl_s=10, clock=clock)
+    m = Model()
+    reg.hold("s", m)
+    reg.training("s", True)
+    clock.now = 1000
+    assert reg.sweep() == 0 and m.freed is None
+    reg.training("s", False)
+    clock.now = 1005
+    assert reg.sweep() == 0  # the end of a training counts as use
+    clock.now = 1011
+    assert reg.sweep() == 1 and m.freed
+
+
+def test_the_register_does_not_keep_a_dropped_model_alive():
+    reg = IdleSessions(ttl_s=0.0)
+    m = Model()
+    reg.hold("s", m)
+    del m
+    gc.collect()
+    assert reg.sweep() == 0  # ttl 0: freeing is off
+
+
+@pytest.mark.parametrize("raw, expected", [("", DEFAULT_TTL_S), ("90", 90.0), ("0", 0.0)])
+def test_the_ttl_comes_from_the_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv("MEDLENS_SESSION_TTL", raw)
+    assert session_ttl_s() == expected
+
+
+@pytest.mark.parametrize("raw", ["soon", "-5"])
+def test_a_bad_ttl_says_what_to_set(monkeypatch, raw):
+    monkeypatch.setenv("MEDLENS_SESSION_TTL", raw)
+    with pytest.raises(ArgumentError, match="MEDLENS_SESSION_TTL"):
+        session_ttl_s()
+
+
+def test_a_student_returning_after_the_ttl_reads_why_the_model_is_new(app_page):
+    import time
+
+    from app_pages.ui import idle_sessions
+
+    register = idle_sessions()
+    at = app_page("layers_as_matrices.py")
+    first = at.session_state["mx_fresh"]
+    old_ttl = register.ttl_s
+    register.ttl_s = 0.05
+    try:
+        time.sleep(0.1)
+        at.run(timeout=60)
+    finally:
+        register.ttl_s = old_ttl
+    assert not at.exception
+    notes = [i.value for i in at.info if "freed after" in i.value]
+    assert notes, [i.value for i in at.info]
+    assert first.model is None and first.freed  # the old entry really let go of its model
