@@ -90,51 +90,33 @@ def _guided(model, x, class_index, seed):
 def _occlusion(model, x, class_index, seed):
     from explainers.attribution import compute_occlusion
 
-    return np.stack([np.asarray(compute_occlusion(model, im, class_index=class_index).heatmap) for im in x])
+    return np.stack([compute_occlusion(model, im, class_index=class_index).heatmap for im in x])
 
 
 def _integrated_gradients(model, x, class_index, seed):
     from explainers.attribution import compute_integrated_gradients
 
-    out = []
-    for im in x:
-        r = compute_integrated_gradients(model, im, class_index=class_index)
-        a = np.asarray(r.attributions)
-        out.append(a.sum(axis=-1) if a.ndim == 3 else a)
-    return np.stack(out)
+    return np.stack([compute_integrated_gradients(model, im, class_index=class_index).heatmap for im in x])
 
 
 def _gradcam_plus_plus(model, x, class_index, seed):
     from explainers.attribution import compute_gradcam_plus_plus
 
-    return np.stack([np.asarray(compute_gradcam_plus_plus(model, im, class_index=class_index).heatmap) for im in x])
+    return np.stack([compute_gradcam_plus_plus(model, im, class_index=class_index).heatmap for im in x])
 
 
-#: name -> (label, signed map (N, H, W) of a batch). Grad-CAM's map is its own (ReLU'd, ≥ 0), the gradient
-#: methods' are signed (summed over channels); "abs" similarity takes |map|.
+#: name -> (label, signed map (N, H, W) of a batch). Grad-CAM's and Grad-CAM++'s maps are their own (ReLU'd,
+#: >= 0); the gradient methods' are signed (summed over channels); occlusion's is the signed score drop. The
+#: "abs" similarity takes |map|. Occlusion, integrated gradients and Grad-CAM++ come from explainers.attribution.
 SANITY_METHODS: dict[str, tuple[str, Callable[..., np.ndarray]]] = {
     "gradcam": ("Grad-CAM", _gradcam),
     "saliency": ("Gradient", _saliency),
     "smoothgrad": ("SmoothGrad", _smoothgrad),
     "guided_backprop": ("Guided Backprop", _guided),
+    "occlusion": ("Occlusion", _occlusion),
+    "integrated_gradients": ("Integrated gradients", _integrated_gradients),
+    "gradcam_plus_plus": ("Grad-CAM++", _gradcam_plus_plus),
 }
-
-
-def _available() -> dict[str, tuple[str, Callable[..., np.ndarray]]]:
-    """The table, plus helper T1's attribution methods where explainers.attribution provides them."""
-    table = dict(SANITY_METHODS)
-    try:
-        import explainers.attribution as attribution
-    except ImportError:
-        return table
-    for name, label, fn, public in (("occlusion", "Occlusion", _occlusion, "compute_occlusion"),
-                                    ("integrated_gradients", "Integrated gradients", _integrated_gradients,
-                                     "compute_integrated_gradients"),
-                                    ("gradcam_plus_plus", "Grad-CAM++", _gradcam_plus_plus,
-                                     "compute_gradcam_plus_plus")):
-        if hasattr(attribution, public):
-            table[name] = (label, fn)
-    return table
 
 
 # ------------------------------------------------------------------ Guided Backprop
@@ -450,7 +432,7 @@ class SanityChecks:
 
 
 def _methods(methods) -> list[tuple[str, str, Callable[..., np.ndarray]]]:
-    table = _available()
+    table = SANITY_METHODS
     if isinstance(methods, str) or not isinstance(methods, Sequence) or not methods:
         fail("methods", methods, f"a non-empty sequence of names from {sorted(table)} or callables")
     chosen = []
@@ -503,9 +485,8 @@ def compute_sanity_checks(model, images, *, methods: Sequence[str | Callable[...
     Args:
         model: a trained Keras image classifier (sigmoid or softmax head); never changed.
         images: (N, H, W, C) images (or one image), matching the model's input.
-        methods: names from ``SANITY_METHODS`` ("gradcam", "saliency", "smoothgrad", "guided_backprop", and
-            "occlusion", "integrated_gradients", "gradcam_plus_plus" where ``explainers.attribution`` has
-            them), or callables ``(model, images, class_index, seed) -> (N, H, W)`` maps.
+        methods: names from ``SANITY_METHODS`` ("gradcam", "saliency", "smoothgrad", "guided_backprop",
+            "occlusion", "integrated_gradients", "gradcam_plus_plus"), or callables ``(model, images, class_index, seed) -> (N, H, W)`` maps.
         seed: seed of the re-initialised weights (block i draws from ``default_rng([seed, i])``) and noise.
         shuffled_model: the same architecture trained on shuffled labels (e.g.
             ``models.recipes.sanity.train_sanity_cnn(..., shuffle_labels=True)``), or None.
