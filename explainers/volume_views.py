@@ -118,14 +118,16 @@ def _units(modality: str) -> str:
     return "HU" if modality == "CT" else "value"
 
 
-def _window(grid: _Grid, window: Any) -> tuple[float, float]:
-    """(level, width): given, a WINDOWS name, soft tissue for CT, else the volume's 0.5th-99.5th percentile."""
+def _window(grid: _Grid, window: Any, shown: np.ndarray | None = None) -> tuple[float, float]:
+    """(level, width): given, a WINDOWS name, soft tissue for CT, else the 0.5th-99.5th percentile of
+    ``shown`` (a projection's own values), else of the volume."""
     if window is None:
         if grid.modality == "CT":
             return WINDOWS["soft_tissue"]
-        lo, hi = (float(v) for v in np.percentile(grid.voxels, [0.5, 99.5]))
+        values = grid.voxels if shown is None else shown
+        lo, hi = (float(v) for v in np.percentile(values, [0.5, 99.5]))
         if hi <= lo:
-            lo, hi = float(grid.voxels.min()), float(grid.voxels.max())
+            lo, hi = float(values.min()), float(values.max())
         return (lo + hi) / 2.0, max(hi - lo, 1e-6)
     if isinstance(window, str):
         if window not in WINDOWS:
@@ -339,7 +341,9 @@ def compute_projection(volume_or_array: Any, *, axis: int = 0, kind: str = "max"
         axis: 0 (project the slices onto one axial plane), 1 or 2.
         kind: "max", "min" or "mean".
         slab: (start, stop) indices along ``axis`` to project (default all).
-        window, spacing_mm, time, orientation: as in :func:`compute_volume_views`.
+        window: as in :func:`compute_volume_views`, but by default (not CT) the projection's own
+            0.5th to 99.5th percentile: a MIP is brighter than any slice.
+        spacing_mm, time, orientation: as in :func:`compute_volume_views`.
     """
     grid = _grid(volume_or_array, spacing_mm, time, orientation)
     axis = check_int("axis", axis, low=0, high=2)
@@ -371,7 +375,7 @@ def compute_projection(volume_or_array: Any, *, axis: int = 0, kind: str = "max"
     return Projection(image=image.astype(np.float32), argmax=(where + start).astype(np.int64), axis=axis,
                       kind=kind, name=_names(grid.orientation)[axis], slab=(start, stop), spacing_mm=(sr, sc),
                       spacing_known=grid.known, aspect=sr / sc, extent_mm=(grid.voxels.shape[c] * sc, grid.voxels.shape[r] * sr),
-                      edges=edges, rows_up=rows_up, cols_reversed=cols_reversed, window=_window(grid, window),
+                      edges=edges, rows_up=rows_up, cols_reversed=cols_reversed, window=_window(grid, window, image),
                       units=_units(grid.modality), time=grid.time)
 
 

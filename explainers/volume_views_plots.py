@@ -128,6 +128,7 @@ def plot_volume_views(result: VolumeViews, fig: Figure | None = None) -> Figure:
         _edge_letters(ax, result.edges[i], fontsize)
         _scale_bar(ax, width, height, result.spacing_known, fontsize - 1, length=_nice(bar * 0.3))
         _bare(ax)
+        ax.set_anchor("N")  # the three titles on one line
         ax.set_title(f"{result.names[i]}\n{_AXIS_LETTER[i]} = {result.point[i]}", fontsize=11)
     return fig
 

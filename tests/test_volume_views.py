@@ -181,3 +181,12 @@ def test_the_plots_draw_each_built_in_volume():
         assert ax.get_title().startswith("MIP along y")
         fig = plot_montage(compute_montage(vol, n_slices=6))
         assert "6 axial slices along z" in fig.axes[0].get_title()
+
+
+def test_a_projection_is_windowed_on_its_own_values_unless_ct():
+    vol = _volume(seed=11)
+    p = compute_projection(vol, kind="max")
+    lo, hi = np.percentile(vol.max(axis=0), [0.5, 99.5])  # a MIP is brighter than the volume's slices
+    assert p.window == pytest.approx(((lo + hi) / 2, hi - lo), rel=1e-5)
+    ct = Volume(voxels=vol * 500, spacing_mm=(1.0, 1.0, 1.0), orientation=("S", "P", "L"), modality="CT", source="t")
+    assert compute_projection(ct).window == WINDOWS["soft_tissue"]

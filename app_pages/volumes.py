@@ -1,0 +1,321 @@
+"""Volumes (issue 18): CT and MR as volumes: three planes at true spacing, MIP, a montage; a 3-D CNN trained live."""
+
+__all__: list[str] = []  # a page: widgets and text, nothing to import
+
+import dataclasses
+import pathlib
+import tempfile
+
+import numpy as np
+import streamlit as st
+
+from app_pages.ui import cached_figure, figure, url_setting, write_url
+from explainers import volume_views as V
+from explainers import volume_views_plots as P
+from models.data import (VOLUMES, WINDOWS, Volume, load_medmnist, load_medmnist_choice, load_volume, make_nodules3d,
+                         medmnist_choices)
+
+# Built-in volumes: short labels (they fit a 1024-px projector) -> (kind, name).
+BUILTIN = {"Brain MR": ("builtin", "brain_mr"), "fMRI, 4-D": ("builtin", "fmri_4d"),
+           "Head MR, 10 frames": ("builtin", "mr_head_frames"), "Synthetic nodule": ("nodules", "nodules3d")}
+UPLOAD = "Your file"
+N_NODULES = 16      # synthetic volumes to pick from (make_nodules3d, seed 0)
+PRESET_LABELS = {name.replace("_", " "): name for name in WINDOWS}
+KINDS = {"MIP (max)": "max", "MinIP (min)": "min", "mean": "mean"}
+
+
+# ------------------------------------------------------------------ cached loads
+@st.cache_resource(show_spinner=False, max_entries=8)
+def builtin_volume(name: str) -> Volume:
+    """A built-in volume, loaded once for every session (read-only)."""
+    return load_volume(name)
+
+
+@st.cache_resource(show_spinner=False)
+def nodule_set():
+    """The synthetic lung volumes (z, y, x), their labels and nodule masks."""
+    x, y, masks = make_nodules3d(N_NODULES, seed=0)
+    return x[..., 0], y, masks[..., 0]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def uploaded_volume(data: bytes, filename: str) -> Volume:
+    """An uploaded NIfTI or multi-frame DICOM, read through load_volume from a temporary file."""
+    name = pathlib.Path(filename).name or "upload"
+    if not name.lower().endswith((".nii", ".nii.gz", ".dcm", ".dicom")) and data[128:132] != b"DICM":
+        raise ValueError("the file is not a NIfTI (.nii, .nii.gz), a DICOM or a MedMNIST 3-D .npz; "
+                         "export the volume as one of these")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / name
+        path.write_bytes(data)
+        volume = load_volume(path)
+    return dataclasses.replace(volume, source=filename)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def uploaded_medmnist(data: bytes) -> tuple[np.ndarray, np.ndarray, str]:
+    """An uploaded MedMNIST 3-D .npz: (volumes (n, D, H, W), labels, split) of its first split found."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (pathlib.Path(tmp) / "upload3d.npz").write_bytes(data)
+        error = None
+        for split in ("test", "val", "train"):
+            try:
+                x, y = load_medmnist("upload3d", split, 28, root=tmp)
+            except ValueError as err:
+                error = err
+                if "MedMNIST format" in str(err):
+                    continue
+                raise
+            return x[..., 0], y, split
+    raise error
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def medmnist_set(choice: str) -> tuple[np.ndarray, np.ndarray]:
+    x, y = load_medmnist_choice(choice, "test")
+    return x[..., 0], y
+
+
+def num(v: float) -> str:
+    """A value as a reader wants it: thousands separated, or three decimals for grey levels in [0, 1]."""
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}" if abs(v) >= 1 else f"{v:.3f}"
+
+
+def volume_of(kind: str, name: str, index: int, data: bytes | None) -> Volume:
+    """The volume a source names: a built-in, a synthetic nodule, a MedMNIST volume or an upload."""
+    if kind == "builtin":
+        return builtin_volume(name)
+    if kind == "nodules":
+        x, _, _ = nodule_set()
+        return Volume(voxels=x[index], spacing_mm=None, orientation=("?", "?", "?"), modality="",
+                      source=f"make_nodules3d({N_NODULES}, seed=0)[{index}]")
+    if kind == "medmnist":
+        x, _ = medmnist_set(name)
+        return Volume(voxels=x[index], spacing_mm=None, orientation=("?", "?", "?"), modality="",
+                      source=f"{name} test[{index}]")
+    if kind == "npz":
+        x, _, split = uploaded_medmnist(data)
+        return Volume(voxels=x[index], spacing_mm=None, orientation=("?", "?", "?"), modality="",
+                      source=f"{name} {split}[{index}]")
+    return uploaded_volume(data, name)
+
+
+# ------------------------------------------------------------------ cached computations and drawings
+@st.cache_data(show_spinner=False, max_entries=256)
+def views(source: tuple, data: bytes | None, point: tuple[int, int, int], window: tuple[float, float] | None,
+          time: int | None, ct: bool, overlay: bool):
+    volume = volume_of(*source, data)
+    if ct and volume.modality != "CT":
+        volume = dataclasses.replace(volume, modality="CT")
+    mask = nodule_set()[2][source[2]] if overlay and source[0] == "nodules" else None
+    return V.compute_volume_views(volume, point=point, window=window, time=time, overlay=mask)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def projection(source: tuple, data: bytes | None, axis: int, kind: str, window: tuple[float, float] | None,
+               time: int | None):
+    return V.compute_projection(volume_of(*source, data), axis=axis, kind=kind, window=window, time=time)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def montage(source: tuple, data: bytes | None, axis: int, window: tuple[float, float] | None, time: int | None):
+    volume = volume_of(*source, data)
+    return V.compute_montage(volume, axis=axis, n_slices=min(12, volume.voxels.shape[-3:][axis]), window=window,
+                             time=time)
+
+
+def draw_views(result):
+    return P.plot_volume_views(result, figure(*P.views_size(result, 10.0)))
+
+
+def draw_projection(result):
+    width, height = result.extent_mm
+    return P.plot_projection(result, figure(4.6, float(np.clip(4.6 * height / width, 2.0, 6.0)) + 0.5).subplots()
+                             ).figure
+
+
+def draw_montage(result):
+    n, rows, cols = result.slices.shape
+    columns = 6
+    grid_rows = -(-n // columns)
+    return P.plot_montage(result, figure(9.0, float(np.clip(1.5 * grid_rows * rows * result.aspect / cols, 1.5, 9.0))
+                                         + 0.5), columns=columns)
+
+
+# ------------------------------------------------------------------ window controls (CT)
+def _apply_preset(prefix: str) -> None:
+    choice = st.session_state.get(f"{prefix}_preset")
+    if choice in PRESET_LABELS:
+        st.session_state[f"{prefix}_level"], st.session_state[f"{prefix}_width"] = WINDOWS[PRESET_LABELS[choice]]
+
+
+def _clear_preset(prefix: str) -> None:
+    choice = st.session_state.get(f"{prefix}_preset")
+    if choice in PRESET_LABELS and WINDOWS[PRESET_LABELS[choice]] != (
+            st.session_state.get(f"{prefix}_level"), st.session_state.get(f"{prefix}_width")):
+        st.session_state[f"{prefix}_preset"] = None
+
+
+def ct_window(prefix: str) -> tuple[float, float]:
+    """Preset pills and level/width sliders in HU; opens on soft tissue."""
+    if f"{prefix}_level" not in st.session_state:
+        st.session_state[f"{prefix}_level"], st.session_state[f"{prefix}_width"] = WINDOWS["soft_tissue"]
+        st.session_state[f"{prefix}_preset"] = "soft tissue"
+    st.pills("Preset window", list(PRESET_LABELS), key=f"{prefix}_preset", on_change=_apply_preset, args=(prefix,))
+    c1, c2 = st.columns(2)
+    level = c1.slider("Level (HU)", -1100.0, 2000.0, step=1.0, format="%.0f", key=f"{prefix}_level",
+                      on_change=_clear_preset, args=(prefix,))
+    width = c2.slider("Width (HU)", 1.0, 4000.0, step=1.0, format="%.0f", key=f"{prefix}_width",
+                      on_change=_clear_preset, args=(prefix,))
+    return float(level), float(width)
+
+
+# ------------------------------------------------------------------ the page
+st.title("Volumes")
+st.markdown(
+    "Most medical images are **volumes**: a CT or an MR is a stack of slices, a 3-D grid of measurements with "
+    "a size in millimetres for each voxel. Lecture 004 lists what deep learning does in computed tomography: "
+    "\"Organ segmentation\", \"Image Registration\", \"Lymph node detection, Lung nodule detection and "
+    "classification, Liver Lesion segmentation\". Its examples handle the third dimension in different ways: "
+    "\"2D/3D Registration\" (Miao et al.), \"A new 2.5 D representation for lymph node detection\" (Roth et "
+    "al.), \"multi-view convolutional networks\" for nodules (Setio et al.). A nodule is a small sphere, a "
+    "vessel a long tube: one slice of either is a round blob. Seeing the volume tells them apart."
+)
+
+st.subheader("Three planes through one voxel")
+st.markdown(
+    "A viewer cuts the volume along three planes through one point: **axial** (across the body), **coronal** "
+    "(front view) and **sagittal** (side view). Move the crosshair with the three sliders. Each plane is drawn "
+    "in millimetres: slices are often thicker than pixels are wide, and a viewer that ignored the spacing "
+    "would squash the coronal and sagittal planes flat."
+)
+labels = list(BUILTIN) + medmnist_choices(volumes=True) + [UPLOAD]
+choice = st.selectbox("Volume", labels, key=url_setting("vol_source", labels[0], options=labels))
+data = None
+if choice == UPLOAD:
+    upload = st.file_uploader("NIfTI (.nii, .nii.gz), multi-frame DICOM, or MedMNIST 3-D .npz",
+                              type=["nii", "gz", "dcm", "dicom", "npz"], key="vol_upload")
+    if upload is None:
+        st.info("Upload a volume to see it here; until then the brain MR is shown.")
+        source = ("builtin", "brain_mr", 0)
+    else:
+        data, filename = upload.getvalue(), upload.name
+        kind = "npz" if filename.lower().endswith(".npz") else "upload"
+        try:
+            if kind == "npz":
+                n_upload = len(uploaded_medmnist(data)[0])
+            else:
+                uploaded_volume(data, filename)
+        except (ValueError, OSError, FileNotFoundError) as err:
+            st.error(f"Could not read {filename!r}: {err}")
+            st.stop()
+        index = 0
+        if kind == "npz":
+            index = st.number_input(f"Volume (0 to {n_upload - 1})", 0, n_upload - 1, 0, key="vol_up_index")
+        source = (kind, filename, int(index))
+elif choice in BUILTIN:
+    kind, name = BUILTIN[choice]
+    index = 0
+    if kind == "nodules":
+        _, nodule_labels, _ = nodule_set()
+        index = st.number_input(f"Volume (0 to {N_NODULES - 1})", 0, N_NODULES - 1,
+                                int(np.flatnonzero(nodule_labels)[0]), key="vol_nodule_index")
+    source = (kind, name, int(index))
+else:  # a MedMNIST 3-D file found locally
+    n_found = len(medmnist_set(choice)[0])
+    index = st.number_input(f"Volume (0 to {n_found - 1})", 0, n_found - 1, 0, key="vol_mm_index")
+    source = ("medmnist", choice, int(index))
+write_url()
+
+try:
+    volume = volume_of(*source, data)
+except (ValueError, OSError) as err:
+    st.error(f"Could not load the volume: {err}. Pick another one.")
+    st.stop()
+shape = volume.voxels.shape[-3:]
+n_times = volume.voxels.shape[0] if volume.voxels.ndim == 4 else 1
+key = "_".join(str(s) for s in source[:3]).replace(" ", "")  # sliders remember each volume's crosshair
+time = None
+if n_times > 1:
+    time = st.slider("Time point", 1, n_times, 1, key=f"vol_t_{key}") - 1
+start = [n // 2 for n in shape]
+if source[0] == "nodules" and nodule_set()[1][source[2]]:  # open on the nodule's centre
+    start = [int(round(float(c.mean()))) for c in np.nonzero(nodule_set()[2][source[2]])]
+cz, cy, cx = st.columns(3)
+z = cz.slider("z (axial)", 0, shape[0] - 1, start[0], key=f"vol_z_{key}")
+y = cy.slider("y (coronal)", 0, shape[1] - 1, start[1], key=f"vol_y_{key}")
+x = cx.slider("x (sagittal)", 0, shape[2] - 1, start[2], key=f"vol_x_{key}")
+
+ct = volume.modality == "CT"
+if volume.modality == "" and source[0] == "upload":  # NIfTI does not say; HU values give CT away
+    guess = bool(volume.voxels.min() <= -500 and volume.voxels.max() >= 100)
+    ct = st.toggle("Values are Hounsfield units (CT)", value=guess, key=f"vol_ct_{key}")
+window = ct_window("vol") if ct else None
+overlay = False
+if source[0] == "nodules":
+    overlay = st.toggle("Show the nodule's mask", value=True, key="vol_mask")
+
+result = views(source, data, (int(z), int(y), int(x)), window, time, ct, overlay)
+cached_figure(draw_views, result)
+sz, sy, sx = result.spacing_mm
+if result.spacing_known:
+    mm = ", ".join(f"{p * s:.1f}" for p, s in zip(result.point, result.spacing_mm))
+    spacing = (f"The voxels are **{sz:g} × {sy:g} × {sx:g} mm** (z × y × x), so the volume is "
+               f"{shape[0] * sz:.0f} × {shape[1] * sy:.0f} × {shape[2] * sx:.0f} mm. Each plane's pixels are drawn "
+               f"{result.aspects[0]:.2f} (axial), {result.aspects[1]:.2f} (coronal) and {result.aspects[2]:.2f} "
+               f"(sagittal) times as tall as wide: row spacing over column spacing.")
+    where = f"The crosshair is on voxel ({', '.join(map(str, result.point))}), {mm} mm from the first voxel"
+else:
+    spacing = ("The file gives no voxel spacing, so every voxel is drawn as a cube and the bars count voxels, "
+               "not millimetres: a real viewer could not tell you how big anything is.")
+    where = f"The crosshair is on voxel ({', '.join(map(str, result.point))})"
+units = "HU" if result.units == "HU" else "(no fixed units: MR values depend on the scanner and sequence)"
+if source[0] in ("nodules", "medmnist", "npz"):
+    units = "(grey level in [0, 1])"
+level, width = result.window
+st.markdown(f"{where}; its value is **{num(result.value)}** {units}. {spacing}")
+st.caption(
+    f"Shape {shape[0]} × {shape[1]} × {shape[2]} voxels"
+    + (f", time point {time + 1} of {n_times}" if time is not None else "")
+    + f"; axis codes {'/'.join(volume.orientation)} (the direction each of z, y, x grows towards). "
+    + f"Window {num(level)}/{num(width)}"
+    + (" HU." if ct else " (the volume's 0.5th to 99.5th percentile).")
+)
+if source[0] == "nodules":
+    label = int(nodule_set()[1][source[2]])
+    mask = nodule_set()[2][source[2]]
+    if label:
+        centre = tuple(int(round(float(c.mean()))) for c in np.nonzero(mask))
+        st.caption(f"Volume {source[2]} holds a nodule of {int(mask.sum())} voxels (green) centred at (z, y, x) = "
+                   f"{centre}, where the crosshair opens. In the coronal and sagittal planes it is round too: a "
+                   "sphere. Find a bright vessel blob in one axial slice and follow it in the other planes.")
+    else:
+        st.caption(f"Volume {source[2]} holds no nodule: only lungs, vessels and noise.")
+
+st.subheader("Projections and a montage")
+st.markdown(
+    "A **maximum intensity projection** (MIP) keeps the brightest voxel along each ray: every nodule, vessel "
+    "and bone of the volume in one picture, but without depth. A **montage** lays slices side by side, as a "
+    "radiologist scrolls through them."
+)
+c1, c2 = st.columns(2)
+kind_label = c1.segmented_control("Projection", list(KINDS), default="MIP (max)", key="vol_kind")
+axis_label = c2.segmented_control("Along", ["z", "y", "x"], default="z", key="vol_axis")
+axis = "zyx".index(axis_label or "z")
+proj = projection(source, data, axis, KINDS.get(kind_label or "MIP (max)", "max"), window, time)
+left, right = st.columns([1, 1.6])
+with left:
+    cached_figure(draw_projection, proj)
+with right:
+    mont = montage(source, data, axis, window, time)
+    cached_figure(draw_montage, mont)
+brightest = np.unravel_index(int(np.argmax(proj.image)), proj.image.shape)
+st.caption(
+    f"The projection is {proj.image.shape[0]} × {proj.image.shape[1]} pixels of {proj.spacing_mm[0]:g} × "
+    f"{proj.spacing_mm[1]:g} {'mm' if proj.spacing_known else 'voxels'}. Its brightest pixel, "
+    f"{num(float(proj.image[brightest]))}, comes from slice {int(proj.argmax[brightest])} along "
+    f"{'zyx'[axis]}" + (" (the MIP keeps where each maximum came from)." if proj.kind == "max" else ".")
+    if proj.kind != "mean" else
+    f"The mean projection is {proj.image.shape[0]} × {proj.image.shape[1]} pixels: the average of "
+    f"{shape[axis]} voxels along each ray, like a radiograph (which sums the attenuation along each ray)."
+)
