@@ -11,6 +11,7 @@ Terminal::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 import time
@@ -23,6 +24,7 @@ import numpy as np
 
 from models._arguments import check_float, check_int
 from models.device import device_name
+from models.distribution import data_parallel
 from models.onednn import check_trainable_on_cpu
 
 
@@ -291,6 +293,7 @@ def train(
     steps_per_execution: int = 1,
     shuffle: bool = True,
     divergence: DivergenceCheck | None = None,
+    distribution: Any = None,
 ) -> TrainingHistory:
     """Train ``model`` on (x, y), reporting progress to ``observers``.
 
@@ -317,6 +320,12 @@ def train(
         steps_per_execution: batches per compiled call (fewer host round-trips).
         shuffle: shuffle the training data every epoch.
         divergence: when a finite run counts as diverged (default :class:`DivergenceCheck`()).
+        distribution: None (one device), "mirrored" (data-parallel over every local
+            device: ``tf.distribute.MirroredStrategy`` under TensorFlow,
+            ``keras.distribution.DataParallel`` under JAX), or such an object
+            made by the caller. A copy of the model trains inside the engine's
+            scope and its weights are copied back into ``model``; each batch
+            of ``batch_size`` is split between the devices.
 
     Returns:
         The history; ``status`` and ``message`` say how the run ended. On
@@ -340,18 +349,30 @@ def train(
     record = history if history is not None else TrainingHistory()
     record.device = device_name()
     y_arr = np.asarray(y)
+    plan = data_parallel(distribution)
 
+    compile_kwargs = None
     if not getattr(model, "compiled", False) or optimizer is not None or loss is not None:
         default_loss, default_metrics = _default_loss(model, y_arr)
         if optimizer is None or isinstance(optimizer, str):
             optimizer = keras.optimizers.get({"class_name": optimizer or "adam",
                                               "config": {"learning_rate": learning_rate or 1e-3}})
-        model.compile(optimizer=optimizer, loss=loss or default_loss,
-                      metrics=default_metrics if metrics is None else list(metrics),
-                      steps_per_execution=steps_per_execution)
+        compile_kwargs = dict(optimizer=optimizer, loss=loss or default_loss,
+                              metrics=default_metrics if metrics is None else list(metrics),
+                              steps_per_execution=steps_per_execution)
+        model.compile(**compile_kwargs)
     elif learning_rate is not None:
         # Already compiled: keep the optimizer's state, only change its step size.
         model.optimizer.learning_rate.assign(learning_rate)
+    target = model
+    if plan is not None:
+        if compile_kwargs is None:  # compiled earlier: the copy is compiled with the same settings
+            default_loss, default_metrics = _default_loss(model, y_arr)
+            compile_kwargs = dict(optimizer=model.optimizer, loss=model.loss or default_loss,
+                                  metrics=default_metrics if metrics is None else list(metrics),
+                                  steps_per_execution=steps_per_execution)
+        target = plan.copy(model, compile_kwargs)
+        record.device = plan.describe()
 
     n = len(y_arr)
     batches = math.ceil(n / batch_size)
@@ -369,8 +390,9 @@ def train(
     bridge = _Bridge(observers, record, epochs, batches, batch_size, n, offset, divergence)
     record.status, record.message = "running", ""
     try:
-        model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
-                  callbacks=[bridge], verbose=0, shuffle=shuffle)
+        with plan.scope() if plan is not None else contextlib.nullcontext():
+            target.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                       callbacks=[bridge], verbose=0, shuffle=shuffle)
     except BaseException:
         # A Streamlit rerun, Ctrl-C or an error mid-epoch: keep the last finished epoch.
         if bridge.good_weights is not None:
@@ -378,6 +400,8 @@ def train(
         record.status = "interrupted"
         record.message = f"Training was interrupted; kept the weights after epoch {len(record.epochs)}."
         raise
+    if target is not model:  # the data-parallel copy trained: its weights become the user's
+        model.set_weights(target.get_weights())
     if bridge.diverged_at is not None:
         model.set_weights(bridge.good_weights)
         epoch, batch = bridge.diverged_at
@@ -445,6 +469,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=None, help="training samples to generate")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", default=None, help="path of the .keras file to write")
+    parser.add_argument("--distribution", choices=("none", "mirrored"), default="none",
+                        help="mirrored: data-parallel over every local GPU (or logical device)")
     args = parser.parse_args(argv)
 
     (x, y), (xv, yv), spec = demo_data(args.model, n=args.samples, seed=args.seed)
@@ -452,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     record = train(model, x, y, epochs=args.epochs, batch_size=args.batch_size,
                    validation_data=(xv, yv), observers=[TerminalProgress()],
                    learning_rate=args.learning_rate or spec.learning_rate,
-                   loss=spec.loss, metrics=spec.metrics)
+                   loss=spec.loss, metrics=spec.metrics, distribution=args.distribution)
     if args.save:
         from models.io import save_model
 
