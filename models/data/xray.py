@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from models._arguments import check_float, check_int
+from models._arguments import check_choice, check_float, check_int
 from models.data._common import check_seed
 
-__all__ = ["make_lesions", "make_segmentation"]
+__all__ = ["make_lesions", "make_segmentation", "SHORTCUT_MARKERS"]
 
 
 def _step(z: np.ndarray) -> np.ndarray:
@@ -67,12 +67,44 @@ def _chest(rng: np.random.Generator, n: int, size: int) -> tuple[np.ndarray, dic
     return img.astype(f32), geometry
 
 
-def make_lesions(n: int = 512, size: int = 64, seed: int = 0, positive_fraction: float = 0.5
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+#: the spurious markers :func:`make_lesions` can draw (``shortcut=``): a laterality letter "L" in the top left
+#: corner, as radiographers put on a film, or a hospital's stamp (a ring round a dot) in the top right corner
+SHORTCUT_MARKERS = ("tag", "stamp")
+
+
+def _marker_glyph(kind: str, size: int) -> tuple[np.ndarray, int, int]:
+    """The marker's pixels as a small bool glyph and its top-left corner (row, col) in a ``size`` image.
+
+    Both sit in a top corner, outside the body ellipse's bright part and far from the lungs (the
+    lungs start about a fifth of the way down and a sixth of the way in): about 8 × 6 pixels at 64.
+    """
+    h, w = max(3, round(size / 8)), max(3, round(0.094 * size))
+    stroke = max(1, size // 32)
+    glyph = np.zeros((h, w), bool)
+    margin = max(1, round(0.03 * size))
+    if kind == "tag":  # the letter L
+        glyph[:, :stroke] = True
+        glyph[h - stroke:, :] = True
+        return glyph, margin, margin
+    w = h  # "stamp": a square ring with a dot in its middle
+    glyph = np.zeros((h, w), bool)
+    glyph[:stroke, :] = glyph[-stroke:, :] = glyph[:, :stroke] = glyph[:, -stroke:] = True
+    c = (h - stroke) // 2
+    glyph[c:c + stroke, c:c + stroke] = True
+    return glyph, margin, size - margin - w
+
+
+def make_lesions(n: int = 512, size: int = 64, seed: int = 0, positive_fraction: float = 0.5, *,
+                 shortcut: str | None = None, shortcut_rate: float = 0.9
+                 ) -> tuple[np.ndarray, ...]:
     """Synthetic chest X-ray-like images, half of them with a bright round nodule.
 
     What this shows: a CNN can learn to spot a small local pattern (a nodule)
     anywhere in the lungs, even though other regions (the body) are brighter.
+    With ``shortcut`` some images also carry a spurious marker that goes with the
+    label (Zech et al., PLOS Medicine 2018: pneumonia models that read which
+    hospital, and so which marker, an X-ray came from): a model can score well
+    by reading the marker instead of the lung.
 
     Args:
         n: number of images (>= 1).
@@ -80,16 +112,33 @@ def make_lesions(n: int = 512, size: int = 64, seed: int = 0, positive_fraction:
         seed: random seed.
         positive_fraction: share of images with a nodule, in [0, 1]
             (exactly ``round(n * positive_fraction)`` are positive).
+        shortcut: None (no marker: the images of earlier versions, bit for bit), or one of
+            :data:`SHORTCUT_MARKERS`: ``"tag"``, a bright letter "L" in the top left corner
+            (a radiograph's laterality marker), or ``"stamp"``, a bright ring round a dot in
+            the top right corner (a hospital's stamp). It never touches the lungs or the nodule.
+        shortcut_rate: how strongly the marker goes with the label, in [0, 1]:
+            P(marker | nodule) = ``shortcut_rate`` and P(marker | no nodule) = 1 − ``shortcut_rate``,
+            as exact counts: ``round(shortcut_rate · n_pos)`` of the positives and
+            ``round((1 − shortcut_rate) · n_neg)`` of the negatives carry it, chosen at random.
+            0.5 makes the marker independent of the label, 1 a perfect proxy, 0 flips it.
 
     Returns:
         ``(images, labels, centres, radii)``: ``(n, size, size, 1)`` float32 in
         [0, 1]; ``(n,)`` int64 (1 = nodule); ``(n, 2)`` float32 (row, col) of the
         nodule centre in pixels, ``(-1, -1)`` if none; ``(n,)`` float32 nodule
         radius in pixels (size/16 .. size/8), 0 if none.
+        With ``shortcut`` a fifth array, ``markers``: ``(n, size, size)`` bool, the
+        marker's pixels on each image (all False where an image has none), so
+        ``markers.any((1, 2))`` says which images carry it and where. The images are
+        those of the same call without ``shortcut`` plus the marker: every pixel off the
+        marker is the same.
     """
     n = check_int("n", n, low=1)
     size = check_int("size", size, low=16)
     positive_fraction = check_float("positive_fraction", positive_fraction, low=0.0, high=1.0)
+    if shortcut is not None:
+        shortcut = check_choice("shortcut", shortcut, SHORTCUT_MARKERS)
+        shortcut_rate = check_float("shortcut_rate", shortcut_rate, low=0.0, high=1.0)
     rng = np.random.default_rng(check_seed(seed))
     img, geo = _chest(rng, n, size)
     n_pos = int(round(n * positive_fraction))
@@ -114,10 +163,25 @@ def make_lesions(n: int = 512, size: int = 64, seed: int = 0, positive_fraction:
         + (g[None, None, :] - centres[:, 1, None, None]) ** 2
     blob = np.exp(-0.5 * d2 / sigma**2)
     img += np.where(pos, amplitude, 0.0).astype(np.float32)[:, None, None] * blob
+    markers = None
+    if shortcut is not None:
+        # A generator of its own, so the images' draws (and without a marker the images) stay as they were.
+        marker_rng = np.random.default_rng([check_seed(seed), 21])
+        has = np.zeros(n, bool)
+        for cls, rate in ((1, shortcut_rate), (0, 1.0 - shortcut_rate)):
+            members = np.flatnonzero(labels == cls)
+            has[marker_rng.permutation(members)[:int(round(rate * len(members)))]] = True
+        glyph, top, left = _marker_glyph(shortcut, size)
+        markers = np.zeros((n, size, size), bool)
+        markers[has, top:top + glyph.shape[0], left:left + glyph.shape[1]] = glyph
+        # radiopaque: the marker's pixels become as bright as bone, before the pixel noise
+        img[markers] = np.maximum(img[markers], 0.9)
     img += rng.normal(0.0, 0.03, img.shape).astype(np.float32)
     np.clip(img, 0.0, 1.0, out=img)
     centres[~pos] = -1.0
     radii = np.where(pos, radii, 0.0).astype(np.float32)
+    if markers is not None:
+        return img[..., None], labels, centres, radii, markers
     return img[..., None], labels, centres, radii
 
 

@@ -42,3 +42,6 @@ __all__ += detection.__all__
 from models.recipes import sanity  # noqa: E402  sanity checks for saliency maps (issue 21)
 from models.recipes.sanity import *  # noqa: E402,F401,F403
 __all__ += sanity.__all__
+from models.recipes import shortcut  # noqa: E402  shortcut learning caught in the act (issue 21)
+from models.recipes.shortcut import *  # noqa: E402,F401,F403
+__all__ += shortcut.__all__
