@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, history_figure, predict_then_see, report, secondary, session_model, stop_button,
-    train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, figure, history_figure, predict_then_see, ready_demo, remember_demo, report, secondary,
+    session_model, stop_button, train_buttons, url_setting, write_url,
 )
 from models.data import load_medmnist_choice, make_lesions, medmnist_choices
 from models.page_models import CNN_FILTERS
@@ -123,6 +123,8 @@ st.caption(f"{entry.model.count_params():,} parameters · {len(y)} training and 
 
 # Train sits above the figures, so they appear below it without moving the buttons.
 go = train_buttons("cnn_model")
+demo_settings = (entry.signature, int(epochs), float(lr))
+ready_demo("cnn", demo_settings, entry, go)
 curves_col, filt_col = st.columns([2, 3])
 curves = curves_col.empty()
 filt_slot = filt_col.empty()
@@ -165,6 +167,7 @@ if go:
     with stop_button(beside=go):
         train(entry.model, x, y, epochs=int(epochs), batch_size=32, validation_data=(xt, yt),
               learning_rate=float(lr), history=entry.history, observers=[LiveTraining(redraw)])
+    remember_demo("cnn", demo_settings, entry, int(epochs))
 redraw(None, entry.model)
 report(entry.history)
 

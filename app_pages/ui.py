@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from models.training import TrainingHistory
+    from models.demo_cache import DemoCache
     from models.idle_sessions import IdleSessions
     from models.training_queue import TrainingQueue
 
@@ -24,7 +25,7 @@ __all__ = [
     "FIGURE_STYLE", "FIGURE_DPI", "url_setting", "write_url", "SessionModel", "session_model",
     "LiveTraining", "TrainClick", "train_buttons", "stop_button", "report", "dicom_frame_picker",
     "cached_figure", "history_figure", "figure", "predict_then_see", "training_queue", "queue_message",
-    "idle_sessions",
+    "idle_sessions", "demo_cache", "ready_demo", "remember_demo",
 ]
 
 # One figure style for the whole app, readable on a projector at 1024×768: figures are drawn
@@ -149,6 +150,60 @@ def session_model(key: str, signature: tuple, build: Callable[[], Any]) -> Sessi
         st.session_state[key] = entry
     register.hold(_session_id(), entry)
     return entry
+
+
+# ------------------------------------------------------- ready-trained demos
+@st.cache_resource(show_spinner=False)
+def demo_cache() -> DemoCache:
+    """The server's folder of ready-trained demos (``MEDLENS_CACHE``)."""
+    from models.demo_cache import DemoCache
+
+    return DemoCache()
+
+
+def ready_demo(page: str, settings: Any, entry: SessionModel, beside: TrainClick) -> bool:
+    """Offer "Load the trained demo" beside Train when this page's run with ``settings`` was trained before.
+
+    ``settings`` is everything that decides the run (the model's signature, epochs,
+    learning rate, data). The button shows only while this session's model is
+    untrained; loading copies the saved weights into the session's own model
+    and restores the run's history, so the page shows the trained state at once.
+    Returns whether the page now shows a loaded demo.
+    """
+    if entry.extra.get("demo"):
+        beside.row.caption(entry.extra["demo"])
+        return True
+    if len(entry.history) or entry.model is None:
+        return False
+    saved = demo_cache().find(page, settings)
+    if saved is None:
+        return False
+    if beside.row.button("Load the trained demo", icon=":material/download:", key=f"_medlens_demo_{page}",
+                         help="Weights saved the first time this demo was trained on this server"):
+        from models._arguments import ArgumentError
+
+        try:
+            entry.history = demo_cache().load_into(saved, entry.model)
+        except (ArgumentError, OSError, ValueError) as err:
+            st.error(f"The saved demo could not be loaded ({err}). Press Train to train it here.")
+            return False
+        when = time.strftime("%H:%M on %d %b", time.localtime(saved.saved_at))
+        entry.extra["demo"] = (f"Showing the ready-trained demo: {saved.epochs} epochs trained on this server at "
+                               f"{when}. Train continues from it; Reset starts from scratch.")
+        st.rerun()
+    return False
+
+
+def remember_demo(page: str, settings: Any, entry: SessionModel, epochs: int) -> None:
+    """After a training: save it as the page's ready demo if it ran ``epochs`` epochs from fresh weights."""
+    h = entry.history
+    if (h is None or h.status != "finished" or len(h) != int(epochs) or entry.extra.get("demo")
+            or demo_cache().find(page, settings) is not None):
+        return
+    try:
+        demo_cache().save(page, settings, entry.model, h)
+    except OSError as err:  # a read-only or full disk must not cost the student the run they just did
+        st.caption(f"(The run could not be saved as a ready demo: {err}.)")
 
 
 # -------------------------------------------------------------- live training

@@ -3,6 +3,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # tests are CPU-only by rule
+if "MEDLENS_CACHE" not in os.environ:  # ready-trained demos go to a throwaway folder, never the user's cache
+    import tempfile
+
+    os.environ["MEDLENS_CACHE"] = tempfile.mkdtemp(prefix="medlens-test-cache-")
 
 from pathlib import Path  # noqa: E402
 
