@@ -5,6 +5,11 @@ walk its layers (nested models included, depth first), find a layer by name or
 type (never by position), build probe models of inner outputs, and walk the
 graph node by node (:func:`propagate`) carrying a state along every tensor,
 as the receptive field does over any ``keras.applications`` graph.
+
+Volumes: a model whose input is ``(D, H, W, C)`` (Conv3D) has spatial rank 3
+(:func:`spatial_rank`); :func:`as_batch` accepts one volume for it and
+``conv_layers(model, dims=3)`` lists its 3-D convolutions. Every 2-D behaviour
+is unchanged.
 """
 from __future__ import annotations
 
@@ -15,10 +20,11 @@ import numpy as np
 
 from models._arguments import ArgumentError, fail
 
-__all__ = ["CONV_TYPES", "check_model", "walk", "is_conv", "find", "find_all", "conv_layers", "output_model",
-           "as_batch", "graph", "propagate"]
+__all__ = ["CONV_TYPES", "CONV3D_TYPES", "check_model", "walk", "is_conv", "is_conv3d", "spatial_rank", "find",
+           "find_all", "conv_layers", "output_model", "as_batch", "graph", "propagate"]
 
 CONV_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
+CONV3D_TYPES = ("Conv3D", "Conv3DTranspose")
 
 
 def check_model(model: Any, argument: str = "model") -> None:
@@ -51,6 +57,17 @@ def walk(model: Any, chain: tuple = ()) -> Iterator[tuple[tuple, Any]]:
 def is_conv(layer: Any) -> bool:
     """A 2-D convolution layer (plain, depthwise, separable or transposed)."""
     return any(c.__name__ in CONV_TYPES for c in type(layer).__mro__)
+
+
+def is_conv3d(layer: Any) -> bool:
+    """A 3-D convolution layer (plain or transposed)."""
+    return any(c.__name__ in CONV3D_TYPES for c in type(layer).__mro__)
+
+
+def spatial_rank(model: Any) -> int:
+    """Spatial axes of the model's first input: 2 for images (H, W, C), 3 for volumes (D, H, W, C)."""
+    check_model(model)
+    return len(model.inputs[0].shape) - 2
 
 
 def find(model: Any, name_or_type: str | type | None, *, default: str = "first_conv",
@@ -103,9 +120,10 @@ def find_all(model: Any, name_or_type: str | type, *, argument: str = "layers") 
     return hits
 
 
-def conv_layers(model: Any) -> list[Any]:
-    """Every conv layer of the model (nested ones too), in graph order."""
-    return [layer for _, layer in walk(model) if is_conv(layer)]
+def conv_layers(model: Any, *, dims: int = 2) -> list[Any]:
+    """Every conv layer of the model (nested ones too), in graph order: 2-D ones, or 3-D ones with ``dims=3``."""
+    test = is_conv3d if dims == 3 else is_conv
+    return [layer for _, layer in walk(model) if test(layer)]
 
 
 def _inbound_inputs(sub: Any) -> Any:
@@ -166,22 +184,30 @@ def output_model(model: Any, layers: Sequence[Any]) -> Any:
 
 
 def as_batch(model: Any, image: Any, argument: str = "image") -> np.ndarray:
-    """One image (H, W), (H, W, C) or (1, H, W, C) as a float32 batch fitting the model."""
+    """One image (H, W), (H, W, C) or (1, H, W, C) as a float32 batch fitting the model.
+
+    For a volume model (input ``(D, H, W, C)``): one volume (D, H, W), (D, H, W, C) or (1, D, H, W, C).
+    """
     a = np.asarray(image, dtype="float32")
     shape = tuple(model.inputs[0].shape[1:])
-    if a.ndim == 2:
+    volume = len(shape) == 4
+    rank = 5 if volume else 4  # the batch's dimensions
+    if a.ndim == rank - 2:
         a = a[..., None]
-    if a.ndim == 3:
+    if a.ndim == rank - 1:
         a = a[None]
-    if a.ndim != 4 or a.shape[0] != 1:
-        raise ArgumentError(f"{argument} must be one image (H, W), (H, W, C) or (1, H, W, C), got shape "
-                            f"{np.shape(image)}")
+    if a.ndim != rank or a.shape[0] != 1:
+        what = ("one volume (D, H, W), (D, H, W, C) or (1, D, H, W, C)" if volume
+                else "one image (H, W), (H, W, C) or (1, H, W, C)")
+        raise ArgumentError(f"{argument} must be {what}, got shape {np.shape(image)}")
     if a.shape[-1] == 1 and shape[-1] not in (None, 1):
         a = np.repeat(a, shape[-1], axis=-1)
     for got, want in zip(a.shape[1:], shape):
         if want is not None and got != want:
+            how = ("resample the volume to the model's input" if volume
+                   else "resize the image (models.data.load_image(..., size=))")
             raise ArgumentError(f"{argument} has shape {a.shape[1:]} but model {model.name!r} expects "
-                                f"{shape}; resize the image (models.data.load_image(..., size=))")
+                                f"{shape}; {how}")
     if not np.all(np.isfinite(a)):
         raise ArgumentError(f"{argument} contains NaN or infinite values")
     return a

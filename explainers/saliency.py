@@ -19,6 +19,13 @@ Both gradients are compiled once per model (``explainers._backend``: a
 ``tf.function`` or ``jax.jit``), held weakly so a discarded model frees them,
 and run through ``model.stateless_call`` with the current weights as
 arguments, so training between two explanations is always seen.
+
+Volumes: on a Conv3D model (input ``(D, H, W, C)``) every map is ``(D, H, W)``.
+Grad-CAM's α_k is then the mean of ∂y/∂A_k over depth, rows and columns, and
+the map is upsampled to the volume trilinearly: ``keras.ops.image.resize``
+(bilinear, half-pixel centres, edges clamped) over rows and columns, then
+along depth; the same numbers as ``scipy.ndimage.zoom(order=1,
+grid_mode=True, mode="nearest")``, and exactly the 2-D map when D = 1.
 """
 from __future__ import annotations
 
@@ -45,14 +52,15 @@ __all__ = [
 class SaliencyMap:
     """A heatmap over one input image: where the model looked to make its call.
 
-    Attributes:
-        image: (H, W, C) the image explained, as the model saw it.
-        heatmap: (H, W) in [0, 1] at the input's resolution (1 = most important).
+    Attributes (a volume model gives (D, H, W, ...) where an image model gives (H, W, ...)):
+        image: (H, W, C) the image explained, as the model saw it; (D, H, W, C) for a volume.
+        heatmap: (H, W) in [0, 1] at the input's resolution (1 = most important); (D, H, W) for a volume.
         method: "gradcam", "saliency" or "smoothgrad".
         class_index: the class explained (for one sigmoid unit: 1 = positive, 0 = negative).
         score: the model's output for that class (probability; 1 - p for class 0 of a sigmoid).
         layer_name: the conv layer used (Grad-CAM), else "".
-        cam: Grad-CAM at the layer's resolution before normalising and upsampling, (h, w); else empty.
+        cam: Grad-CAM at the layer's resolution before normalising and upsampling, (h, w) or (d, h, w);
+            else empty.
         channel_weights: Grad-CAM's α_k (spatial means of ∂y/∂A_k), (k,); else empty.
     """
 
@@ -70,11 +78,13 @@ class SaliencyMap:
 class GradCamBatch:
     """Grad-CAM of a batch of images, every step kept.
 
-    Attributes:
+    What this shows: for every image, the regions whose features raise the class score.
+
+    Attributes (volumes: (N, D, H, W, C), (N, D, H, W) and (N, d, h, w)):
         images: (N, H, W, C) the images explained.
         heatmaps: (N, H, W) in [0, 1], each upsampled to the input and scaled by its maximum.
         cams: (N, h, w) ReLU(Σ_k α_k A_k) at the layer's resolution.
-        channel_weights: (N, k) α_k, the spatial means of ∂y/∂A_k.
+        channel_weights: (N, k) α_k, the spatial means of ∂y/∂A_k (over d, h, w for a volume).
         scores: (N,) the model's output for the explained class.
         class_index: the class explained (one for the whole batch).
         layer_name: the layer whose feature maps A_k were used.
@@ -91,6 +101,7 @@ class GradCamBatch:
 
 # ----------------------------------------------------------- model walking
 _GRADCAM_CONVS = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D")  # not transposed: decoders upsample
+_GRADCAM_CONVS_3D = ("Conv3D",)
 _FOLLOWERS = ("BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU")
 
 
@@ -99,11 +110,16 @@ def _paths(model) -> list[tuple[str, Any]]:
     return [("/".join([m.name for m in chain[1:]] + [layer.name]), layer) for chain, layer in walk(model)]
 
 
-def _is_4d(layer) -> bool:
+def _has_rank(layer, rank: int) -> bool:
     try:
-        return len(layer.output.shape) == 4
+        return len(layer.output.shape) == rank
     except (AttributeError, ValueError):
         return False
+
+
+def _is_volume_model(model) -> bool:
+    """The model takes volumes (batch, D, H, W, C)."""
+    return len(model.inputs[0].shape) == 5
 
 
 def _is_a(layer, names: tuple[str, ...]) -> bool:
@@ -117,27 +133,39 @@ def find_gradcam_layer(model, layer_name: str | None = None):
     Default: the last 2-D conv layer, or the BatchNormalization/activation
     that directly follows it (so the maps are the conv's *activated* output,
     e.g. ``cnn_relu2`` in :func:`models.build_cnn`). ``layer_name`` may be a
-    plain name or a path "inner_model/layer" inside nested models.
+    plain name or a path "inner_model/layer" inside nested models. For a
+    volume model (input ``(D, H, W, C)``): the last Conv3D layer with a 5-D
+    output (or its follower), and a named layer must have a 5-D output.
     """
     check_model(model)
     layers_ = _paths(model)
+    volume = _is_volume_model(model)
+    rank, kinds = (5, _GRADCAM_CONVS_3D) if volume else (4, _GRADCAM_CONVS)
     if layer_name is not None:
         if not isinstance(layer_name, str):
             fail("layer_name", layer_name, "a layer name (str) or None")
         for path, layer in layers_:
             if layer_name in (path, layer.name):
-                if not _is_4d(layer):
-                    fail("layer_name", layer_name, "a layer with a 4-D (batch, height, width, channels) output",
+                if not _has_rank(layer, rank):
+                    axes = "(batch, depth, height, width, channels)" if volume else "(batch, height, width, channels)"
+                    fail("layer_name", layer_name, f"a layer with a {rank}-D {axes} output",
                          f"{layer_name!r} gives {tuple(layer.output.shape)}")
                 return layer
-        spatial = [p for p, l in layers_ if _is_4d(l)]
+        spatial = [p for p, l in layers_ if _has_rank(l, rank)]
         fail("layer_name", layer_name, f"the name or path of a layer of model {model.name!r}",
-             f"it has no layer {layer_name!r}; its spatial layers are {spatial}")
-    convs = [i for i, (_, l) in enumerate(layers_) if _is_a(l, _GRADCAM_CONVS) and _is_4d(l)]
+             f"it has no layer {layer_name!r}; its {'volume' if volume else 'spatial'} layers are {spatial}")
+    convs = [i for i, (_, l) in enumerate(layers_) if _is_a(l, kinds) and _has_rank(l, rank)]
     if not convs:
+        if volume:
+            raise ValueError(f"volume model {model.name!r} has no Conv3D layer; Grad-CAM needs one "
+                             f"(or name a 5-D layer with layer_name=...)")
         raise ValueError(f"model {model.name!r} has no 2-D conv layer; Grad-CAM needs one "
                          f"(or name a 4-D layer with layer_name=...)")
-    i = convs[-1]
+    return _with_followers(layers_, convs[-1])
+
+
+def _with_followers(layers_, i: int):
+    """Layer ``i``, or the last of the elementwise layers (BatchNorm, activations) fed directly by it."""
     chosen = layers_[i][1]
     # Walk on through elementwise layers fed directly by the chosen one.
     while i + 1 < len(layers_):
@@ -181,12 +209,25 @@ def _check_class_index(model, class_index) -> int | None:
 
 
 def _check_images(model, image) -> np.ndarray:
-    """Accept (H, W), (H, W, C) or (N, H, W, C); return (N, H, W, C) float32 that fits the model."""
+    """Accept (H, W), (H, W, C) or (N, H, W, C); return (N, H, W, C) float32 that fits the model.
+
+    A volume model: (D, H, W), (D, H, W, C) or (N, D, H, W, C), returned as (N, D, H, W, C).
+    """
     check_model(model)
     shape = tuple(model.inputs[0].shape[1:])
+    if len(shape) == 4:
+        x = check_array("image", image, ndim=(3, 4, 5))
+        if x.ndim == 3:
+            x = x[..., None]
+        if x.ndim == 4:
+            x = x[None]
+        if any(s is not None and s != v for s, v in zip(shape, x.shape[1:])):
+            fail("image", image, f"one volume {shape} or a batch (n, *{shape}), as the model expects",
+                 "resample the volume to the model's input first")
+        return x
     if len(shape) != 3:
         fail("model", model.name, "an image model taking (height, width, channels)",
-             f"it takes inputs of shape {shape}")
+             f"it takes inputs of shape {shape} (volumes (depth, height, width, channels) work too)")
     x = check_array("image", image, ndim=(2, 3, 4))
     if x.ndim == 2:
         x = x[..., None]
@@ -204,13 +245,35 @@ def _normalise(maps: np.ndarray) -> np.ndarray:
     return np.where(top > 0, maps / np.where(top > 0, top, 1.0), 0.0)
 
 
-def _upsample(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _upsample(maps: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
+    """(N, h, w) bilinearly to (N, *size); (N, d, h, w) trilinearly to (N, D, H, W)."""
     from keras import ops
 
+    size = tuple(int(v) for v in size)
     if maps.shape[1:] == size:
         return maps
+    if maps.ndim == 4:
+        return _upsample_3d(maps, size)
     up = ops.image.resize(maps[..., None].astype(np.float32), size, interpolation="bilinear")
     return np.clip(ops.convert_to_numpy(up)[..., 0].astype(np.float64), 0.0, None)
+
+
+def _upsample_3d(maps: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
+    """Trilinear, separably: bilinear over (rows, columns) slice by slice, then linear along depth
+    (a bilinear resize of (depth, rows·columns) whose second axis keeps its size is linear in depth).
+    Half-pixel centres, edges clamped: ``scipy.ndimage.zoom(order=1, grid_mode=True, mode="nearest")``."""
+    from keras import ops
+
+    n, d, h, w = maps.shape
+    depth, rows, cols = size
+    a = maps.astype(np.float32)
+    if (h, w) != (rows, cols):
+        a = ops.image.resize(a.reshape(n * d, h, w, 1), (rows, cols), interpolation="bilinear")
+        a = ops.convert_to_numpy(a)
+    a = np.asarray(a, dtype=np.float32).reshape(n, d, rows * cols, 1)
+    if d != depth:
+        a = ops.convert_to_numpy(ops.image.resize(a, (depth, rows * cols), interpolation="bilinear"))
+    return np.clip(np.asarray(a).reshape(n, depth, rows, cols).astype(np.float64), 0.0, None)
 
 
 # ------------------------------------------------------- compiled gradients
@@ -300,7 +363,8 @@ def compute_gradcam_batch(model, images, *, layer_name: str | None = None,
     """Grad-CAM for a batch of images (Selvaraju et al., 2017), in one compiled pass.
 
     What this shows: for every image, the regions whose features raise the
-    score of the class, as :func:`compute_gradcam` does for one.
+    score of the class, as :func:`compute_gradcam` does for one. A volume
+    model takes ``(N, D, H, W, C)`` and gives ``(N, D, H, W)`` heatmaps.
 
     With ``class_index=None`` a softmax model explains the first image's
     top class for every image (pass an index to be explicit).
@@ -315,9 +379,10 @@ def compute_gradcam_batch(model, images, *, layer_name: str | None = None,
         raise ValueError(f"the score does not depend on layer {layer.name!r}; choose a layer on the path "
                          f"from the input to the output")
     acts, grads, scores = _to_numpy(acts, grads, scores)
-    alphas = grads.mean(axis=(1, 2))                                   # α_k: (N, k)
-    cams = np.maximum(np.einsum("nhwk,nk->nhw", acts, alphas), 0.0)    # ReLU(Σ α_k A_k)
-    heat = _normalise(_upsample(_normalise(cams), x.shape[1:3]))
+    spatial = tuple(range(1, acts.ndim - 1))                           # (h, w) or (d, h, w)
+    alphas = grads.mean(axis=spatial)                                  # α_k: (N, k)
+    cams = np.maximum(np.einsum("n...k,nk->n...", acts, alphas), 0.0)  # ReLU(Σ α_k A_k)
+    heat = _normalise(_upsample(_normalise(cams), x.shape[1:-1]))
     return GradCamBatch(x, heat, cams, alphas, scores, int(ci), layer.name)
 
 
@@ -331,13 +396,16 @@ def compute_gradcam(model, image, *, layer_name: str | None = None, class_index:
     Args:
         model: any Keras image classifier (sigmoid or softmax head;
             Sequential, functional, or nested).
-        image: (H, W), (H, W, C) or (1, H, W, C), matching the model's input.
-        layer_name: the conv layer (default: the last 2-D conv layer's activated output).
+        image: (H, W), (H, W, C) or (1, H, W, C), matching the model's input; for a
+            Conv3D model one volume (D, H, W), (D, H, W, C) or (1, D, H, W, C).
+        layer_name: the conv layer (default: the last 2-D conv layer's activated output;
+            the last Conv3D layer's for a volume model).
         class_index: the class to explain (default: the predicted class for
             softmax, the positive class for one sigmoid unit; 0 explains "negative").
 
     Returns:
-        :class:`SaliencyMap`; ``heatmap`` (H, W) in [0, 1].
+        :class:`SaliencyMap`; ``heatmap`` (H, W) in [0, 1], (D, H, W) for a volume,
+        upsampled trilinearly from the layer's (d, h, w).
     """
     x = _check_images(model, image)
     if len(x) != 1:
@@ -364,8 +432,8 @@ def compute_saliency(model, image, *, class_index: int | None = None, smoothgrad
         seed: seed of the noise.
 
     Returns:
-        :class:`SaliencyMap`; ``heatmap`` (H, W) in [0, 1]: the largest
-        |gradient| over channels, scaled by its maximum.
+        :class:`SaliencyMap`; ``heatmap`` (H, W) in [0, 1] ((D, H, W) for a
+        volume): the largest |gradient| over channels, scaled by its maximum.
     """
     x = _check_images(model, image)
     if len(x) != 1:
@@ -437,6 +505,11 @@ def compute_nodule_hit_rate(model, images, labels, centres, radii, *, threshold:
         layer_name: Grad-CAM layer (default as in :func:`compute_gradcam`).
         batch_size: images per compiled pass.
     """
+    check_model(model)
+    if _is_volume_model(model):
+        fail("model", model.name, "a 2-D lesion classifier taking images (height, width, channels)",
+             "compute_nodule_hit_rate works on 2-D images; for a volume take compute_gradcam_batch's heatmaps "
+             "and compare each peak (np.unravel_index of argmax) with the nodule's mask")
     x = _check_images(model, images)
     labels, centres, radii = np.asarray(labels), np.asarray(centres, dtype=np.float64), np.asarray(radii)
     if labels.shape != (len(x),) or centres.shape != (len(x), 2) or radii.shape != (len(x),):

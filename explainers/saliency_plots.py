@@ -1,4 +1,8 @@
-"""Drawing for :mod:`explainers.saliency`: heatmaps over the image."""
+"""Drawing for :mod:`explainers.saliency`: heatmaps over the image.
+
+A volume's map (D, H, W) is drawn on its axial slice through the heatmap's
+peak; the three orthogonal planes are drawn by the volume plots.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -30,23 +34,38 @@ def plot_heatmap(result: SaliencyMap, ax: Axes | None = None, *, alpha: float = 
 
     What this shows: where the model looked to make its call.
 
+    A volume's map (D, H, W) is drawn on the axial slice through its peak,
+    titled with that slice (``z = …``); a nodule's ``centre`` is then
+    (z, row, col) and its circle is the sphere's cut through that slice.
+
     Args:
         result: from :func:`explainers.compute_gradcam` or :func:`explainers.compute_saliency`.
         alpha: opacity of the heatmap.
-        centre, radius: a nodule to outline in green, (row, col) and pixels.
+        centre, radius: a nodule to outline in green, (row, col) and pixels; (z, row, col) for a volume.
     """
     alpha = check_float("alpha", alpha, low=0.0, high=1.0)
-    img = _grey(result.image)
+    heat, image, where = result.heatmap, result.image, ""
+    if heat.ndim == 3:  # a volume: the axial slice through the peak
+        z = int(np.unravel_index(heat.argmax(), heat.shape)[0])
+        heat, image, where = heat[z], image[z], f"axial slice z = {z} (peak)"
+        if centre is not None and radius:
+            if len(centre) != 3:
+                raise ValueError(f"centre must be (z, row, col) for a volume's map, got {tuple(centre)}")
+            dz = z - float(centre[0])
+            radius = float(np.sqrt(max(float(radius) ** 2 - dz ** 2, 0.0)))
+            centre = tuple(centre[1:])
+    img = _grey(image)
     ax = axes_or_new(ax, (4, 4))
     ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
-    ax.imshow(result.heatmap, cmap="jet", alpha=alpha, vmin=0.0, vmax=1.0)
-    r, c = np.unravel_index(result.heatmap.argmax(), result.heatmap.shape)
+    ax.imshow(heat, cmap="jet", alpha=alpha, vmin=0.0, vmax=1.0)
+    r, c = np.unravel_index(heat.argmax(), heat.shape)
     ax.plot(c, r, marker="+", color="white", ms=14, mew=2.5)
     if centre is not None and radius and centre[0] >= 0:
         ax.add_patch(Circle((centre[1], centre[0]), radius, fill=False, edgecolor="lime", lw=1.5))
     ax.set_axis_off()
-    ax.set_title(title or f"{_TITLES.get(result.method, result.method)} (class {result.class_index}, "
-                          f"score {result.score:.2f})", fontsize=9)
+    default = (f"{_TITLES.get(result.method, result.method)} (class {result.class_index}, "
+               f"score {result.score:.2f})")
+    ax.set_title(title or (f"{default}\n{where}" if where else default), fontsize=9)
     return ax
 
 
