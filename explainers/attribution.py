@@ -98,7 +98,7 @@ class IntegratedGradients:
         score: f(x); baseline_score: f(x').
         total: Σ attributions; expected: f(x) − f(x');
         relative_error: |total − expected| / |expected| (NaN when expected is 0).
-        steps: intervals of the path; method: ``"riemann"`` (the paper's right sum), ``"midpoint"`` or ``"trapezoid"``.
+        steps: intervals of the path; method: ``"trapezoid"``, ``"riemann"`` (the paper's right sum) or ``"midpoint"``.
         class_index: the class explained.
     """
 
@@ -485,7 +485,7 @@ def compute_occlusion(model, image, *, patch: int | Sequence[int] = 8, stride: i
 
 
 # ----------------------------------------------------- integrated gradients
-_IG_METHODS = ("riemann", "midpoint", "trapezoid")
+_IG_METHODS = ("trapezoid", "riemann", "midpoint")
 
 
 def _ig_points(steps: int, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -505,7 +505,7 @@ def _ig_points(steps: int, method: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def compute_integrated_gradients(model, image, *, baseline=None, steps: int = 64, class_index: int | None = None,
-                                 method: str = "riemann", batch_size: int = 64) -> IntegratedGradients:
+                                 method: str = "trapezoid", batch_size: int = 64) -> IntegratedGradients:
     """Integrated gradients (Sundararajan et al., 2017), all path points batched.
 
     What this shows: each pixel's share of the class score relative to a
@@ -521,11 +521,14 @@ def compute_integrated_gradients(model, image, *, baseline=None, steps: int = 64
             Gaussian of 4 pixels) or an array shaped like the image.
         steps: intervals m of the path.
         class_index: the class explained (default: positive for one sigmoid unit, the top class for softmax).
-        method: how the path integral is summed: ``"riemann"`` (the paper's right Riemann sum,
-            α = 1/m .. 1), ``"midpoint"`` (α = (k + ½)/m) or ``"trapezoid"`` (α = 0 .. 1, ends
-            halved). The first two never take the gradient at the baseline itself: at a black image
-            every ReLU and max-pooling of a CNN sits on a kink, the gradient there is not the one just
-            beside it, and the trapezoid rule pays for it with an error of about 1/(2m) of the total.
+        method: how the path integral is summed: ``"trapezoid"`` (α = 0, 1/m, .., 1, the two ends
+            halved), ``"riemann"`` (the paper's right Riemann sum, α = 1/m .. 1) or ``"midpoint"``
+            (α = (k + ½)/m). On the lesion CNN trained for 6 epochs the trapezoid rule misses
+            completeness by 0.6 % at 64 steps, the other two by 4-5 % (a trained ReLU net's score
+            along the path has kinks, and the trapezoid's left and right halves cancel most of their
+            errors). At a black baseline an untrained CNN's ReLUs and max-pooling ties all sit on a
+            kink and the gradient there is 0, which costs the trapezoid rule 1/(2m) of the total
+            (0.8 % at 64 steps) and the Riemann sum, which never looks at α = 0, nothing.
         batch_size: path points per compiled gradient pass.
 
     Returns:

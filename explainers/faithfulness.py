@@ -82,7 +82,7 @@ def _as_map(name: str, value, spatial: tuple[int, ...]) -> np.ndarray:
 
 
 def compute_deletion_insertion(model, image, maps: Mapping[str, object], *, steps: int = 32,
-                               baseline: float | str = 0.0, class_index: int | None = None, seed: int = 0,
+                               baseline: float | str = "blur", class_index: int | None = None, seed: int = 0,
                                batch_size: int = 128, blur_sigma: float = 4.0) -> DeletionInsertion:
     """Deletion and insertion curves (Petsiuk et al., 2018) of each heatmap, and of a random ranking.
 
@@ -105,9 +105,11 @@ def compute_deletion_insertion(model, image, maps: Mapping[str, object], *, step
         maps: method name -> heatmap of shape (*S) (e.g. ``compute_gradcam(...).heatmap``), or a result
             with a ``heatmap`` attribute; higher = more important. The name ``"random"`` is reserved.
         steps: steps from none to all of the pixels (the curves have ``steps + 1`` points).
-        baseline: what a removed pixel becomes, and the image insertion starts from: a number,
-            ``"mean"`` (the image's mean), ``"blur"`` (the image blurred by ``blur_sigma`` pixels,
-            as RISE's insertion) or an array shaped like the image.
+        baseline: what a removed pixel becomes, and the image insertion starts from: ``"blur"``
+            (the default: the image blurred by a Gaussian of ``blur_sigma`` pixels, as RISE's
+            insertion; the image stays one the model has seen the like of, only its detail goes),
+            a number (``0.0``: black, far from any training image for a radiograph), ``"mean"``
+            (the image's mean) or an array shaped like the image.
         class_index: the class explained (default: positive for one sigmoid unit, the top class for softmax).
         seed: seed of the random ranking.
         batch_size: images per compiled forward pass.

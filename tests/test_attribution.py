@@ -133,7 +133,8 @@ def test_integrated_gradients_of_a_linear_model_are_exactly_the_difference_times
 
 
 @pytest.mark.parametrize("n_classes, seed, biases, method", [
-    (2, 0, False, "riemann"), (3, 1, True, "riemann"), (2, 2, True, "riemann"), (3, 0, True, "midpoint"),
+    (2, 0, False, "trapezoid"), (3, 1, True, "trapezoid"), (2, 2, True, "trapezoid"), (2, 0, False, "riemann"),
+    (3, 1, True, "riemann"), (3, 0, True, "midpoint"),
 ])
 def test_integrated_gradients_are_complete_within_one_percent_at_64_steps_on_a_cnn(n_classes, seed, biases, method):
     # The course CNN as built (zero biases) and with random biases, as a trained one has.
@@ -166,8 +167,8 @@ def test_the_trapezoid_rule_pays_for_the_kink_at_a_black_baseline():
     model = build_cnn((32, 32, 1), seed=0)
     image = make_lesions(1, size=32, seed=0, positive_fraction=1.0)[0][0]
     for steps in (16, 64):
-        trapezoid = compute_integrated_gradients(model, image, steps=steps, method="trapezoid")
-        riemann = compute_integrated_gradients(model, image, steps=steps)
+        trapezoid = compute_integrated_gradients(model, image, steps=steps)
+        riemann = compute_integrated_gradients(model, image, steps=steps, method="riemann")
         assert trapezoid.relative_error == pytest.approx(1 / (2 * steps), rel=0.05)
         assert riemann.relative_error < 1e-3
 
@@ -293,3 +294,35 @@ def test_bad_arguments_are_refused_with_a_clear_message(fn, kwargs, match):
     args = dict(image=np.zeros((12, 12, 1), np.float32)) | kwargs
     with pytest.raises(ValueError, match=match):
         fn(model, **args)
+
+
+
+def test_plots_draw_each_result_on_the_axes_or_figure_given():
+    from matplotlib.figure import Figure
+
+    from explainers.attribution_plots import plot_gradcam_plus_plus, plot_integrated_gradients, plot_occlusion
+
+    model = _tiny_cnn(units=3)
+    image = np.random.default_rng(11).random((12, 12, 1)).astype(np.float32)
+    occlusion = compute_occlusion(model, image, patch=4, stride=4)
+    ax = Figure().subplots()
+    assert plot_occlusion(occlusion, ax) is ax
+    np.testing.assert_array_equal(ax.images[1].get_array(), occlusion.heatmap)
+    top = np.abs(occlusion.heatmap).max()
+    assert ax.images[1].get_clim() == pytest.approx((-top, top))  # 0 (no effect) in the middle of the colours
+    ig = compute_integrated_gradients(model, image, steps=8)
+    fig = Figure()
+    assert plot_integrated_gradients(ig, fig) is fig
+    assert f"{ig.total:+.4f}" in fig.axes[1].get_title() and f"{ig.relative_error:.2%}" in fig.axes[1].get_title()
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), ig.path_scores)
+    gpp = compute_gradcam_plus_plus(model, image)
+    ax = Figure().subplots()
+    assert plot_gradcam_plus_plus(gpp, ax) is ax
+    peak = np.unravel_index(gpp.heatmap.argmax(), gpp.heatmap.shape)
+    assert tuple(ax.lines[0].get_xydata()[0]) == (peak[1], peak[0])
+    volume = compute_occlusion(_tiny_cnn(shape=(4, 6, 6, 1), name="v"), np.ones((4, 6, 6, 1), np.float32), patch=2,
+                               stride=2)
+    k = int(np.abs(volume.heatmap).reshape(4, -1).sum(axis=1).argmax())
+    ax = plot_occlusion(volume)
+    np.testing.assert_array_equal(ax.images[1].get_array(), volume.heatmap[k])
+    assert f"slice {k}" in ax.get_title()

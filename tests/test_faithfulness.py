@@ -36,7 +36,8 @@ def test_the_exact_attribution_of_a_linear_model_beats_random_and_its_reverse():
     w = model.get_layer("lin").get_weights()[0][:, 0].reshape(8, 8)
     image = np.random.default_rng(0).random((8, 8, 1)).astype(np.float32)
     exact = w * image[..., 0]                                   # = integrated gradients with a zero baseline
-    result = compute_deletion_insertion(model, image, {"exact": exact, "reverse": -exact}, steps=16, seed=3)
+    result = compute_deletion_insertion(model, image, {"exact": exact, "reverse": -exact}, steps=16, seed=3,
+                                        baseline=0.0)
     assert result.methods == ("exact", "reverse", "random")
     d, i = dict(zip(result.methods, result.deletion_auc)), dict(zip(result.methods, result.insertion_auc))
     print(f"deletion AUC exact {d['exact']:.3f} random {d['random']:.3f} reverse {d['reverse']:.3f}; "
@@ -46,17 +47,18 @@ def test_the_exact_attribution_of_a_linear_model_beats_random_and_its_reverse():
     assert np.all(result.deletion[0] <= result.deletion[2] + 1e-5)  # at every step, not only on average
 
 
-@pytest.mark.parametrize("baseline, steps", [(0.0, 8), ("mean", 5), ("blur", 7), (0.25, 1)])
+@pytest.mark.parametrize("baseline, steps", [(0.0, 8), ("mean", 5), (None, 7), (0.25, 1)])
 def test_curves_start_and_end_at_the_image_and_the_fully_removed_image(baseline, steps):
     from scipy.ndimage import gaussian_filter
 
     model = _small_cnn()
     rng = np.random.default_rng(1)
     image = rng.random((10, 10, 1)).astype(np.float32)
-    result = compute_deletion_insertion(model, image, {"noise": rng.random((10, 10))}, steps=steps,
-                                        baseline=baseline, batch_size=6)
+    kwargs = {} if baseline is None else dict(baseline=baseline)  # None: the default, a blur of 4 pixels
+    result = compute_deletion_insertion(model, image, {"noise": rng.random((10, 10))}, steps=steps, batch_size=6,
+                                        **kwargs)
     removed = {0.0: np.zeros_like(image), 0.25: np.full_like(image, 0.25), "mean": np.full_like(image, image.mean()),
-               "blur": gaussian_filter(image[..., 0].astype(np.float64), 4.0, mode="nearest")[..., None]}[baseline]
+               None: gaussian_filter(image[..., 0].astype(np.float64), 4.0, mode="nearest")[..., None]}[baseline]
     f_x, f_b = _predict(model, [image, removed], result.class_index)
     assert result.class_index == int(np.argmax(model.predict(image[None], verbose=0)[0]))
     np.testing.assert_allclose(result.deletion[:, 0], f_x, atol=1e-6)
@@ -72,7 +74,8 @@ def test_every_step_equals_predict_on_the_image_built_by_hand():
     rng = np.random.default_rng(2)
     image = rng.random((10, 10, 1)).astype(np.float32)
     heat = rng.random((10, 10))
-    result = compute_deletion_insertion(model, image, {"m": heat}, steps=4, seed=5, batch_size=4)
+    result = compute_deletion_insertion(model, image, {"m": heat}, steps=4, seed=5, batch_size=4,
+                                        baseline=0.0)
     order = np.argsort(-heat.ravel(), kind="stable")
     random_order = np.random.default_rng(5).permutation(100)
     for row, ranking in ((0, order), (1, random_order)):
@@ -121,7 +124,7 @@ def test_a_volume_gets_curves_too():
     model = _small_cnn(shape=(4, 6, 6, 1), units=1)
     rng = np.random.default_rng(6)
     volume = rng.random((4, 6, 6)).astype(np.float32)
-    result = compute_deletion_insertion(model, volume, {"m": rng.random((4, 6, 6))}, steps=3)
+    result = compute_deletion_insertion(model, volume, {"m": rng.random((4, 6, 6))}, steps=3, baseline=0.0)
     f_x, f_0 = _predict(model, [volume[..., None], np.zeros((4, 6, 6, 1))], 1)
     assert result.deletion.shape == (2, 4) and result.deletion[0, 0] == pytest.approx(f_x, abs=1e-6)
     assert result.deletion[1, -1] == pytest.approx(f_0, abs=1e-6)
@@ -140,3 +143,23 @@ def test_bad_arguments_are_refused_with_a_clear_message(kwargs, match):
     args = dict(image=np.zeros((10, 10, 1), np.float32), maps={"m": np.zeros((10, 10))}) | kwargs
     with pytest.raises(ValueError, match=match):
         compute_deletion_insertion(_small_cnn(), args.pop("image"), args.pop("maps"), **args)
+
+
+def test_plot_draws_one_line_per_method_labelled_with_its_area():
+    from matplotlib.figure import Figure
+
+    from explainers.faithfulness_plots import plot_deletion_insertion
+
+    model = _small_cnn()
+    rng = np.random.default_rng(7)
+    image = rng.random((10, 10, 1)).astype(np.float32)
+    result = compute_deletion_insertion(model, image, {"a": rng.random((10, 10))}, steps=4)
+    fig = Figure()
+    assert plot_deletion_insertion(result, fig) is fig
+    deletion, insertion = fig.axes
+    for ax, curves, areas in ((deletion, result.deletion, result.deletion_auc),
+                              (insertion, result.insertion, result.insertion_auc)):
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            f"{m}: AUC {a:.3f}" for m, a in zip(result.methods, areas)]
+        for line, curve in zip(ax.lines, curves):
+            np.testing.assert_allclose(line.get_ydata(), curve)
