@@ -230,23 +230,6 @@ _LAZY: dict[str, str] = {
     "plot_integrated_gradients": "explainers.attribution_plots",
     "plot_gradcam_plus_plus": "explainers.attribution_plots",
     "plot_deletion_insertion": "explainers.faithfulness_plots",
-    # ---- More attribution methods (issue 21): occlusion, integrated gradients, Grad-CAM++; deletion/insertion
-    "Occlusion": "explainers.attribution",
-    "IntegratedGradients": "explainers.attribution",
-    "GradCamPlusPlus": "explainers.attribution",
-    "compute_occlusion": "explainers.attribution",
-    "compute_integrated_gradients": "explainers.attribution",
-    "compute_gradcam_plus_plus": "explainers.attribution",
-    "DeletionInsertion": "explainers.faithfulness",
-    "compute_deletion_insertion": "explainers.faithfulness",
-    "curve_area": "explainers.faithfulness",
-    # ---- More attribution methods (issue 21): occlusion, integrated gradients, Grad-CAM++; deletion/insertion
-    "Occlusion": "explainers.attribution",
-    "IntegratedGradients": "explainers.attribution",
-    "GradCamPlusPlus": "explainers.attribution",
-    "compute_occlusion": "explainers.attribution",
-    "compute_integrated_gradients": "explainers.attribution",
-    "compute_gradcam_plus_plus": "explainers.attribution",
     # ---- Sanity checks for saliency maps (Adebayo et al. 2018): randomised weights and labels, Guided Backprop
     "SANITY_METHODS": "explainers.sanity",
     "SanityChecks": "explainers.sanity",
