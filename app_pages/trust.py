@@ -76,12 +76,15 @@ go = train_buttons("trust_cnn", "trust_shuffled", "trust_gap", key="trust")
 if go:
     from models.recipes.sanity import train_sanity_cnn
 
+    now = st.empty()
     with stop_button(beside=go):
-        for label, e, kwargs in (("true labels", entry, {}), ("shuffled labels", shuffled, {"shuffle_labels": True}),
-                                 ("average-pooling twin", twin, {})):
-            st.caption(f"Training on {label}…")
+        for i, (label, e, kwargs) in enumerate((("the true labels", entry, {}),
+                                                ("shuffled labels", shuffled, {"shuffle_labels": True}),
+                                                ("the average-pooling twin", twin, {})), start=1):
+            now.caption(f"Training {i} of 3: {label}…")
             train_sanity_cnn(e.model, data, epochs=int(epochs), history=e.history, observers=[LiveTraining()],
                              **kwargs)
+    now.empty()
 if not len(entry.history):
     st.info("The model is untrained: click **Train** (about 30 s for all three), then the checks run on it.")
     st.stop()
@@ -124,7 +127,7 @@ if "integrated_gradients" in checks.methods:
 st.header("Randomise the weights, from the output down")
 st.markdown(
     "Each column re-initialises one more layer, output first (a conv layer with its batch norm), as in a "
-    "freshly built network; the first image checked is shown. ρ is Spearman's rank correlation of |map| with "
+    "freshly built network; the test image picked above is shown. ρ is Spearman's rank correlation of |map| with "
     f"the trained map, averaged over {len(positives)} test images with a nodule."
 )
 cached_figure(draw_cascade, checks, image)
@@ -203,6 +206,46 @@ if len(twin.history):
         f"moves the gradient map to ρ = **{tw.cascade_spearman_abs[tw.methods.index('saliency'), tw.head_steps - 1]:.2f}** "
         f"(max pooling: {checks.cascade_spearman_abs[g, head]:.2f})."
     )
+# ------------------------------------------------------------ faithfulness
+st.header("Does the map rank the pixels the model uses?")
+st.markdown(
+    "Deletion removes pixels in the order a map ranks them (most important first, each replaced by a blurred "
+    "copy of the image) and follows the score; insertion adds them to the blurred image. A faithful map makes "
+    "the score fall fast (low deletion area) and rise fast (high insertion area); a random ranking is the "
+    "row to beat. Gradient-type maps are ranked by |map|, occlusion and integrated gradients by their sign "
+    "(positive = evidence for a nodule)."
+)
+UNSIGNED = ("saliency", "smoothgrad", "guided_backprop")
+
+
+def ranking_maps(i):
+    return {lab: (np.abs(m[i]) if name in UNSIGNED else m[i])
+            for name, lab, m in zip(checks.methods, checks.labels, checks.original)}
+
+
+def draw_faithfulness(result):
+    from explainers.faithfulness_plots import plot_deletion_insertion
+
+    return plot_deletion_insertion(result, figure(11, 3.6))
+
+
+if entry.extra.get("faith_key") != state:
+    from explainers.faithfulness import compute_deletion_insertion
+
+    with st.spinner("Deleting and inserting pixels in each map's order…"):
+        entry.extra["faith"] = [compute_deletion_insertion(entry.model, checks.images[i], ranking_maps(i), seed=0)
+                                for i in range(len(checks.images))]
+    entry.extra["faith_key"] = state
+faith = entry.extra["faith"]
+cached_figure(draw_faithfulness, faith[image])
+names = faith[0].methods
+st.dataframe({"method": list(names),
+              "deletion AUC ↓": np.round(np.mean([f.deletion_auc for f in faith], axis=0), 3),
+              "insertion AUC ↑": np.round(np.mean([f.insertion_auc for f in faith], axis=0), 3)},
+             hide_index=True, width="stretch")
+st.caption(f"Areas under the curves, mean over the {len(faith)} test images checked; the figure shows the one "
+           "picked above.")
+
 st.info("The lesson: a map that does not depend on the classifier cannot explain the classifier. Before "
         "trusting a heatmap, randomise the model and look again.", icon=":material/lightbulb:")
 
