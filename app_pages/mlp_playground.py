@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, report, secondary, session_model, stop_button, train_buttons, url_setting,
-    write_url,
+    LiveTraining, cached_figure, figure, ready_demo, remember_demo, report, secondary, session_model, stop_button,
+    train_buttons, url_setting, write_url,
 )
 from explainers.boundary import compute_decision_boundary, compute_neuron_maps, compute_parameter_table
 from explainers.boundary_plots import neuron_mosaic, plot_decision_boundary
@@ -129,6 +129,8 @@ n_test = 0 if yte is None else len(yte)
 st.caption(f"{note} {len(ytr)} training, {n_test} test points (test points have black rims). "
            f"Network 2-{'-'.join(map(str, hidden)) + '-' if hidden else ''}1, {act}.")
 go = train_buttons("mlp_model", key="mlp", reset_label="Reset")
+demo_settings = (entry.signature, int(epochs), int(batch), float(lr), opt)
+ready_demo("playground", demo_settings, entry, go)
 left, right = st.columns([1, 1])
 board_slot, neurons_slot = left.empty(), right.empty()
 numbers_slot = st.empty()
@@ -167,6 +169,7 @@ if go:
               optimizer=None if entry.model.compiled else opt, learning_rate=float(lr),
               history=entry.history, steps_per_execution=1, divergence=DIVERGENCE,
               observers=[LiveTraining(lambda progress, model: draw(model), redraw_every_s=0.2)])
+    remember_demo("playground", demo_settings, entry, int(epochs))
 draw(entry.model)  # always the last epoch
 if entry.history.status == "diverged":
     st.error(f"The run diverged and was stopped. {entry.history.message} The picture shows the weights "

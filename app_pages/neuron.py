@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, history_figure, predict_then_see, report, session_model, stop_button,
-    train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, figure, history_figure, predict_then_see, ready_demo, remember_demo, report,
+    session_model, stop_button, train_buttons, url_setting, write_url,
 )
 from explainers.activations import ACTIVATIONS, compute_activation_curves
 from explainers.activations_plots import plot_activations
@@ -175,6 +175,8 @@ with tab_roc:
     st.caption(f"{len(ytr)} training and {len(yte)} test samples, {xtr.shape[1]} standardised features "
                f"({', '.join(feature_names[:4])}{', …' if len(feature_names) > 4 else ''}). Metrics on the test set.")
     go = train_buttons("neuron_roc_model", key="neuron", reset_label="Reset neuron")
+    demo_settings = (entry.signature, int(epochs), float(lr))
+    ready_demo("neuron", demo_settings, entry, go)
     roc_slot = st.empty()
     metrics_slot = st.empty()
     curves_slot = st.columns([1, 1])[0].empty()
@@ -203,6 +205,7 @@ with tab_roc:
             train(entry.model, xtr, ytr, epochs=int(epochs), batch_size=32, validation_data=(xte, yte),
                   learning_rate=float(lr), history=entry.history,
                   observers=[LiveTraining(lambda progress, model: draw(model))])
+        remember_demo("neuron", demo_settings, entry, int(epochs))
     draw(entry.model)
     report(entry.history)  # also a run that diverged in its first epoch (no epoch recorded)
     if entry.history.status != "new":

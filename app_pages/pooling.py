@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, history_figure, report, session_model, stop_button, train_buttons, url_setting,
-    write_url,
+    LiveTraining, cached_figure, history_figure, ready_demo, remember_demo, report, session_model, stop_button,
+    train_buttons, url_setting, write_url,
 )
 
 # Real scans a student recognises, with short labels for the select box (fits 1024 px).
@@ -186,6 +186,7 @@ st.caption(f"conv→BN→ReLU stages with {filters} filters (2×2 max pooling be
            f"unit · {entry.model.count_params():,} parameters · {len(data.y)} training and {len(data.y_val)} "
            f"test lesion images (half with a nodule) · {POOLING_RECIPE['epochs']} epochs per click (about 15 s)")
 go = train_buttons("pool_cnn", key="pool")
+ready_demo("pooling", (entry.signature, POOLING_RECIPE["epochs"]), entry, go)
 plot_col, _ = st.columns([3, 2])
 curves = plot_col.empty()
 
@@ -200,6 +201,7 @@ if go:
 
     with stop_button(beside=go):
         train_pooling_cnn(entry.model, data, history=entry.history, observers=[LiveTraining(redraw)])
+    remember_demo("pooling", (entry.signature, POOLING_RECIPE["epochs"]), entry, POOLING_RECIPE["epochs"])
 if len(entry.history):
     redraw()
     report(entry.history)

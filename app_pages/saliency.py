@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, dicom_frame_picker, figure, history_figure, report, session_model, stop_button,
-    train_buttons, url_setting, write_url,
+    LiveTraining, cached_figure, dicom_frame_picker, figure, history_figure, ready_demo, remember_demo, report,
+    session_model, stop_button, train_buttons, url_setting, write_url,
 )
 
 
@@ -73,6 +73,8 @@ st.caption(f"CNN (conv→BN→ReLU→pool ×2, global max pooling, sigmoid) · {
            f"{len(y)} training and {len(yv)} test images (half with a nodule)")
 # Train sits above the figures, so they appear below it without moving the buttons.
 go = train_buttons("sal_cnn", key="sal")
+demo_settings = (entry.signature, int(epochs), float(lr))
+ready_demo("saliency", demo_settings, entry, go)
 plot_col, _ = st.columns([3, 2])
 curves = plot_col.empty()
 
@@ -88,6 +90,7 @@ if go:
     with stop_button(beside=go):
         train(entry.model, x, y, epochs=int(epochs), batch_size=32, learning_rate=float(lr),
               validation_data=(xv, yv), history=entry.history, observers=[LiveTraining(redraw)])
+    remember_demo("saliency", demo_settings, entry, int(epochs))
 if len(entry.history):
     redraw()
     report(entry.history)

@@ -2,7 +2,8 @@
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, figure, ready_demo, remember_demo, report, session_model, stop_button, train_buttons, url_setting,
+    write_url,
 )
 from explainers.history_plots import plot_history
 from models.zoo import MODEL_NAMES, build_model, demo_data
@@ -35,6 +36,8 @@ st.caption(f"{entry.model.count_params():,} parameters · {len(y)} training and 
 
 # Train sits above the figures, so they appear below it without moving the buttons.
 go = train_buttons("train_any_model")
+demo_settings = (entry.signature, int(epochs), int(batch), float(lr))
+ready_demo("train", demo_settings, entry, go)
 plot_col, _ = st.columns([3, 2])
 curves = plot_col.empty()
 
@@ -51,6 +54,7 @@ if go:
         train(entry.model, x, y, epochs=int(epochs), batch_size=int(batch), validation_data=(xv, yv),
               learning_rate=float(lr), loss=spec.loss, metrics=spec.metrics, history=entry.history,
               observers=[LiveTraining(redraw)])
+    remember_demo("train", demo_settings, entry, int(epochs))
 if len(entry.history):
     redraw(None, entry.model)
 if entry.history.status != "new":
