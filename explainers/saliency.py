@@ -211,14 +211,16 @@ def _check_class_index(model, class_index) -> int | None:
 def _check_images(model, image) -> np.ndarray:
     """Accept (H, W), (H, W, C) or (N, H, W, C); return (N, H, W, C) float32 that fits the model.
 
-    A volume model: (D, H, W), (D, H, W, C) or (N, D, H, W, C), returned as (N, D, H, W, C).
+    A volume model: (D, H, W), (D, H, W, C) or (N, D, H, W, C), returned as (N, D, H, W, C);
+    with one channel also (N, D, H, W).
     """
     check_model(model)
     shape = tuple(model.inputs[0].shape[1:])
     if len(shape) == 4:
         x = check_array("image", image, ndim=(3, 4, 5))
-        if x.ndim == 3:
-            x = x[..., None]
+        fits = (lambda got, want: all(w is None or w == g for g, w in zip(got, want)))
+        if x.ndim == 3 or (x.ndim == 4 and shape[-1] == 1 and x.shape[-1] != 1 and fits(x.shape[1:], shape[:3])):
+            x = x[..., None]   # one volume (D, H, W), or a batch (N, D, H, W), of one channel
         if x.ndim == 4:
             x = x[None]
         if any(s is not None and s != v for s, v in zip(shape, x.shape[1:])):

@@ -320,6 +320,18 @@ def test_sequential_functional_and_nested_volume_models_agree(three_kinds, kind)
     assert rb.size_zyx == ra.size_zyx == (5, 8, 8) and rb.stride_zyx == (1, 2, 2)
 
 
+def test_a_batch_of_one_channel_volumes_may_leave_the_channel_out(three_kinds):
+    model = three_kinds["functional"]
+    volumes = np.random.default_rng(5).random((3, 6, 8, 8)).astype(np.float32)
+    a = compute_gradcam_batch(model, volumes, class_index=1)
+    b = compute_gradcam_batch(model, volumes[..., None], class_index=1)
+    assert a.images.shape == (3, 6, 8, 8, 1) and a.heatmaps.shape == (3, 6, 8, 8)
+    np.testing.assert_array_equal(a.heatmaps, b.heatmaps)
+    for i in range(3):   # the batch gives each volume's own map
+        np.testing.assert_allclose(a.heatmaps[i], compute_gradcam(model, volumes[i], class_index=1).heatmap,
+                                   atol=1e-5)
+
+
 # ---------------------------------------------------------------- plots and refusals
 def test_plots_draw_a_volume_on_the_axial_slice_through_its_peak(three_kinds):
     from explainers.feature_maps_plots import plot_feature_maps
