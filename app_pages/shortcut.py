@@ -186,8 +186,11 @@ if runs.get("histories"):
             st.caption(f"{RUN_WORDS[run]}:")
             report(history)
 if lesson is None:
-    st.info("Press **Train** (about half a minute): the two models train one after the other, and the numbers "
+    st.info("Press **Train** (under a minute): the two models train one after the other, and the numbers "
             "and heatmaps below are measured on them.")
+    st.stop()
+if set(lesson.models) != {"shortcut", "fixed"} or any(v != "finished" for v in lesson.status.values()):
+    st.warning("The last training did not finish both models: press **Train** again to see the numbers.")
     st.stop()
 if lesson.data is not data:
     st.caption(f"Trained on {MARKERS[lesson.data.marker]}, {lesson.data.rate:.0%} of the nodules marked, fixed by "
