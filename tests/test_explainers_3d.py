@@ -208,6 +208,17 @@ def test_same_padding_per_axis_and_the_field_of_a_linear_net_match_its_gradient(
     assert erf.box == (z0, y0, x0, z1, y1, x1)
 
 
+def test_zero_padding_and_cropping_shift_the_field_per_axis():
+    x = inp = keras.Input((8, 10, 12, 1))
+    x = L.ZeroPadding3D(((1, 0), (2, 0), (3, 0)), name="pad")(x)
+    x = L.Conv3D(1, (3, 1, 3), strides=(1, 2, 1), name="conv")(x)
+    x = L.Cropping3D(((1, 0), (0, 0), (2, 0)), name="crop")(x)
+    rf = compute_receptive_field(keras.Model(inp, x))
+    # P: the padding added before each axis, then minus what is cropped times the jump (1, 2, 1).
+    assert rf.padding_zyx == (1.0 - 1, 2.0 - 0, 3.0 - 2) and rf.size_zyx == (3, 1, 3)
+    assert [row.pad_zyx for row in rf.layers] == [(1, 2, 3), (0, 0, 0), (-1, 0, -2)]
+
+
 def test_saliency_of_a_linear_volume_model_is_its_weights():
     x = inp = keras.Input((4, 5, 6, 2))
     x = L.Flatten()(x)
