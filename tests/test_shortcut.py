@@ -166,18 +166,23 @@ def test_the_lessons_accuracies_are_its_models_accuracies_and_a_stop_ends_it():
     assert np.isnan(stopped.fixed_accuracy) and not np.isnan(stopped.same_accuracy)
 
 
-def test_marker_attention_scores_each_map_where_a_hand_count_does():
+@pytest.mark.parametrize("method", ["gradcam", "occlusion"])
+def test_marker_attention_scores_each_map_where_a_hand_count_does(method):
+    from explainers.attribution import compute_occlusion
     from explainers.saliency import compute_gradcam
     from models.cnn import build_cnn
     from models.recipes.shortcut import marker_attention, shortcut_data
 
     d = shortcut_data(n_train=16, n_test=16, seed=0)
     xt, yt, mt = d.tests["same"]
-    sel = np.flatnonzero(yt == 1)[:3]
+    sel = np.flatnonzero(yt == 1)[:3 if method == "gradcam" else 2]
     model = build_cnn((64, 64, 1), 2, filters=(4, 8), seed=0)
-    a = marker_attention(model, xt[sel], d.region, d.centres[sel], d.radii[sel])
+    a = marker_attention(model, xt[sel], d.region, d.centres[sel], d.radii[sel], method=method)
     for j, i in enumerate(sel):
-        heat = compute_gradcam(model, xt[i], class_index=1).heatmap
+        if method == "gradcam":
+            heat = compute_gradcam(model, xt[i], class_index=1).heatmap
+        else:  # the score drops, their positive part (evidence for "nodule")
+            heat = np.maximum(compute_occlusion(model, xt[i], patch=8, stride=4, baseline=0.0).heatmap, 0)
         on_marker = sum(heat[r, c] for r in range(64) for c in range(64) if d.region[r, c]) / heat.sum()
         (cr, cc), radius = d.centres[i], d.radii[i]
         in_disc = [(r, c) for r in range(64) for c in range(64) if (r - cr) ** 2 + (c - cc) ** 2 <= (1.5 * radius) ** 2]
