@@ -398,12 +398,12 @@ def test_volume_inputs_get_clear_messages(three_kinds):
 
 # ---------------------------------------------------------------- the JAX backend
 _JAX_SCRIPT = textwrap.dedent("""
-    import json, sys
-    import numpy as np
+    import importlib.util, json, sys
     sys.path.insert(0, sys.argv[1])
-    import keras
-    from tests.test_explainers_3d import _numbers
-    print("RESULT " + json.dumps(_numbers()))
+    spec = importlib.util.spec_from_file_location("explainers_3d_case", sys.argv[2])
+    case = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(case)
+    print("RESULT " + json.dumps(case._numbers()))
 """)
 
 
@@ -428,7 +428,7 @@ def test_the_volume_paths_give_the_same_numbers_under_jax():
     except ImportError:
         pytest.skip("jax is not installed")
     env = {**os.environ, "KERAS_BACKEND": "jax", "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([sys.executable, "-c", _JAX_SCRIPT, str(ROOT)], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", _JAX_SCRIPT, str(ROOT), __file__], capture_output=True, text=True,
                          env=env, cwd=ROOT, timeout=300)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
     assert line is not None, out.stderr[-3000:]
