@@ -45,3 +45,6 @@ __all__ += sanity.__all__
 from models.recipes import shortcut  # noqa: E402  shortcut learning caught in the act (issue 21)
 from models.recipes.shortcut import *  # noqa: E402,F401,F403
 __all__ += shortcut.__all__
+from models.recipes import volumes  # noqa: E402  the 3-D CNN and 2-D slices vs 3-D (issue 18)
+from models.recipes.volumes import *  # noqa: E402,F401,F403
+__all__ += volumes.__all__
