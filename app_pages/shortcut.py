@@ -209,7 +209,7 @@ def answer_index(same: float, free: float) -> int:
     """Which option the measurement supports: the drop from the same kind of images to marker-independent ones."""
     if free >= same - 0.05:
         return 0
-    return 1 if free > 0.65 else 2
+    return 1 if free > 0.58 else 2  # near chance: within 8 points of 0.5 (about 2.5 sd on 256 images)
 
 
 with c2:
@@ -226,7 +226,7 @@ c3.metric("Fixed, independent", f"{lesson.fixed_accuracy:.1%}",
 predict_then_see(
     "shortcut", f"The shortcut model scores {lesson.same_accuracy:.0%} on new images like its training images. "
     "On the same images with the marker on half of each class, it scores…",
-    ["About the same", "Lower, still well above chance", "Near chance (50 %)"],
+    ["About the same", "Lower, still above chance", "Near chance (50 %)"],
     answer_index(lesson.same_accuracy, lesson.free_accuracy),
     f"Measured: {lesson.free_accuracy:.1%} with the marker independent of the label, "
     f"{acc['shortcut']['flipped']:.1%} with it flipped (on {lesson.data.rate:.0%} of the clear images and "
