@@ -1,0 +1,86 @@
+"""The 3-D CNN's training epoch (256 volumes of 32³): models.train with a page's observers vs plain model.fit.
+
+Both sides train the *same* compiled model (the volumes recipe's 3-D CNN), one
+epoch at a time, paired and alternating (benchmarks.common.paired_epochs), so
+the only difference is the observers and ``train``'s bookkeeping. A second row
+gives, as context, an epoch of the recipe's 2-D CNN over the same voxels (the
+volumes' 8,192 axial slices, the slices of 8 volumes per step) beside the 3-D epoch.
+"""
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+
+from benchmarks.common import PAIRED_ROUNDS, Row, paired_epochs
+
+__all__ = ["run"]
+
+N_VOLUMES = 256
+EPOCH_TARGET_S = 15.0  # "an epoch of 256 volumes at 32³ in seconds" on a 2-core CPU
+
+
+class _Progress:
+    """What a page's progress bar does: read the batch logs, at most every 0.25 s."""
+
+    def __init__(self):
+        self.last, self.text = 0.0, ""
+
+    def on_batch_end(self, p):
+        now = time.perf_counter()
+        if now - self.last > 0.25:
+            self.last = now
+            self.text = f"{p.epoch}/{p.epochs} {p.batch}/{p.batches} {p.logs['loss']:.4f}"
+
+    def on_epoch_end(self, p, model):
+        self.text = " ".join(f"{k} {v:.3f}" for k, v in p.logs.items())
+
+
+def _compiled(model, learning_rate: float):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def run(quick: bool = False) -> list[Row]:
+    from models.device import device_name
+    from models.recipes.volumes import (DEFAULT_VOLUME_RECIPE, axial_slices, build_slice_cnn, build_volume_cnn,
+                                        nodule_volumes)
+    from models.training import train
+
+    recipe = DEFAULT_VOLUME_RECIPE
+    data = nodule_volumes(recipe)
+    x, y = data.x[:N_VOLUMES], data.y[:N_VOLUMES]
+    batch = recipe.batch_size
+
+    model = _compiled(build_volume_cnn(recipe), recipe.learning_rate)
+    obs = [_Progress()]
+    run_plain = lambda: model.fit(x, y, epochs=1, batch_size=batch, verbose=0, shuffle=False)  # noqa: E731
+    run_ours = lambda: train(model, x, y, epochs=1, batch_size=batch, observers=obs, shuffle=False)  # noqa: E731
+    run_plain(), run_ours()  # compile and warm up outside the timing
+    plain, ours, overhead = paired_epochs(run_plain, run_ours, **PAIRED_ROUNDS[quick])
+    epoch_3d, epoch_plain = float(np.median(ours)), float(np.median(plain))
+    device = device_name()
+    rows = [Row("volumes", f"3-D CNN epoch, {N_VOLUMES} × {recipe.size}³: models.train vs model.fit", epoch_3d,
+                epoch_plain, "s/epoch", 1.0 / (1.0 + overhead),
+                f"overhead <= 10%, epoch <= {EPOCH_TARGET_S:.0f} s",
+                overhead <= 0.10 and epoch_3d <= EPOCH_TARGET_S,
+                f"overhead {overhead:+.1%} (median of {len(plain)} paired epochs); filters {recipe.filters}, "
+                f"batch {batch}, {build_volume_cnn(recipe).count_params():,} weights, on {device}")]
+
+    # Context: the 2-D CNN over the same voxels, timed in the same paired way against the 3-D epoch.
+    slices, labels = axial_slices(x, data.masks[:N_VOLUMES])
+    model_2d = _compiled(build_slice_cnn(recipe), recipe.learning_rate)
+    slice_batch = recipe.slice_batch_size or batch * recipe.size
+    run_2d = lambda: model_2d.fit(slices, labels, epochs=1, batch_size=slice_batch, verbose=0,  # noqa: E731
+                                  shuffle=False)
+    run_2d()
+    times_3d, times_2d, _ = paired_epochs(run_plain, run_2d, **PAIRED_ROUNDS[quick])
+    epoch_2d, epoch_3d_fit = float(np.median(times_2d)), float(np.median(times_3d))
+    rows.append(Row("volumes", f"2-D CNN epoch on the same voxels ({len(slices):,} slices of {recipe.size}²) "
+                               f"vs the 3-D epoch", epoch_2d, epoch_3d_fit, "s/epoch", epoch_3d_fit / epoch_2d,
+                    "report", None,
+                    f"model.fit both, median of {len(times_2d)} paired epochs; 2-D: "
+                    f"{model_2d.count_params():,} weights, {slice_batch} slices per step"))
+    return rows
