@@ -9,7 +9,8 @@ import tempfile
 import numpy as np
 import streamlit as st
 
-from app_pages.ui import cached_figure, figure, url_setting, write_url
+from app_pages.ui import (LiveTraining, cached_figure, figure, history_figure, report, secondary, session_model,
+                          stop_button, train_buttons, url_setting, write_url)
 from explainers import volume_views as V
 from explainers import volume_views_plots as P
 from models.data import (VOLUMES, WINDOWS, Volume, load_medmnist, load_medmnist_choice, load_volume, make_nodules3d,
@@ -206,13 +207,14 @@ if choice == UPLOAD:
                 n_upload = len(uploaded_medmnist(data)[0])
             else:
                 uploaded_volume(data, filename)
-        except (ValueError, OSError, FileNotFoundError) as err:
-            st.error(f"Could not read {filename!r}: {err}")
-            st.stop()
-        index = 0
-        if kind == "npz":
-            index = st.number_input(f"Volume (0 to {n_upload - 1})", 0, n_upload - 1, 0, key="vol_up_index")
-        source = (kind, filename, int(index))
+        except (ValueError, OSError) as err:  # FileNotFoundError is an OSError
+            st.error(f"Could not read {filename!r}: {err}. The brain MR is shown instead.")
+            data, source = None, ("builtin", "brain_mr", 0)
+        else:
+            index = 0
+            if kind == "npz":
+                index = st.number_input(f"Volume (0 to {n_upload - 1})", 0, n_upload - 1, 0, key="vol_up_index")
+            source = (kind, filename, int(index))
 elif choice in BUILTIN:
     kind, name = BUILTIN[choice]
     index = 0
@@ -230,8 +232,9 @@ write_url()
 try:
     volume = volume_of(*source, data)
 except (ValueError, OSError) as err:
-    st.error(f"Could not load the volume: {err}. Pick another one.")
-    st.stop()
+    st.error(f"Could not load the volume: {err}. The brain MR is shown instead.")
+    data, source = None, ("builtin", "brain_mr", 0)
+    volume = volume_of(*source, data)
 shape = volume.voxels.shape[-3:]
 n_times = volume.voxels.shape[0] if volume.voxels.ndim == 4 else 1
 key = "_".join(str(s) for s in source[:3]).replace(" ", "")  # sliders remember each volume's crosshair
@@ -269,7 +272,8 @@ else:
     spacing = ("The file gives no voxel spacing, so every voxel is drawn as a cube and the bars count voxels, "
                "not millimetres: a real viewer could not tell you how big anything is.")
     where = f"The crosshair is on voxel ({', '.join(map(str, result.point))})"
-units = "HU" if result.units == "HU" else "(no fixed units: MR values depend on the scanner and sequence)"
+units = ("HU" if result.units == "HU" else "(MR values have no fixed units: they depend on the scanner and the "
+         "sequence)" if volume.modality == "MR" else "(no fixed units)")
 if source[0] in ("nodules", "medmnist", "npz"):
     units = "(grey level in [0, 1])"
 level, width = result.window
@@ -287,8 +291,8 @@ if source[0] == "nodules":
     if label:
         centre = tuple(int(round(float(c.mean()))) for c in np.nonzero(mask))
         st.caption(f"Volume {source[2]} holds a nodule of {int(mask.sum())} voxels (green) centred at (z, y, x) = "
-                   f"{centre}, where the crosshair opens. In the coronal and sagittal planes it is round too: a "
-                   "sphere. Find a bright vessel blob in one axial slice and follow it in the other planes.")
+                   f"{centre}, where the crosshair opens. It is round in the coronal and sagittal planes too: a "
+                   "sphere, not a tube.")
     else:
         st.caption(f"Volume {source[2]} holds no nodule: only lungs, vessels and noise.")
 
@@ -319,3 +323,153 @@ st.caption(
     f"The mean projection is {proj.image.shape[0]} × {proj.image.shape[1]} pixels: the average of "
     f"{shape[axis]} voxels along each ray, like a radiograph (which sums the attenuation along each ray)."
 )
+
+# ------------------------------------------------------------------ a 3-D CNN, trained live
+st.subheader("A 3-D CNN, trained live")
+st.markdown(
+    "A 3-D CNN slides 3 × 3 × 3 kernels through the volume: each kernel sees a nodule across neighbouring "
+    "slices, as a sphere. Train one on synthetic lung volumes, half of them with a nodule of 2–5 voxels' radius, "
+    "then ask **3-D Grad-CAM** where it looked: the map is a volume too, cut here along the same three planes "
+    "through the nodule of a held-out volume."
+)
+from models.recipes.volumes import (DEFAULT_VOLUME_RECIPE, build_volume_cnn, compare_2d_3d,  # noqa: E402
+                                    nodule_volumes, train_volume_cnn)
+
+RECIPE = DEFAULT_VOLUME_RECIPE
+# An example scan geometry for millimetres: a chest CT of 0.7 × 0.7 mm pixels and 2.5 mm slices.
+EXAMPLE_SPACING = (2.5, 0.7, 0.7)
+
+
+@st.cache_resource(show_spinner=False)
+def lesson_volumes():
+    """The recipe's training and held-out nodule volumes (shared, read-only)."""
+    return nodule_volumes(RECIPE)
+
+
+def draw_cam(result):
+    return P.plot_volume_views(result, figure(*P.views_size(result, 10.0)))
+
+
+data3d = lesson_volumes()
+entry = session_model("vol_cnn3d", (RECIPE,), lambda: build_volume_cnn(RECIPE))
+with secondary():
+    epochs = st.slider("Epochs per click", 1, 20, RECIPE.epochs, key="vol_epochs")
+recipe = dataclasses.replace(RECIPE, epochs=int(epochs))
+st.caption(
+    f"Conv3D → batch norm → ReLU → 2 × 2 × 2 max pooling with {' → '.join(map(str, RECIPE.filters))} filters, "
+    f"global max pooling, {RECIPE.dense_units} dense units, one sigmoid · {entry.model.count_params():,} parameters · "
+    f"{len(data3d.y)} training and {len(data3d.y_test)} held-out volumes of {RECIPE.size}³ · {recipe.epochs} epochs "
+    f"per click (about {2 * recipe.epochs} s on two cores)"
+)
+go = train_buttons("vol_cnn3d", key="vol")
+curves = st.columns([3, 2])[0].empty()
+
+
+def redraw_3d(progress=None, model=None):
+    cached_figure(history_figure, entry.history.history, ("accuracy", "val_accuracy"), 6, 2.4, "Accuracy",
+                  slot=curves)
+
+
+if go:
+    with stop_button(beside=go, key="vol_stop"):
+        train_volume_cnn(recipe, model=entry.model, data=data3d, history=entry.history,
+                         observers=[LiveTraining(redraw_3d)])
+if len(entry.history):
+    redraw_3d()
+    report(entry.history)
+else:
+    st.info(f"The model is untrained: its Grad-CAM is noise. Click **Train** (about {2 * recipe.epochs} s), then "
+            "look again.")
+
+trained_key = (len(entry.history), entry.history.status)
+if entry.extra.get("p_key") != trained_key:
+    entry.extra["p"] = np.asarray(entry.model.predict(data3d.x_test, batch_size=64, verbose=0)).ravel()
+    entry.extra["p_key"] = trained_key
+    entry.extra.pop("cam_key", None)
+positives = np.flatnonzero(data3d.y_test == 1)
+k1, k2 = st.columns([1, 2], vertical_alignment="bottom")
+pick = int(k1.number_input(f"Held-out nodule (1 to {len(positives)})", 1, len(positives), 1, key="vol_cam_pick"))
+index = int(positives[pick - 1])
+p = float(entry.extra["p"][index])
+accuracy = float(np.mean((entry.extra["p"] >= 0.5) == (data3d.y_test == 1)))
+k2.markdown(f"held-out volume {index} · p(nodule) = **{p:.2f}** · held-out accuracy **{accuracy:.0%}**")
+
+from explainers.saliency import compute_gradcam  # noqa: E402
+
+cam_key = (trained_key, index)
+if entry.extra.get("cam_key") != cam_key:
+    entry.extra["cam"] = compute_gradcam(entry.model, data3d.x_test[index])
+    entry.extra["cam_key"] = cam_key
+cam = entry.extra["cam"]
+mask = data3d.masks_test[index, ..., 0]
+centre = tuple(int(round(float(c.mean()))) for c in np.nonzero(mask))
+cam_views = V.compute_volume_views(data3d.x_test[index], point=centre, overlay=cam.heatmap)
+cached_figure(draw_cam, cam_views)
+heat = cam.heatmap
+inside = float(heat[mask > 0].sum() / max(heat.sum(), 1e-12))
+peak = np.unravel_index(int(np.argmax(heat)), heat.shape)
+distance = float(np.sqrt(sum((a - b) ** 2 for a, b in zip(peak, centre))))
+st.caption(
+    f"Grad-CAM of layer {cam.layer_name} ({'×'.join(map(str, cam.cam.shape))} voxels, upsampled to "
+    f"{'×'.join(map(str, heat.shape))}), cut through the nodule's centre {centre}. The nodule is "
+    f"{int(mask.sum())} of {mask.size:,} voxels ({mask.mean():.2%}) and holds **{inside:.0%}** of the map's total "
+    f"({inside / mask.mean():.0f} times its share of the volume); "
+    f"the map's peak at {tuple(int(v) for v in peak)} is {distance:.1f} voxels from the nodule's centre."
+)
+
+# ------------------------------------------------------------------ 2-D slices or 3-D volumes
+st.subheader("2-D slices or 3-D volumes")
+st.markdown(
+    "The same task, two ways: a **2-D CNN** with the same filters reads one axial slice at a time (a slice counts "
+    "as positive when the nodule touches it, and a volume scores as its highest slice), the **3-D CNN** reads "
+    "the whole volume. Both train on the same volumes for the same epochs and are tested on the same held-out "
+    "volumes. The 3-D kernels hold three times the weights of the 2-D ones; the 2-D CNN's receptive field never "
+    "leaves its slice."
+)
+from explainers.receptive_field import compute_receptive_field, compute_receptive_field_mm  # noqa: E402
+
+go_compare = st.button("Compare 2-D and 3-D", icon=":material/compare:", key="vol_compare")
+
+
+if go_compare:
+    with stop_button(key="vol_compare_stop"):
+        st.session_state["vol_comparison"] = compare_2d_3d(recipe, data=data3d, observers=[LiveTraining()])
+comparison = st.session_state.get("vol_comparison")
+if comparison is None:
+    st.info(f"Click **Compare 2-D and 3-D** to train both CNNs ({recipe.epochs} epochs each, about "
+            f"{5 * recipe.epochs} s on two cores) and fill the table.")
+else:
+    for history in (comparison.history_3d, comparison.history_2d):
+        if history.status != "finished" or history.at_chance:  # a stop, a divergence, chance level: say so
+            report(history)
+    h3, h2 = comparison.history_3d.history, comparison.history_2d.history
+    left, _ = st.columns([3, 2])
+    with left:
+        cached_figure(history_figure, {"3-D, held-out": h3.get("val_accuracy", []),
+                                       "2-D slices, held-out": h2.get("val_accuracy", [])},
+                      ("3-D, held-out", "2-D slices, held-out"), 6, 2.4, "Held-out accuracy per epoch")
+    st.caption("The 2-D curve counts held-out slices, the 3-D curve held-out volumes; the table scores both "
+               "per volume.")
+    rf3 = compute_receptive_field(comparison.model_3d)
+    rf2 = compute_receptive_field(comparison.model_2d)
+    size = RECIPE.size
+    mm3 = compute_receptive_field_mm(rf3, EXAMPLE_SPACING, (size,) * 3, (size,) * 3)
+    mm2 = compute_receptive_field_mm(rf2, EXAMPLE_SPACING[1:], (size, size), (size, size))
+    zyx3 = rf3.size_zyx
+    zyx2 = (1, *rf2.size_hw)
+    mm2_zyx = (EXAMPLE_SPACING[0], *mm2.size_mm)
+    st.table({
+        "model": ["2-D CNN, axial slices", "3-D CNN, volumes"],
+        "parameters": [f"{comparison.parameters_2d:,}", f"{comparison.parameters_3d:,}"],
+        "receptive field (z × y × x voxels)": [" × ".join(map(str, zyx2)), " × ".join(map(str, zyx3))],
+        "in mm at 2.5 × 0.7 × 0.7 mm voxels": [" × ".join(f"{v:.1f}" for v in mm2_zyx),
+                                               " × ".join(f"{v:.1f}" for v in mm3.size_mm)],
+        "held-out accuracy": [f"{comparison.accuracy_2d:.1%}", f"{comparison.accuracy_3d:.1%}"],
+        "training (s)": [f"{comparison.seconds_2d:.0f}", f"{comparison.seconds_3d:.0f}"],
+    })
+    st.caption(
+        f"Receptive fields of the last layer before global pooling ({rf2.layer_name}, {rf3.layer_name}), "
+        f"analytic (compute_receptive_field). In millimetres for an example geometry, a chest CT of 0.7 × 0.7 mm "
+        f"pixels and 2.5 mm slices: the 3-D field is {mm3.size_mm[0]:.0f} mm deep but {mm3.size_mm[1]:.0f} mm "
+        f"wide, the same voxels covering {EXAMPLE_SPACING[0] / EXAMPLE_SPACING[1]:.1f} times the distance along "
+        f"z. Accuracy is per held-out volume ({len(data3d.y_test)}) at p ≥ 0.5.")

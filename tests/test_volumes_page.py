@@ -167,3 +167,55 @@ def test_every_quote_from_lecture_004_on_the_page_is_in_the_lecture(app_page):
     assert "Lecture 004" in why and len(quotes) >= 5
     for quote in quotes:
         assert quote in lecture, quote
+
+
+@pytest.mark.slow
+def test_training_the_3d_cnn_reports_its_held_out_accuracy_and_a_grad_cam_at_the_nodule(app_page):
+    from sklearn.metrics import accuracy_score
+
+    at = app_page("volumes.py", timeout=300)
+    at.slider(key="vol_epochs").set_value(2).run()
+    at.button(key="vol_train").click().run()
+    assert not at.exception and at.success
+    entry = at.session_state["vol_cnn3d"]
+    assert len(entry.history) == 2
+    from models.recipes.volumes import DEFAULT_VOLUME_RECIPE, nodule_volumes
+
+    data = nodule_volumes(DEFAULT_VOLUME_RECIPE)
+    p = entry.model.predict(data.x_test, verbose=0).ravel()
+    text = _text(at)
+    assert f"held-out accuracy **{accuracy_score(data.y_test, p >= 0.5):.0%}**" in text
+    index = int(np.flatnonzero(data.y_test == 1)[0])
+    assert f"held-out volume {index} · p(nodule) = **{p[index]:.2f}**" in text
+    heat, mask = entry.extra["cam"].heatmap, data.masks_test[index, ..., 0]
+    assert heat.shape == mask.shape == (32, 32, 32)
+    share = heat[mask > 0].sum() / heat.sum()
+    assert f"holds **{share:.0%}** of the map's total" in text
+    centre = tuple(int(round(float(c.mean()))) for c in np.nonzero(mask))
+    assert f"cut through the nodule's centre {centre}" in text
+
+
+@pytest.mark.slow
+def test_the_2d_against_3d_table_counts_parameters_and_receptive_fields_by_hand(app_page):
+    at = app_page("volumes.py", timeout=300)
+    at.slider(key="vol_epochs").set_value(1).run()
+    at.button(key="vol_compare").click().run()
+    assert not at.exception
+    comparison = at.session_state["vol_comparison"]
+    table = at.table[-1].value
+    assert list(table["parameters"]) == [f"{comparison.model_2d.count_params():,}",
+                                         f"{comparison.model_3d.count_params():,}"]
+    # by hand, per stage: a 3-wide conv adds 2 jumps (R += 2J), a 2-wide pool one (R += J) and doubles the jump;
+    # two stages give 1 + 2 + 1 + 4 + 2 = 10, three 10 + 8 + 4 = 22. The 2-D CNN's field is one slice deep.
+    r, jump = 1, 1
+    for _ in comparison.recipe.filters:
+        r, jump = r + 2 * jump + jump, jump * 2
+    assert list(table["receptive field (z × y × x voxels)"]) == [f"1 × {r} × {r}", f"{r} × {r} × {r}"]
+    assert list(table["in mm at 2.5 × 0.7 × 0.7 mm voxels"]) == [f"2.5 × {r * 0.7:.1f} × {r * 0.7:.1f}",
+                                                                f"{r * 2.5:.1f} × {r * 0.7:.1f} × {r * 0.7:.1f}"]
+    data = comparison.data
+    p3 = comparison.model_3d.predict(data.x_test, verbose=0).ravel()
+    n, d = data.x_test.shape[:2]
+    p2 = comparison.model_2d.predict(data.x_test.reshape(n * d, 32, 32, 1), verbose=0).reshape(n, d).max(axis=1)
+    assert list(table["held-out accuracy"]) == [f"{np.mean((p2 >= 0.5) == data.y_test):.1%}",
+                                                f"{np.mean((p3 >= 0.5) == data.y_test):.1%}"]
