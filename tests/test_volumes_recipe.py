@@ -116,3 +116,12 @@ def test_the_default_3d_cnn_finds_nodules_in_held_out_volumes():
     assert run.test_accuracy == pytest.approx(np.mean((run.test_scores >= 0.5) == y))
     assert np.mean(y) == pytest.approx(0.5)  # chance is 0.5
     assert run.test_accuracy >= 0.85, run.history.history
+
+
+def test_the_same_seed_repeats_a_run_exactly_another_seed_does_not():
+    tiny = replace(TINY, n_train=8, n_test=4, epochs=1)
+    a, b, c = (train_volume_cnn(replace(tiny, seed=s)) for s in (0, 0, 1))
+    assert a.history.history == b.history.history
+    assert all(np.array_equal(u, v) for u, v in zip(a.model.get_weights(), b.model.get_weights()))
+    assert not np.array_equal(a.data.x, c.data.x)
+    assert any(not np.array_equal(u, w) for u, w in zip(a.model.get_weights(), c.model.get_weights()))
