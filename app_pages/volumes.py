@@ -8,6 +8,7 @@ import tempfile
 
 import numpy as np
 import streamlit as st
+from matplotlib.figure import Figure
 
 from app_pages.ui import (LiveTraining, cached_figure, figure, history_figure, report, secondary, session_model,
                           stop_button, train_buttons, url_setting, write_url)
@@ -125,8 +126,9 @@ def montage(source: tuple, data: bytes | None, axis: int, window: tuple[float, f
                              time=time)
 
 
+# The figures a slider move redraws are laid out by hand (no constrained layout: a quarter of a warm rerun).
 def draw_views(result):
-    return P.plot_volume_views(result, figure(*P.views_size(result, 10.0)))
+    return P.plot_volume_views(result, Figure(figsize=P.views_size(result, 10.0)))
 
 
 def draw_projection(result):
@@ -347,7 +349,7 @@ def lesson_volumes():
 
 
 def draw_cam(result):
-    return P.plot_volume_views(result, figure(*P.views_size(result, 10.0)))
+    return P.plot_volume_views(result, Figure(figsize=P.views_size(result, 10.0)))
 
 
 data3d = lesson_volumes()
