@@ -14,12 +14,13 @@ from app_pages.ui import (LiveTraining, cached_figure, figure, history_figure, r
                           stop_button, train_buttons, url_setting, write_url)
 from explainers import volume_views as V
 from explainers import volume_views_plots as P
-from models.data import (VOLUMES, WINDOWS, Volume, load_medmnist, load_medmnist_choice, load_volume, make_nodules3d,
-                         medmnist_choices)
+from models.data import (WINDOWS, Volume, load_medmnist, load_medmnist_choice, load_volume, make_nodules3d,
+                         medmnist_choices, scan_file)
 
 # Built-in volumes: short labels (they fit a 1024-px projector) -> (kind, name).
 BUILTIN = {"Brain MR": ("builtin", "brain_mr"), "fMRI, 4-D": ("builtin", "fmri_4d"),
-           "Head MR, 10 frames": ("builtin", "mr_head_frames"), "Synthetic nodule": ("nodules", "nodules3d")}
+           "Head MR, 10 frames": ("builtin", "mr_head_frames"), "CT, 2 slices of 10 mm": ("scan", "ct_enhanced"),
+           "Synthetic nodule": ("nodules", "nodules3d")}
 UPLOAD = "Your file"
 N_NODULES = 16      # synthetic volumes to pick from (make_nodules3d, seed 0)
 PRESET_LABELS = {name.replace("_", " "): name for name in WINDOWS}
@@ -31,6 +32,12 @@ KINDS = {"MIP (max)": "max", "MinIP (min)": "min", "mean": "mean"}
 def builtin_volume(name: str) -> Volume:
     """A built-in volume, loaded once for every session (read-only)."""
     return load_volume(name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def scan_volume(name: str) -> Volume:
+    """A built-in multi-frame scan of the Medical images page (models.data.SCANS) read as a volume."""
+    return load_volume(scan_file(name))
 
 
 @st.cache_resource(show_spinner=False)
@@ -87,6 +94,8 @@ def volume_of(kind: str, name: str, index: int, data: bytes | None) -> Volume:
     """The volume a source names: a built-in, a synthetic nodule, a MedMNIST volume or an upload."""
     if kind == "builtin":
         return builtin_volume(name)
+    if kind == "scan":
+        return scan_volume(name)
     if kind == "nodules":
         x, _, _ = nodule_set()
         return Volume(voxels=x[index], spacing_mm=None, orientation=("?", "?", "?"), modality="",
@@ -265,7 +274,7 @@ cached_figure(draw_views, result)
 sz, sy, sx = result.spacing_mm
 if result.spacing_known:
     mm = ", ".join(f"{p * s:.1f}" for p, s in zip(result.point, result.spacing_mm))
-    spacing = (f"The voxels are **{sz:g} × {sy:g} × {sx:g} mm** (z × y × x), so the volume is "
+    spacing = (f"The voxels are **{sz:.3g} × {sy:.3g} × {sx:.3g} mm** (z × y × x), so the volume is "
                f"{shape[0] * sz:.0f} × {shape[1] * sy:.0f} × {shape[2] * sx:.0f} mm. Each plane's pixels are drawn "
                f"{result.aspects[0]:.2f} (axial), {result.aspects[1]:.2f} (coronal) and {result.aspects[2]:.2f} "
                f"(sagittal) times as tall as wide: row spacing over column spacing.")
@@ -284,8 +293,8 @@ st.caption(
     f"Shape {shape[0]} × {shape[1]} × {shape[2]} voxels"
     + (f", time point {time + 1} of {n_times}" if time is not None else "")
     + f"; axis codes {'/'.join(volume.orientation)} (the direction each of z, y, x grows towards). "
-    + f"Window {num(level)}/{num(width)}"
-    + (" HU." if ct else " (the volume's 0.5th to 99.5th percentile).")
+    + (f"Window {level:g}/{width:g} HU." if ct else
+       f"Window {num(level)}/{num(width)} (the volume's 0.5th to 99.5th percentile).")
 )
 if source[0] == "nodules":
     label = int(nodule_set()[1][source[2]])
