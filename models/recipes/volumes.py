@@ -54,6 +54,11 @@ class VolumeRecipe:
     #                                    kept every epoch: a run repeats exactly)
 
 
+#: the page's defaults, measured on a 2-core CPU shared with other jobs (load 6-8): compare_2d_3d with seeds 0, 1, 2
+#: reached held-out accuracy per volume 1.000, 1.000, 0.992 (3-D, 18,265 weights) and 1.000, 0.914, 1.000 (2-D
+#: slices, 6,601 weights), training 24-29 s (3-D) and 13-38 s (2-D); 18 s and 12 s in the app on a quieter moment.
+#: Two stages (8, 16; a 10-voxel receptive field, less than the largest nodule's diameter) left the 3-D CNN at
+#: chance (0.5) for all 6-10 epochs with some seeds; three stages (22 voxels) leave it there for at most a few epochs.
 DEFAULT_VOLUME_RECIPE = VolumeRecipe()
 
 
@@ -224,8 +229,10 @@ def train_volume_cnn(recipe: VolumeRecipe = DEFAULT_VOLUME_RECIPE, *, model: ker
     a lung-like volume from a few hundred examples; the page's observers see
     every batch and epoch (validation on the held-out volumes).
 
-    The default recipe (filters 8, 16; Adam 3e-3; batch 32; 8 epochs on 256
-    volumes of 32³) takes about 15-20 s on a 2-core CPU.
+    The default recipe (filters 8, 16, 32; Adam 3e-3; batch 8; 8 epochs on 256
+    volumes of 32³; an epoch about 1.5 s on a 2-core CPU) takes 15-30 s and
+    reached held-out accuracy 0.99-1.00 for seeds 0-2; the first epochs can sit
+    at chance (0.5) before the net finds the nodule.
 
     Args:
         recipe: the settings.
