@@ -6,7 +6,7 @@ import io
 import numpy as np
 import pytest
 
-from tests.test_scan_views import IDENTIFYING, small_dicom
+from test_scan_views import IDENTIFYING, small_dicom
 
 
 def _text(at) -> str:

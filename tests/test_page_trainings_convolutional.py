@@ -7,7 +7,7 @@ pages' file so the two halves run on both cores.
 import pytest
 
 from models.page_models import page_trainings
-from tests._page_smoke import train_pages_in_subprocess
+from _page_smoke import train_pages_in_subprocess
 
 PAGES = ["loss_landscape", "residual", "cnn", "saliency", "receptive_fields", "pooling"]
 

@@ -2,8 +2,8 @@
 import pytest
 
 from models.page_models import page_trainings
-from tests._page_smoke import train_pages_in_subprocess
-from tests.test_page_trainings_convolutional import PAGES as CONV_PAGES
+from _page_smoke import train_pages_in_subprocess
+from test_page_trainings_convolutional import PAGES as CONV_PAGES
 
 
 def test_the_two_smoke_files_cover_every_page_that_trains():
