@@ -10,7 +10,8 @@ differently, each checked against an independent reference in the tests.
   the straight path from a baseline image (black by default) to the image,
   times the difference. The attributions add up to f(x) − f(baseline)
   (*completeness*): every bit of the score is accounted for, and the result
-  keeps that check.
+  keeps that check; by default more path points go where the score bends
+  until it holds within 1 %.
 - Grad-CAM++ (Chattopadhay et al., 2018): Grad-CAM with per-position weights
   α from second and third derivatives, so several objects of one class all
   show up, not only the strongest.
@@ -23,7 +24,8 @@ through ``model.stateless_call`` with the current weights, so training between
 two explanations is always seen. The score explained is the model's output
 for the class, as in :mod:`explainers.saliency` (a probability; ``1 − p`` for
 class 0 of one sigmoid unit); Grad-CAM++ explains the pre-activation score
-(the logit), as the paper does.
+(the logit), as the paper does; integrated gradients either
+(``explain="logit"``).
 """
 from __future__ import annotations
 
@@ -87,19 +89,30 @@ class IntegratedGradients:
     baseline image: (x − x') times the gradient averaged along the straight
     path from x' to x. The shares add up to f(x) − f(x') (completeness,
     Sundararajan et al. 2017); ``relative_error`` says how close the numerical
-    integral came (more ``steps``, smaller error).
+    integral came. A trained ReLU network's score bends at every point of the
+    path where a unit switches on or off or a max-pooling winner changes; the
+    ``"adaptive"`` method adds gradient points inside the intervals where the
+    bends cost accuracy until completeness holds within ``tolerance``.
 
     Attributes:
         image: (*S, C) the image explained; baseline: (*S, C) the baseline x'.
         attributions: (*S, C) per pixel and channel.
         heatmap: (*S) attributions summed over channels (signed).
-        alphas: the points 0 .. 1 on the path where the gradient was taken (both ends included).
+        alphas: the points 0 .. 1 on the path where the gradient was taken (both ends included; for
+            ``"adaptive"`` the uniform grid plus the points added, in increasing order).
         path_scores: the class score at each of those points.
         score: f(x); baseline_score: f(x').
         total: Σ attributions; expected: f(x) − f(x');
         relative_error: |total − expected| / |expected| (NaN when expected is 0).
-        steps: intervals of the path; method: ``"trapezoid"``, ``"riemann"`` (the paper's right sum) or ``"midpoint"``.
+        steps: the uniform intervals the path started with; method: ``"adaptive"``, ``"trapezoid"``,
+            ``"riemann"`` (the paper's right sum) or ``"midpoint"``.
         class_index: the class explained.
+        explained: what f is: ``"probability"`` (the model's output for the class) or ``"logit"`` (the
+            pre-activation score under the head's sigmoid or softmax).
+        intervals: the intervals of the path at the end (``steps`` unless ``"adaptive"`` added points).
+        uniform_error: the relative error of the trapezoid rule on the ``steps`` uniform intervals
+            (before any point was added; ``relative_error`` for the other methods).
+        tolerance: the relative error ``"adaptive"`` aimed for (NaN for the other methods).
     """
 
     image: np.ndarray
@@ -116,6 +129,10 @@ class IntegratedGradients:
     steps: int
     method: str
     class_index: int
+    explained: str
+    intervals: int
+    uniform_error: float
+    tolerance: float
 
 
 @dataclass(frozen=True)
@@ -275,18 +292,26 @@ def _resolve_class(model, x: np.ndarray, class_index: int | None) -> tuple[int, 
     return ci, float(_select(out, ci)[0])
 
 
-def _input_gradient_function(model, class_index: int) -> Callable:
-    """Compiled ``(weights, non-trainable weights, x) -> (∂Σ score/∂x, scores)`` for one class."""
+def _input_gradient_function(model, class_index: int, logit: bool = False) -> Callable:
+    """Compiled ``(weights, non-trainable weights, x) -> (∂Σ score/∂x, scores)`` for one class.
+
+    The score is the class's output (a probability; ``1 − p`` for class 0 of one sigmoid unit) or, with
+    ``logit``, its pre-activation score under the head's sigmoid or softmax (``−z`` for class 0 of one
+    sigmoid unit, the logit of ``1 − p``), as Grad-CAM++ explains."""
     from keras import ops
 
     model_ref = weakref.ref(model)
 
     def run(trainable, non_trainable, x):
         def total(v):
-            out, _ = model_ref().stateless_call(trainable, non_trainable, v, training=False)
+            m = model_ref()
+            with _linear_head(m) if logit else contextlib.nullcontext():
+                out, _ = m.stateless_call(trainable, non_trainable, v, training=False)
             out = _first(out)
-            scores = (out[:, 0] if class_index == 1 else 1.0 - out[:, 0]) if int(out.shape[-1]) == 1 \
-                else out[:, class_index]
+            if int(out.shape[-1]) == 1:
+                scores = out[:, 0] if class_index == 1 else (-out[:, 0] if logit else 1.0 - out[:, 0])
+            else:
+                scores = out[:, class_index]
             return ops.sum(scores), scores
 
         (_, scores), grads = _backend.value_and_grad(total, x, has_aux=True)
@@ -485,7 +510,8 @@ def compute_occlusion(model, image, *, patch: int | Sequence[int] = 8, stride: i
 
 
 # ----------------------------------------------------- integrated gradients
-_IG_METHODS = ("trapezoid", "riemann", "midpoint")
+_IG_METHODS = ("adaptive", "trapezoid", "riemann", "midpoint")
+_IG_EXPLAINED = ("probability", "logit")
 
 
 def _ig_points(steps: int, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -497,16 +523,38 @@ def _ig_points(steps: int, method: str) -> tuple[np.ndarray, np.ndarray]:
         weights = np.concatenate([[0.0], np.full(steps, 1.0 / steps), [0.0]])
         return alphas, weights
     weights = np.full(steps + 1, 1.0 / steps)
-    if method == "trapezoid":
+    if method in ("trapezoid", "adaptive"):
         weights[[0, -1]] = 0.5 / steps
     else:
         weights[0] = 0.0
     return grid, weights
 
 
+def _trapezoid_weights(alphas: np.ndarray) -> np.ndarray:
+    """Each point's weight in the trapezoid rule on the (non-uniform, increasing) grid ``alphas``."""
+    h = np.diff(alphas)
+    return (np.concatenate([[0.0], h]) + np.concatenate([h, [0.0]])) / 2.0
+
+
+def _interval_errors(alphas: np.ndarray, scores: np.ndarray, slopes: np.ndarray) -> np.ndarray:
+    """Per interval [a, b] of the path: the trapezoid rule's share of Σ attributions, (b − a)·(s_a + s_b)/2,
+    minus what the score really changed, f(b) − f(a). ``slopes`` s = Σ (x − x')·∂f/∂x at each point (the
+    score's derivative along the path). Their sum is exactly the completeness gap Σ attributions − (f(x) − f(x'))."""
+    h = np.diff(alphas)
+    return h * (slopes[:-1] + slopes[1:]) / 2.0 - np.diff(scores)
+
+
+def _to_split(errors: np.ndarray, allowed: float, most: int) -> np.ndarray:
+    """Indices (increasing) of the intervals to halve next: the ``most`` largest |errors|, of those above
+    ``allowed`` / (number of intervals) (had every interval stayed below that, the miss would be allowed)."""
+    order = np.argsort(-np.abs(errors), kind="stable")[:most]
+    return np.sort(order[np.abs(errors[order]) > allowed / len(errors)])
+
+
 def compute_integrated_gradients(model, image, *, baseline=None, steps: int = 64, class_index: int | None = None,
-                                 method: str = "trapezoid", batch_size: int = 64) -> IntegratedGradients:
-    """Integrated gradients (Sundararajan et al., 2017), all path points batched.
+                                 method: str = "adaptive", explain: str = "probability", tolerance: float = 0.01,
+                                 max_steps: int = 1024, batch_size: int = 64) -> IntegratedGradients:
+    """Integrated gradients (Sundararajan et al., 2017), the path points batched.
 
     What this shows: each pixel's share of the class score relative to a
     baseline image, such that the shares add up to f(x) − f(baseline)
@@ -519,16 +567,29 @@ def compute_integrated_gradients(model, image, *, baseline=None, steps: int = 64
         image: one image (*S, C), (*S) for one channel, or (1, *S, C).
         baseline: ``None`` (all zeros, a black image), a number, ``"blur"`` (the image blurred by a
             Gaussian of 4 pixels) or an array shaped like the image.
-        steps: intervals m of the path.
+        steps: intervals m of the path (``"adaptive"``: the uniform intervals it starts with).
         class_index: the class explained (default: positive for one sigmoid unit, the top class for softmax).
-        method: how the path integral is summed: ``"trapezoid"`` (α = 0, 1/m, .., 1, the two ends
-            halved), ``"riemann"`` (the paper's right Riemann sum, α = 1/m .. 1) or ``"midpoint"``
-            (α = (k + ½)/m). On the lesion CNN trained for 6 epochs the trapezoid rule misses
-            completeness by 0.6 % at 64 steps, the other two by 4-5 % (a trained ReLU net's score
-            along the path has kinks, and the trapezoid's left and right halves cancel most of their
-            errors). At a black baseline an untrained CNN's ReLUs and max-pooling ties all sit on a
-            kink and the gradient there is 0, which costs the trapezoid rule 1/(2m) of the total
-            (0.8 % at 64 steps) and the Riemann sum, which never looks at α = 0, nothing.
+        method: how the path integral is summed. ``"trapezoid"``: α = 0, 1/m, .., 1, the two ends
+            halved; ``"riemann"``: the paper's right Riemann sum, α = 1/m .. 1; ``"midpoint"``:
+            α = (k + ½)/m. ``"adaptive"`` (default): the trapezoid rule on m intervals, then, while
+            Σ attributions misses f(x) − f(x') by more than ``tolerance`` of it, the intervals whose
+            share of the miss is largest (each interval's share of Σ attributions minus the score's
+            change across it; the shares add up to the miss exactly) are halved, ``batch_size`` per
+            round and one batched gradient pass each, up to ``max_steps`` intervals. Why: a trained
+            ReLU network's score bends wherever a unit switches or a max-pooling winner changes along
+            the path (about 1,700 bends on the lesion CNN of ``models.recipes.sanity`` trained 5
+            epochs), and on an image it scores much like the black baseline the score swings up and
+            down by 30-40 times the net change f(x) − f(x'), so a uniform grid's small errors are
+            large against that change: on 32 of its validation images the trapezoid rule at 64 steps
+            misses by more than 1 % on 24 (median 4 %, at most 111 %), the adaptive rule by at most
+            1 % with at most 696 intervals (218 on average). Explaining the logit instead of the
+            probability changes these errors by less than a tenth: the bends, not the sigmoid, cost them.
+        explain: ``"probability"`` (the model's output for the class, as :mod:`explainers.saliency`)
+            or ``"logit"`` (the pre-activation score under the head's sigmoid or softmax, as
+            Grad-CAM++ explains; a ReLU/max-pooling/batch-norm network's logit is piecewise linear in
+            the input, so along the path the gradient is piecewise constant).
+        tolerance: the relative completeness error ``"adaptive"`` aims for (ignored by the others).
+        max_steps: the most intervals ``"adaptive"`` may use (``relative_error`` says whether it got there).
         batch_size: path points per compiled gradient pass.
 
     Returns:
@@ -536,33 +597,69 @@ def compute_integrated_gradients(model, image, *, baseline=None, steps: int = 64
     """
     x = _one_image(model, image)
     base, _ = _reference_image(x, 0.0 if baseline is None else baseline, 4.0)
-    steps = check_int("steps", steps, low=1, high=4096)
+    steps = check_int("steps", steps, low=1, high=65536)
     class_index = _check_class_index(model, class_index)
     method = check_choice("method", method, _IG_METHODS)
+    explain = check_choice("explain", explain, _IG_EXPLAINED)
+    tolerance = check_float("tolerance", tolerance, low=0.0, low_open=True)
+    max_steps = check_int("max_steps", max_steps, low=steps if method == "adaptive" else 1, high=65536)
     batch_size = check_int("batch_size", batch_size, low=1)
     ci, _ = _resolve_class(model, x, class_index)
 
-    alphas, weights = _ig_points(steps, method)
     diff = (x - base).astype(np.float64)
-    fn = _backend.per_model(model, ("attribution_input_gradient", ci),
-                            lambda: _input_gradient_function(model, ci))
+    fn = _backend.per_model(model, ("attribution_input_gradient", ci, explain),
+                            lambda: _input_gradient_function(model, ci, explain == "logit"))
     params = _weights(model)
-    integral = np.zeros(x.shape[1:])
-    scores = np.empty(len(alphas))
-    for begin in range(0, len(alphas), batch_size):
-        a = alphas[begin:begin + batch_size].reshape(-1, *([1] * (x.ndim - 1)))
-        points = (base + a * diff).astype(np.float32)
-        grads, s = _to_numpy(*fn(*params, points))
-        integral += np.tensordot(weights[begin:begin + len(a)], grads, axes=1)
-        scores[begin:begin + len(a)] = s
+
+    def gradients(alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(∂f/∂x at each α as float32 (n, *S, C), f at each α)."""
+        grads = np.empty((len(alphas), *x.shape[1:]), dtype=np.float32)
+        scores = np.empty(len(alphas))
+        for begin in range(0, len(alphas), batch_size):
+            a = alphas[begin:begin + batch_size].reshape(-1, *([1] * (x.ndim - 1)))
+            g, s = _to_numpy(*fn(*params, (base + a * diff).astype(np.float32)))
+            grads[begin:begin + len(a)], scores[begin:begin + len(a)] = g, s
+        return grads, scores
+
+    alphas, weights = _ig_points(steps, method)
+    grads, scores = gradients(alphas)
+    axes = tuple(range(1, grads.ndim))
+    expected = float(scores[-1] - scores[0])
+
+    def relative(total: float) -> float:
+        return abs(total - expected) / abs(expected) if expected != 0 else float("nan")
+
+    integral = np.tensordot(weights, grads.astype(np.float64), axes=1)
+    uniform_error = relative(float((diff[0] * integral).sum()))
+    if method == "adaptive":
+        slopes = (grads.astype(np.float64) * diff).sum(axis=axes)
+        allowed = tolerance * abs(expected)
+        while True:
+            errors = _interval_errors(alphas, scores, slopes)
+            budget = max_steps - len(errors)
+            if abs(errors.sum()) <= allowed or budget <= 0:
+                break
+            split = _to_split(errors, allowed, min(budget, batch_size))
+            if not len(split):
+                break
+            new = (alphas[split] + alphas[split + 1]) / 2.0
+            g, s = gradients(new)
+            order = np.argsort(np.concatenate([alphas, new]), kind="stable")
+            alphas = np.concatenate([alphas, new])[order]
+            scores = np.concatenate([scores, s])[order]
+            slopes = np.concatenate([slopes, (g.astype(np.float64) * diff).sum(axis=axes)])[order]
+            grads = np.concatenate([grads, g])[order]
+        integral = np.tensordot(_trapezoid_weights(alphas), grads.astype(np.float64), axes=1)
     attributions = diff[0] * integral
-    total, expected = float(attributions.sum()), float(scores[-1] - scores[0])
-    rel = abs(total - expected) / abs(expected) if expected != 0 else float("nan")
+    total = float(attributions.sum())
     return IntegratedGradients(image=x[0], baseline=base[0], attributions=attributions,
                                heatmap=attributions.sum(axis=-1), alphas=alphas, path_scores=scores,
                                score=float(scores[-1]), baseline_score=float(scores[0]), total=total,
-                               expected=expected, relative_error=rel, steps=steps, method=method,
-                               class_index=ci)
+                               expected=expected, relative_error=relative(total), steps=steps, method=method,
+                               class_index=ci, explained=explain, intervals=len(alphas) - 1,
+                               uniform_error=uniform_error if method in ("adaptive", "trapezoid")
+                               else relative(total),
+                               tolerance=tolerance if method == "adaptive" else float("nan"))
 
 
 # --------------------------------------------------------------- Grad-CAM++

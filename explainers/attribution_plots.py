@@ -67,11 +67,14 @@ def plot_integrated_gradients(result: IntegratedGradients, fig: Figure | None = 
     right.axhline(result.baseline_score, color="grey", lw=0.8, ls=":")
     right.axhline(result.score, color="grey", lw=0.8, ls=":")
     right.set_xlabel("α: baseline (0) → image (1)", fontsize=8)
-    right.set_ylabel("class score", fontsize=8)
+    right.set_ylabel(f"class {result.explained}", fontsize=8)
     right.tick_params(labelsize=7)
+    if result.method == "adaptive":
+        how = f"{result.intervals} intervals (from {result.steps}: {result.uniform_error:.1%})"
+    else:
+        how = f"{result.steps} steps, {result.method}"
     right.set_title(f"Σ attributions {result.total:+.4f}\n"
-                    f"f(x) − f(x′) {result.expected:+.4f} · error {result.relative_error:.2%} "
-                    f"({result.steps} steps)", fontsize=9)
+                    f"f(x) − f(x′) {result.expected:+.4f} · error {result.relative_error:.2%}\n{how}", fontsize=9)
     return fig
 
 
