@@ -32,6 +32,8 @@ _LAZY = {
     "detection_loss": "models.detector",
     "build_resnet": "models.resnet",
     "build_unet": "models.unet",
+    "build_cnn3d": "models.cnn3d",
+    "build_unet3d": "models.unet3d",
     "build_attention_classifier": "models.attention",
     "build_patch_attention": "models.attention",
     "attention_weights": "models.attention",

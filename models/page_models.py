@@ -27,7 +27,7 @@ import numpy as np
 __all__ = [
     "LANDSCAPE_MODELS", "LANDSCAPE_LEARNING_RATES", "RESIDUAL_DEPTHS", "CNN_FILTERS", "SEGMENTATION_FILTERS",
     "SEGMENTATION_DEPTHS", "PLAYGROUND_ACTIVATIONS", "landscape_model", "residual_net", "lesion_cnn",
-    "saliency_cnn", "pooling_cnn", "notes_attention", "patch_attention", "receptive_field_model", "PageTraining",
+    "saliency_cnn", "pooling_cnn", "trust_cnn", "volume_cnn", "notes_attention", "patch_attention", "receptive_field_model", "PageTraining",
     "page_trainings", "run", "main",
 ]
 
@@ -128,6 +128,45 @@ def pooling_cnn(*, seed: int = 0):
     from models.recipes.pooling import build_pooling_cnn
 
     return build_pooling_cnn(seed=seed)
+
+
+def trust_cnn(global_pooling: str = "max", *, seed: int = 1):
+    """The trust page's lesion CNN (``build_cnn``) or its global-average-pooling twin (sanity recipe)."""
+    from models.recipes.sanity import build_sanity_cnn
+
+    return build_sanity_cnn(global_pooling, seed=seed)
+
+
+def volume_cnn(kind: str = "3-D", *, seed: int = 0):
+    """The volumes page's 3-D CNN, or the 2-D CNN it is compared with on axial slices (the recipe's settings)."""
+    from dataclasses import replace
+
+    from models.recipes.volumes import DEFAULT_VOLUME_RECIPE, build_slice_cnn, build_volume_cnn
+
+    recipe = replace(DEFAULT_VOLUME_RECIPE, seed=seed)
+    return build_volume_cnn(recipe) if kind == "3-D" else build_slice_cnn(recipe)
+
+
+def _volumes(n: int):
+    from models.data import make_nodules3d
+
+    x, y, _ = make_nodules3d(max(n, 2), 32, seed=0)
+    return x, y
+
+
+def _volume_slices(n: int):
+    from models.data import make_nodules3d
+    from models.recipes.volumes import axial_slices
+
+    x, _, masks = make_nodules3d(max(n // 8, 2), 32, seed=0)
+    return axial_slices(x, masks)
+
+
+def _shortcut_lesions(n: int):
+    from models.data import make_lesions
+
+    x, y, _, _, _ = make_lesions(n, 64, seed=0, shortcut="tag", shortcut_rate=0.95)
+    return x, y
 
 
 def _nodules(n: int):
@@ -234,6 +273,11 @@ def page_trainings() -> list[PageTraining]:
     runs += [PageTraining("cnn", "digits 8x8, 10 classes", p(lesion_cnn, "16,32", (8, 8, 1), 10), _digits, 3e-3)]
     runs += [PageTraining("saliency", "nodule CNN", saliency_cnn, _lesions, 3e-3)]
     runs += [PageTraining("pooling", "GAP-head CNN", pooling_cnn, _lesions, 1e-3)]
+    runs += [PageTraining("trust", f"lesion CNN, global {g} pooling", p(trust_cnn, g), _lesions, 3e-3)
+             for g in ("max", "average")]
+    runs += [PageTraining("shortcut", "lesion CNN on tagged images", p(saliency_cnn, seed=0), _shortcut_lesions, 3e-3)]
+    runs += [PageTraining("volumes", "3-D CNN", p(volume_cnn, "3-D"), _volumes, 3e-3, batch_size=8),
+             PageTraining("volumes", "2-D CNN on axial slices", p(volume_cnn, "2-D"), _volume_slices, 3e-3)]
     runs += [PageTraining("attention", "clinical notes", _notes_model, _notes, 1e-2),
              PageTraining("attention", "patch attention", patch_attention, _lesions, 3e-3)]
     runs += [PageTraining("receptive_fields", name, p(receptive_field_model, name), _lesions, 3e-3)

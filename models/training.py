@@ -220,7 +220,7 @@ def _default_loss(model: keras.Model, y: np.ndarray) -> tuple[Any, list]:
     """Loss and metrics that fit the model's output layer and the labels."""
     out_shape = model.outputs[0].shape
     activation = getattr(getattr(model.layers[-1], "activation", None), "__name__", "")
-    if len(out_shape) == 4:  # a mask per pixel
+    if len(out_shape) >= 4:  # a mask per pixel (4-D) or per voxel (5-D)
         from models.losses import bce_dice_loss, dice_coefficient
 
         return bce_dice_loss, [dice_coefficient]

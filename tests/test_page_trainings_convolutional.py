@@ -9,7 +9,7 @@ import pytest
 from models.page_models import page_trainings
 from _page_smoke import train_pages_in_subprocess
 
-PAGES = ["loss_landscape", "residual", "cnn", "saliency", "receptive_fields", "pooling"]
+PAGES = ["loss_landscape", "residual", "cnn", "saliency", "receptive_fields", "pooling", "trust", "shortcut", "volumes"]
 
 
 @pytest.mark.slow

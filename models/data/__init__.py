@@ -55,7 +55,7 @@ from models.data.split import train_test_split_arrays
 from models.data.tables import (HeightWeightTable, StrokePatients, height_weight_table, load_breast_cancer,
                                 load_digits, make_stroke, sigmoid, stroke_patients)
 from models.data.volumes import VOLUMES, Volume, VolumeInfo, load_volume
-from models.data.xray import (TRANSFER_SHAPES, make_digits_task, make_lesions, make_segmentation,
+from models.data.xray import (SHORTCUT_MARKERS, TRANSFER_SHAPES, make_digits_task, make_lesions, make_segmentation,
                               make_shapes_task, make_spots_task)
 
 from models.data import augmentation, boxes, images, medmnist, nodules3d, notes, points, scans, signals, split, tables, volumes, xray  # noqa: E402  (the modules)
