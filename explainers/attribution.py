@@ -679,6 +679,11 @@ def compute_gradcam_plus_plus(model, image, *, layer_name: str | None = None,
     g = 0); α is then scaled to sum to 1 over the positions of each channel
     (as the authors' code and tf-keras-vis do),
     w_k = Σ_positions α · ReLU(exp(S) g) and the map is ReLU(Σ_k w_k A_k).
+    After global *max* pooling (``models.build_cnn``) each live channel's g is
+    non-zero at one position only, its maximum, so α is 1 there and the map
+    is Grad-CAM's with the negatively weighted channels dropped: on the lesion
+    CNN those channels had cancelled part of the positive channels' response
+    near the image border, so Grad-CAM++ puts more of its map there.
 
     Args:
         model: any Keras classifier with a conv layer (Sequential, functional or nested).

@@ -341,6 +341,54 @@ def test_gradcam_plus_plus_equals_tf_keras_vis(units, activation, class_index):
     np.testing.assert_allclose(ours.cam, cam, rtol=2e-4, atol=1e-6 * cam.max())
 
 
+def test_gradcam_plus_plus_on_global_max_pooling_is_gradcam_without_its_negative_channels():
+    # The lesion CNN (conv -> BN -> ReLU layer -> pool, global max pooling): tf-keras-vis on the same ReLU layer
+    # (seek_penultimate_conv_layer=False: by default it walks back to the conv and takes its pre-BN output). Each
+    # channel's gradient is non-zero at one position only (its global maximum), so α is 1 there and
+    # w_k = exp(S) ReLU(g_k): the map is ReLU(Σ_k ReLU(g_k) A_k), Grad-CAM with the negatively weighted channels
+    # dropped. That is why it lights the border more than Grad-CAM on the trust page: the method, not a bug.
+    pytest.importorskip("tf_keras_vis")
+    import tensorflow as tf
+    from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus
+    from tf_keras_vis.utils.model_modifiers import ReplaceToLinear
+
+    from models import build_cnn
+    from models.data import make_lesions
+
+    model = build_cnn((32, 32, 1), seed=3)
+    rng = np.random.default_rng(3)
+    for layer in model.layers:  # trained-like batch norm and biases
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.beta.assign(rng.normal(0, 0.3, layer.beta.shape).astype(np.float32))
+            layer.moving_mean.assign(rng.normal(0, 0.2, layer.moving_mean.shape).astype(np.float32))
+    image = make_lesions(1, size=32, seed=3, positive_fraction=1.0)[0][0]
+    ours = compute_gradcam_plus_plus(model, image)
+    assert ours.layer_name == "cnn_relu2"
+    vis = GradcamPlusPlus(model, model_modifier=ReplaceToLinear(), clone=True)
+    cam = np.asarray(vis(lambda out: out[:, 0], image[None], penultimate_layer="cnn_relu2",
+                         seek_penultimate_conv_layer=False, expand_cam=False, normalize_cam=False), np.float64)[0]
+    assert cam.max() > 0
+    np.testing.assert_allclose(ours.cam, cam, rtol=2e-4, atol=1e-6 * cam.max())
+    # the closed form, from a sub-model's feature maps and one GradientTape
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    copy.layers[-1].activation = keras.activations.linear
+    sub = keras.Model(copy.inputs, [copy.outputs[0], copy.get_layer("cnn_relu2").output])
+    with tf.GradientTape() as tape:
+        z, a = sub(image[None], training=False)
+        tape.watch(a)
+        logit = z[:, 0]
+    g = tape.gradient(logit, a).numpy()[0].astype(np.float64)
+    a = a.numpy()[0].astype(np.float64)
+    live = a.reshape(-1, a.shape[-1]).max(axis=0) > 0  # a channel that is 0 everywhere ties everywhere
+    assert live.sum() >= 16 and np.all((g != 0).reshape(-1, g.shape[-1])[:, live].sum(axis=0) == 1)
+    peak = g.reshape(-1, g.shape[-1]).sum(axis=0)
+    weights = np.exp(float(z[0, 0])) * np.maximum(peak, 0.0)
+    np.testing.assert_allclose(ours.channel_weights[live], weights[live], rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(ours.cam, np.maximum(a @ (weights * live), 0.0), rtol=1e-4, atol=1e-6 * cam.max())
+    assert (peak[live] < 0).sum() > 0  # some channels are dropped, or the test would not tell the two apart
+
+
 def _linear_head_cnn():
     """As _tiny_cnn with 3 classes, but the head returns logits (no activation)."""
     model = _tiny_cnn(units=3, name="logits")
