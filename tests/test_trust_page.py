@@ -40,9 +40,36 @@ def test_trained_page_numbers_match_scipy_and_numpy_on_its_maps(app_page):
     # the share of exactly-zero gradient pixels, counted in NumPy
     share = float(np.mean(checks.original[checks.methods.index("saliency")] == 0))
     assert f"**{share:.0%}** of the pixels have a gradient of exactly 0" in text
-    # completeness of integrated gradients: the page's sum and f(x) - f(x') agree to the shown precision
-    total, expected = (float(v) for v in re.search(
-        r"Σ attributions = \*\*([-0-9.]+)\*\*, f\(x\) − f\(baseline\) = [-0-9.]+ − [-0-9.]+ = \*\*([-0-9.]+)\*\*",
+    # completeness of integrated gradients: the page's f(x) and f(baseline) are model.predict's, and its sum
+    # of attributions is within 1 % of their difference (to the 4 decimals shown)
+    total, f_x, f_0, expected = (float(v) for v in re.search(
+        r"Σ attributions = \*\*([-0-9.]+)\*\*, f\(x\) − f\(baseline\) = ([-0-9.]+) − ([-0-9.]+) = \*\*([-0-9.]+)\*\*",
         text).groups())
-    assert total == pytest.approx(expected, abs=0.1 * abs(expected) + 1e-3)
+    image = checks.images[0]
+    p_x, p_0 = entry.model.predict(np.stack([image, np.zeros_like(image)]), verbose=0)[:, 0]
+    assert (f_x, f_0) == pytest.approx((p_x, p_0), abs=6e-5)
+    assert expected == pytest.approx(p_x - p_0, abs=1.2e-4)
+    assert abs(total - expected) <= 0.01 * abs(expected) + 1e-4
+    assert "the probability (not the score before the sigmoid)" in text
+    # the span of the score along the path, from model.predict at the page's path points
+    ig = entry.extra["ig"][0]
+    path = entry.model.predict(ig.alphas[:, None, None, None] * image[None], verbose=0)[:, 0].astype(np.float64)
+    assert f"it spans {np.ptp(path):.2f}, {np.ptp(path) / abs(p_x - p_0):.1f}× its net change" in text
+    # the 64 even steps' misses in the caption: the trapezoid rule recomputed on each image
+    from explainers.attribution import compute_integrated_gradients
+
+    misses = []
+    for im in checks.images:
+        u = compute_integrated_gradients(entry.model, im, steps=64, method="trapezoid")
+        p = entry.model.predict(np.stack([im, np.zeros_like(im)]), verbose=0)[:, 0].astype(np.float64)
+        misses.append(abs(u.attributions.sum() - (p[0] - p[1])) / abs(p[0] - p[1]))
+    assert f"64 even steps miss by up to {max(misses):.0%} ({sum(m > 0.01 for m in misses)} of 2 above 1 %)" in text
+    # Grad-CAM++ and Grad-CAM's share of their maps' mass in the outer 4-pixel band, by a mask
+    band = np.ones((64, 64), bool)
+    band[4:-4, 4:-4] = False
+    for name, label in (("gradcam_plus_plus", "Grad-CAM++ puts **"), ("gradcam", "Grad-CAM **")):
+        maps = np.abs(checks.original[checks.methods.index(name)])
+        share = np.mean([(m * band).sum() / m.sum() for m in maps])
+        assert f"{label}{share:.0%}**" in text, name
+    assert "band (23% of the image)" in text
     assert "average** pooling instead" in text
