@@ -411,13 +411,18 @@ def dicom_frame_picker(data: bytes, filename: str, key: str) -> int | None:
 FIGURE_DPI = 160
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _figure_png(_draw: Callable[..., Figure], where: str, args: tuple, kwargs: dict, dpi: int) -> bytes:
-    fig = _draw(*args, **kwargs)
+def _render_png(draw: Callable[..., Figure], args: tuple, kwargs: dict, dpi: int) -> bytes:
+    fig = draw(*args, **kwargs)
     buf = io.BytesIO()
     # At most 1440 px wide: Streamlit decodes, shrinks and re-encodes anything wider.
     fig.savefig(buf, format="png", dpi=min(dpi, 1440 / fig.get_figwidth()), bbox_inches="tight")
     return buf.getvalue()
+
+
+# An hour's life: a class's figures are reused within a lesson, not the next day.
+@st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
+def _figure_png(_draw: Callable[..., Figure], where: str, args: tuple, kwargs: dict, dpi: int) -> bytes:
+    return _render_png(_draw, args, kwargs, dpi)
 
 
 def cached_figure(draw: Callable[..., Figure], *args: Any, slot: Any = None, **kwargs: Any) -> None:
@@ -426,8 +431,14 @@ def cached_figure(draw: Callable[..., Figure], *args: Any, slot: Any = None, **k
     ``draw`` must be a pure function of its arguments (no closure over page
     state): the cache key is its name, its file and the arguments.
     """
-    where = f"{draw.__code__.co_filename}:{draw.__qualname__}"
-    png = _figure_png(draw, where, args, kwargs, FIGURE_DPI)
+    if st.session_state.get(_PROGRESS_KEY) is not None:
+        # Drawn live during a training: every epoch's picture is new and never shown again, so keeping
+        # it would only fill the server's memory (30 students × every epoch). The last one is cached
+        # when the page draws it again after the run.
+        png = _render_png(draw, args, kwargs, FIGURE_DPI)
+    else:
+        where = f"{draw.__code__.co_filename}:{draw.__qualname__}"
+        png = _figure_png(draw, where, args, kwargs, FIGURE_DPI)
     (slot if slot is not None else st).image(png, width="stretch", output_format="PNG")
 
 

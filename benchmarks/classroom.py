@@ -143,9 +143,70 @@ def _wait_idle(page, timeout_s: float) -> None:
     raise TimeoutError(f"still running after {timeout_s:.0f} s")
 
 
+def _one_round(browser, server, sessions: int, spread_s: float, timeout_s: float, shots: Path | None,
+               tag: str) -> list[SessionResult]:
+    """Open the sessions, wait until every page has loaded, press Train in all, wait for all, close them."""
+    contexts, pages = [], []
+    for i in range(sessions):
+        ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = ctx.new_page()
+        name = TRAINING_PAGES[i % len(TRAINING_PAGES)]
+        page.goto(f"{server.url}/{name}", timeout=120_000)
+        contexts.append(ctx)
+        pages.append((name, page))
+    for _, page in pages:
+        _wait_idle(page, 300)
+    clicked: list[float] = []
+    gap = spread_s / max(sessions - 1, 1)
+    for _, page in pages:
+        page.get_by_role("button", name="Train", exact=False).first.click()
+        clicked.append(time.perf_counter())
+        time.sleep(gap)
+    done: list[float | None] = [None] * sessions
+    seen_queue = [False] * sessions
+    deadline = time.time() + timeout_s
+    # Poll every page in turn (Playwright's sync API is single-threaded).
+    while time.time() < deadline and any(d is None for d in done):
+        for i, (_, page) in enumerate(pages):
+            if done[i] is not None:
+                continue
+            if not seen_queue[i] and page.locator("text=In the queue:").count():
+                seen_queue[i] = True
+                if shots is not None:  # what a waiting student sees
+                    page.screenshot(path=str(shots / f"classroom{tag}_{i:02d}_{pages[i][0]}_queued.png"))
+            if time.perf_counter() - clicked[i] > 2.0 and _idle(page):
+                time.sleep(1.0)
+                if _idle(page):
+                    done[i] = time.perf_counter() - 1.0
+        time.sleep(0.3)
+    results = []
+    for i, (name, page) in enumerate(pages):
+        text = page.locator("[data-testid='stMain']").inner_text()
+        waited = _WAITED.search(text)
+        problem = ""
+        if page.locator("[data-testid='stException']").count():
+            problem = "exception box"
+        elif done[i] is None:
+            problem = f"no result within {timeout_s:.0f} s"
+        elif not page.locator("[data-testid='stAlert']").count():
+            problem = "no result message"
+        if shots is not None:
+            page.screenshot(path=str(shots / f"classroom{tag}_{i:02d}_{name}.png"), full_page=True)
+        results.append(SessionResult(name, None if done[i] is None else done[i] - clicked[i],
+                                     float(waited.group(1)) if waited else 0.0, seen_queue[i], not problem, problem))
+    for ctx in contexts:
+        ctx.close()
+    return results
+
+
 def run_classroom(sessions: int = 10, *, slots: int | None = None, spread_s: float = 3.0,
-                  timeout_s: float = 900.0, shots: Path | None = None) -> Classroom:
-    """Open ``sessions`` students, press Train within ``spread_s`` seconds, wait, measure. Needs chromium."""
+                  timeout_s: float = 900.0, shots: Path | None = None, warm_up: bool = False) -> Classroom:
+    """Open ``sessions`` students, press Train within ``spread_s`` seconds, wait, measure. Needs chromium.
+
+    With ``warm_up`` the same class runs once before the measured round, on the same server: the
+    first trainings of a fresh process allocate for good (TensorFlow's thread pools, oneDNN's
+    kernel cache, the figure caches), and only what a second class adds on top of that is a leak.
+    """
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -159,70 +220,26 @@ def run_classroom(sessions: int = 10, *, slots: int | None = None, spread_s: flo
         while not stop_watch.wait(0.5):
             peak[0] = max(peak[0], server.rss_mb())
 
-    results: list[SessionResult] = []
+    def settle() -> float:
+        # Closed tabs: Streamlit drops a disconnected session after its TTL (2 s here), then Python frees it.
+        time.sleep(15)
+        return server.rss_mb()
+
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, headless=True, args=[
                 "--no-sandbox", "--disable-background-networking", "--disable-component-update",
                 "--disable-dev-shm-usage"])
-            # Every page opened once first, so the start measures an app that has imported its pages.
-            contexts, pages = [], []
-            for i in range(sessions):
-                ctx = browser.new_context(viewport={"width": 1440, "height": 900})
-                page = ctx.new_page()
-                name = TRAINING_PAGES[i % len(TRAINING_PAGES)]
-                page.goto(f"{server.url}/{name}", timeout=120_000)
-                contexts.append(ctx)
-                pages.append((name, page))
-            for _, page in pages:
-                _wait_idle(page, 300)
-            rss_start = server.rss_mb()
+            if warm_up:
+                _one_round(browser, server, sessions, spread_s, timeout_s, None, "_warmup")
+                rss_start = settle()
+            else:
+                rss_start = server.rss_mb()
             threading.Thread(target=watch, daemon=True).start()
-            clicked: list[float] = []
-            gap = spread_s / max(sessions - 1, 1)
-            for _, page in pages:
-                page.get_by_role("button", name="Train", exact=False).first.click()
-                clicked.append(time.perf_counter())
-                time.sleep(gap)
-            done: list[float | None] = [None] * sessions
-            seen_queue = [False] * sessions
-            deadline = time.time() + timeout_s
-            # Poll every page in turn (Playwright's sync API is single-threaded).
-            while time.time() < deadline and any(d is None for d in done):
-                for i, (_, page) in enumerate(pages):
-                    if done[i] is not None:
-                        continue
-                    if not seen_queue[i] and page.locator("text=In the queue:").count():
-                        seen_queue[i] = True
-                        if shots is not None:  # what a waiting student sees
-                            page.screenshot(path=str(shots / f"classroom_{i:02d}_{pages[i][0]}_queued.png"))
-                    if time.perf_counter() - clicked[i] > 2.0 and _idle(page):
-                        time.sleep(1.0)
-                        if _idle(page):
-                            done[i] = time.perf_counter() - 1.0
-                time.sleep(0.3)
-            for i, (name, page) in enumerate(pages):
-                text = page.locator("[data-testid='stMain']").inner_text()
-                waited = _WAITED.search(text)
-                problem = ""
-                if page.locator("[data-testid='stException']").count():
-                    problem = "exception box"
-                elif done[i] is None:
-                    problem = f"no result within {timeout_s:.0f} s"
-                elif not page.locator("[data-testid='stAlert']").count():
-                    problem = "no result message"
-                if shots is not None:
-                    page.screenshot(path=str(shots / f"classroom_{i:02d}_{name}.png"), full_page=True)
-                results.append(SessionResult(name, None if done[i] is None else done[i] - clicked[i],
-                                             float(waited.group(1)) if waited else 0.0, seen_queue[i],
-                                             not problem, problem))
-            for ctx in contexts:
-                ctx.close()
+            results = _one_round(browser, server, sessions, spread_s, timeout_s, shots, "")
             browser.close()
         stop_watch.set()
-        # Closed tabs: Streamlit drops a disconnected session after its TTL (2 s here), then Python frees it.
-        time.sleep(15)
-        rss_end = server.rss_mb()
+        rss_end = settle()
     finally:
         stop_watch.set()
         server.close()
@@ -235,11 +252,13 @@ def main(argv=None) -> int:
     parser.add_argument("--slots", type=int, default=None, help="MEDLENS_MAX_TRAININGS for the server")
     parser.add_argument("--spread", type=float, default=3.0, help="seconds over which all press Train")
     parser.add_argument("--shots", default=None, help="folder for a screenshot per session")
+    parser.add_argument("--warm-up", action="store_true",
+                        help="run the class once before the measured round (memory then shows leaks only)")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 30:
         parser.error("--sessions must be between 1 and 30")
     room = run_classroom(args.sessions, slots=args.slots, spread_s=args.spread,
-                         shots=Path(args.shots) if args.shots else None)
+                         shots=Path(args.shots) if args.shots else None, warm_up=args.warm_up)
     for r in room.results:
         print(f"{r.page:14s} {r.seconds if r.seconds is None else round(r.seconds, 1)!s:>7} s  "
               f"queued {r.queued_s:4.0f} s  {'ok' if r.ok else r.problem}")
