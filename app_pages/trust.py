@@ -138,7 +138,8 @@ st.markdown(f"Validation accuracy **{acc:.0%}** after {len(entry.history)} epoch
             f"**{score:.2f}**. Each panel is |map| scaled to its maximum.")
 cached_figure(draw_maps, checks, image)
 if {"gradcam", "gradcam_plus_plus"} <= set(checks.methods):
-    share = {name: border_share(checks.original[checks.methods.index(name)]) for name in ("gradcam", "gradcam_plus_plus")}
+    share = {name: border_share(checks.original[checks.methods.index(name)])
+             for name in ("gradcam", "gradcam_plus_plus")}
     st.markdown(
         f"Grad-CAM++ puts **{share['gradcam_plus_plus']:.0%}** of its map's mass in the outer {BAND}-pixel band "
         f"({band_area(data.x_val.shape[1:3]):.0%} of the image), Grad-CAM **{share['gradcam']:.0%}** (mean over the "

@@ -539,7 +539,8 @@ def _trapezoid_weights(alphas: np.ndarray) -> np.ndarray:
 def _interval_errors(alphas: np.ndarray, scores: np.ndarray, slopes: np.ndarray) -> np.ndarray:
     """Per interval [a, b] of the path: the trapezoid rule's share of Σ attributions, (b − a)·(s_a + s_b)/2,
     minus what the score really changed, f(b) − f(a). ``slopes`` s = Σ (x − x')·∂f/∂x at each point (the
-    score's derivative along the path). Their sum is exactly the completeness gap Σ attributions − (f(x) − f(x'))."""
+    score's derivative along the path). Their sum is exactly the completeness gap,
+    Σ attributions − (f(x) − f(x'))."""
     h = np.diff(alphas)
     return h * (slopes[:-1] + slopes[1:]) / 2.0 - np.diff(scores)
 
