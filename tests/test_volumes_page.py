@@ -237,3 +237,16 @@ def test_the_2d_against_3d_table_counts_parameters_and_receptive_fields_by_hand(
     p2 = comparison.model_2d.predict(data.x_test.reshape(n * d, 32, 32, 1), verbose=0).reshape(n, d).max(axis=1)
     assert list(table["held-out accuracy"]) == [f"{np.mean((p2 >= 0.5) == data.y_test):.1%}",
                                                 f"{np.mean((p3 >= 0.5) == data.y_test):.1%}"]
+    # the AUC column and the "What the numbers show" paragraph, recomputed by scikit-learn and NumPy
+    from sklearn.metrics import roc_auc_score
+
+    assert list(table["AUC"]) == [f"{roc_auc_score(data.y_test, p2):.2f}", f"{roc_auc_score(data.y_test, p3):.2f}"]
+    per_slice = comparison.model_2d.predict(data.x_test.reshape(n * d, 32, 32, 1), verbose=0).reshape(n, d)
+    pos = np.flatnonzero(data.y_test == 1)
+    centres = [int(round(float(np.argwhere(data.masks_test[i, ..., 0] > 0)[:, 0].mean()))) for i in pos]
+    at_nodules = per_slice[pos, centres].mean()
+    at_vessels = per_slice[data.y_test == 0].max(axis=1).mean()
+    shows = next(m.value for m in at.markdown if m.value.startswith("**What the numbers show.**"))
+    assert f"centre a score of **{at_nodules:.2f}**" in shows and f"stands in) **{at_vessels:.2f}**" in shows
+    assert f"accuracy is **{np.mean((p2 >= 0.5) == data.y_test):.0%}**" in shows
+    assert f"**{np.mean((p3 >= 0.5) == data.y_test):.0%}**, AUC **{roc_auc_score(data.y_test, p3):.2f}**" in shows

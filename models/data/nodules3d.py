@@ -1,13 +1,13 @@
 """Synthetic lung-like volumes with or without a spherical nodule, and vessels: the 3-D lesion task.
 
 Each volume is a chest cross-section extruded along z with a soft body, two dark
-lungs that narrow towards the ends, coarse and fine noise, one to ``vessels``
-bright tubes running along z inside the lungs, and, in a share of the volumes,
-a bright sphere (the nodule) inside one lung. A vessel's axial cross-section is
-a disc with the nodule's radius range and brightness profile, so one axial slice
-cannot tell a vessel from a nodule; the volume can (a tube through 14-26 slices
-against a sphere through at most 10). Vectorised over the whole batch: 256
-volumes of 32³ take a fraction of a second.
+lungs that narrow towards the ends, coarse and fine noise, bright tubes (vessels)
+running along z inside the lungs, and, in a share of the volumes, a bright sphere
+(the nodule) inside one lung. A vessel's axial cross-section is a disc with the
+nodule's radius range and brightness profile, so one axial slice cannot tell a
+vessel from a nodule; the volume can (a tube through 14-26 slices against a
+sphere through at most 11). Vectorised over the whole batch: 256 volumes of 32³
+take a fraction of a second.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ _RADIUS = (2.0 / 16, 5.0 / 16)
 _BRIGHTNESS = 0.45           # added at the centre of a nodule or vessel (the lung is about 0.45, so ~0.9 there)
 _LENGTH = (0.9, 1.6)         # a vessel's straight part along z in [-1, 1] units (14-26 voxels at 32³)
 _TILT = 0.15                 # |dy/dz|, |dx/dz| of a vessel at most: a little oblique
-VESSEL_REACH = 1.25          # radii within which a vessel's profile is over 0.1 of its peak: kept off other objects
+_VESSEL_REACH = 1.25          # radii within which a vessel's profile is over 0.1 of its peak: kept off other objects
 _CANDIDATES = 16             # placements tried per vessel; the first that keeps clear of the nodule is kept
 
 
@@ -43,24 +43,35 @@ def make_nodules3d(n: int = 256, size: int = 32, *, seed: int = 0, positive_frac
     brightness) but runs through many slices.
 
     What is there: a body (an ellipse) with two dark lungs that narrow towards
-    both ends of z; coarse and fine noise; in every volume 1 to ``vessels``
-    (uniformly) tubes inside the lungs, each of radius 2-5 voxels (as size/32
-    scales), straight along z for 14-26 voxels (size/32 scaled) with rounded
-    ends and tilted by up to 0.15 voxel sideways per slice; in the positives,
-    a sphere of radius 2-5 voxels inside one lung, centred within the middle
-    40 % of z. A vessel's axial slice is a disc with exactly the nodule's
-    profile (flat out to 0.77 radii, 0.30 of the peak at one radius, nothing
-    beyond 1.5 radii); vessels are placed clear of the nodule (their discs
-    never reach its mask), and where several vessels cross they merge (the
-    brightest wins, no doubling). Vessels come from their own random stream,
-    so ``vessels=0`` returns the volumes of the same seed without them.
+    both ends of z; coarse and fine noise; in the positives, a sphere (the
+    nodule) of radius 2-5 voxels inside one lung, centred within the middle
+    40 % of z; and vessels: tubes inside the lungs of radius 2-5 voxels,
+    straight along z for 14-26 voxels with rounded ends, tilted by up to 0.15
+    voxel sideways per slice (voxel counts for size 32; they scale with size).
+
+    * Every volume draws 1 to ``vessels`` of them, placed clear of the
+      nodule's place (their visible edge, 0.1 of the peak, stays a voxel off the
+      nodule's mask) and of each other; the lungs are about 10 voxels wide, so
+      where no clear place turns up in 16 tries fewer are kept (with 3: one in
+      about 90 % of the volumes, two in the rest, three rarely).
+    * A negative also gets a stand-in vessel where a positive has its nodule:
+      the same centre and radius, at least 3 voxels of tube on either side of
+      the centre's slice. A positive holds the nodule and n vessels, a negative
+      n + 1 vessels: a slice through the nodule's centre and one through the
+      stand-in show the same disc, so neither the count of discs in a slice nor
+      their places gives the label away; only the shape across slices does.
+
+    A vessel's axial slice is a disc with exactly the nodule's profile (flat out
+    to 0.77 radii, 0.30 of the peak at one radius, under 0.01 beyond 1.5
+    radii). Vessels come from their own random stream, so ``vessels=0`` gives
+    the same seed's volumes without them (and labels and masks never change).
 
     Args:
         n: number of volumes (>= 1).
         size: side of the cube in voxels (>= 16).
         seed: random seed.
         positive_fraction: share of volumes with a nodule (exactly ``round(n * positive_fraction)``).
-        vessels: the most vessels per volume (>= 0; each volume gets 1 to ``vessels``, 0 gives none).
+        vessels: the most vessels per volume besides a negative's stand-in (0 to 16; 0: no vessels at all).
 
     Returns:
         ``(volumes, labels, masks)``: ``(n, size, size, size, 1)`` float32 in [0, 1]
@@ -128,7 +139,7 @@ def _vessels(rng: np.random.Generator, labels: np.ndarray, most: int, z: np.ndar
     own z (clamped to [z0, z1]): within [z0, z1] that is the in-plane distance, so every axial slice through
     the vessel is a disc of its radius, and beyond the ends it is a hemisphere. The nodule is such a capsule of
     length 0 (a(z) is its centre). Two objects keep clear when |a1(z) - a2(z)| >= k1·r1 + k2·r2 + one voxel at
-    every voxel's z (k = VESSEL_REACH for a vessel, where its profile falls under 0.1 of the peak; 1 for the
+    every voxel's z (k = _VESSEL_REACH for a vessel, where its profile falls under 0.1 of the peak; 1 for the
     nodule's mask): by the triangle inequality no voxel is then within k1·r1 of one and k2·r2 of the other.
     The other vessels keep clear of both the nodule and the stand-in in every volume, so where they go does
     not depend on the label.
@@ -163,7 +174,7 @@ def _vessels(rng: np.random.Generator, labels: np.ndarray, most: int, z: np.ndar
     candidates = axis(others)                                                    # (n, most, K, 3, D)
     nothing = np.zeros_like(cx)
     placed = [(_axis_points(zs, cz, cz, cy, cx, nothing, nothing), radius),     # (axis points (n, 3, D), reach)
-              (axis(stand_in), VESSEL_REACH * radius)]
+              (axis(stand_in), _VESSEL_REACH * radius)]
     chosen = np.zeros((n, most), np.int64)
     keep = np.zeros((n, most), bool)
     rows = np.arange(n)
@@ -171,12 +182,12 @@ def _vessels(rng: np.random.Generator, labels: np.ndarray, most: int, z: np.ndar
         clear = np.ones((n, _CANDIDATES), bool)
         for points, reach in placed:
             gap = np.sqrt(((candidates[:, j] - points[:, None]) ** 2).sum(axis=-2)).min(axis=-1)  # (n, K)
-            clear &= gap >= reach[:, None] + VESSEL_REACH * r[:, j] + voxel
+            clear &= gap >= reach[:, None] + _VESSEL_REACH * r[:, j] + voxel
         chosen[:, j] = np.argmax(clear, axis=-1)                                 # the first clear candidate
         keep[:, j] = clear.any(axis=-1) & (j < count)
         k = chosen[:, j]
         # a vessel left out (no clear place, or beyond this volume's count) keeps nothing clear: reach -inf
-        placed.append((candidates[rows, j, k], np.where(keep[:, j], VESSEL_REACH * r[rows, j, k], -np.inf)))
+        placed.append((candidates[rows, j, k], np.where(keep[:, j], _VESSEL_REACH * r[rows, j, k], -np.inf)))
     out = np.zeros((n, z.shape[0], y.shape[1], x.shape[2]), np.float32)
     negatives = np.flatnonzero(labels == 0)
     drawn = [(negatives, {name: a[negatives] for name, a in stand_in.items()})]
