@@ -144,7 +144,13 @@ def test_sessions_training_at_once_keep_their_own_models(app_page, monkeypatch):
     """Three sessions' runs are all in flight at once (a barrier inside training, no clock), and each
     keeps its own model and history."""
     import models.training
+    from app_pages.ui import training_queue
 
+    # Three slots: this test is about runs in flight together (a server with MEDLENS_MAX_TRAININGS=3);
+    # with the default single slot on 2 cores the queue would run them one after another.
+    monkeypatch.setenv("MEDLENS_MAX_TRAININGS", "3")
+    training_queue.clear()
+    assert training_queue().slots == 3
     settings_by_session = [("mlp", "1", "0.01"), ("mlp", "2", "0.05"), ("logistic", "3", "0.05")]
     apps = [app_page("train_any.py", timeout=180, train_model=m, train_epochs=e, train_lr=lr)
             for m, e, lr in settings_by_session]
@@ -189,6 +195,7 @@ def test_sessions_training_at_once_keep_their_own_models(app_page, monkeypatch):
     assert any(not np.array_equal(a, b) for a, b in zip(w0, w1))
     for at in apps:
         assert not at.exception
+    training_queue.clear()  # the next test gets the default queue again
 
 
 @pytest.mark.slow
