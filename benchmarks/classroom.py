@@ -188,7 +188,8 @@ def _one_round(browser, server, sessions: int, spread_s: float, timeout_s: float
             problem = "exception box"
         elif done[i] is None:
             problem = f"no result within {timeout_s:.0f} s"
-        elif not page.locator("[data-testid='stAlert']").count():
+        elif not (page.locator("[data-testid='stAlert']").count() or "Last epoch:" in text):
+            # A result is the run's message box (report) or the progress bar's closing "Last epoch: …" line.
             problem = "no result message"
         if shots is not None:
             page.screenshot(path=str(shots / f"classroom{tag}_{i:02d}_{name}.png"), full_page=True)
