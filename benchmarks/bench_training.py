@@ -7,27 +7,15 @@ held-out notes for the attention model).
 """
 from __future__ import annotations
 
-import time
 
 import keras
 import numpy as np
 
-from benchmarks.common import PAIRED_ROUNDS, Row, paired_epochs
+from benchmarks.common import PAIRED_ROUNDS, PageProgress, Row, paired_epochs
 
 __all__ = ["MODELS", "samples_per_s", "run"]
 
 MODELS = ("cnn", "unet", "attention")
-
-
-class _Progress:
-    def __init__(self):
-        self.last, self.text = 0.0, ""
-
-    def on_batch_end(self, p):
-        now = time.perf_counter()
-        if now - self.last > 0.25:
-            self.last = now
-            self.text = f"{p.epoch}/{p.epochs} {p.batch}/{p.batches} {p.logs['loss']:.4f}"
 
 
 class _Snapshot:
@@ -86,7 +74,7 @@ def samples_per_s(name: str, quick: bool) -> tuple[float, float, float, str, int
     (x, y), _, _ = demo_data(name, n=128 if quick else (256 if name == "unet" else 512))
     batch = 32
     model = _fresh(name)
-    obs = [_Progress(), _Snapshot(name, x)]
+    obs = [PageProgress(), _Snapshot(name, x)]
     run_plain = lambda: model.fit(x, y, epochs=1, batch_size=batch, verbose=0)  # noqa: E731
     run_ours = lambda: train(model, x, y, epochs=1, batch_size=batch, observers=obs)  # noqa: E731
     run_plain(), run_ours()  # compile and warm up outside the timing

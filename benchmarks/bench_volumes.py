@@ -8,33 +8,16 @@ volumes' 8,192 axial slices, the slices of 8 volumes per step) beside the 3-D ep
 """
 from __future__ import annotations
 
-import time
 
 import keras
 import numpy as np
 
-from benchmarks.common import PAIRED_ROUNDS, Row, paired_epochs
+from benchmarks.common import PAIRED_ROUNDS, PageProgress, Row, paired_epochs
 
 __all__ = ["run"]
 
 N_VOLUMES = 256
 EPOCH_TARGET_S = 15.0  # "an epoch of 256 volumes at 32³ in seconds" on a 2-core CPU
-
-
-class _Progress:
-    """What a page's progress bar does: read the batch logs, at most every 0.25 s."""
-
-    def __init__(self):
-        self.last, self.text = 0.0, ""
-
-    def on_batch_end(self, p):
-        now = time.perf_counter()
-        if now - self.last > 0.25:
-            self.last = now
-            self.text = f"{p.epoch}/{p.epochs} {p.batch}/{p.batches} {p.logs['loss']:.4f}"
-
-    def on_epoch_end(self, p, model):
-        self.text = " ".join(f"{k} {v:.3f}" for k, v in p.logs.items())
 
 
 def _compiled(model, learning_rate: float):
@@ -55,7 +38,7 @@ def run(quick: bool = False) -> list[Row]:
     batch = recipe.batch_size
 
     model = _compiled(build_volume_cnn(recipe), recipe.learning_rate)
-    obs = [_Progress()]
+    obs = [PageProgress()]
     run_plain = lambda: model.fit(x, y, epochs=1, batch_size=batch, verbose=0, shuffle=False)  # noqa: E731
     run_ours = lambda: train(model, x, y, epochs=1, batch_size=batch, observers=obs, shuffle=False)  # noqa: E731
     run_plain(), run_ours()  # compile and warm up outside the timing

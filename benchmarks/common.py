@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-__all__ = ["Row", "best_time", "PAIRED_ROUNDS", "paired_epochs", "machine"]
+__all__ = ["Row", "best_time", "PAIRED_ROUNDS", "paired_epochs", "machine", "PageProgress"]
 
 
 @dataclass
@@ -106,3 +106,19 @@ def machine() -> dict:
     except Exception as err:  # pragma: no cover - reported, not fatal
         info["device"] = f"unknown ({err})"
     return info
+
+
+class PageProgress:
+    """What a page's progress bar does: read the batch logs, at most every 0.25 s."""
+
+    def __init__(self):
+        self.last, self.text = 0.0, ""
+
+    def on_batch_end(self, p):
+        now = time.perf_counter()
+        if now - self.last > 0.25:
+            self.last = now
+            self.text = f"{p.epoch}/{p.epochs} {p.batch}/{p.batches} {p.logs['loss']:.4f}"
+
+    def on_epoch_end(self, p, model):
+        self.text = " ".join(f"{k} {v:.3f}" for k, v in p.logs.items())

@@ -39,7 +39,7 @@ import numpy as np
 
 from explainers import _backend
 from explainers._layers import check_model, walk
-from explainers.saliency import find_gradcam_layer
+from explainers.saliency import _replace_output, find_gradcam_layer  # one way to patch a layer's output
 from models._arguments import check_array, check_choice, check_float, check_int, fail
 
 __all__ = [
@@ -318,21 +318,6 @@ def _input_gradient_function(model, class_index: int, logit: bool = False) -> Ca
         return grads, scores
 
     return _backend.compile_function(run)
-
-
-@contextlib.contextmanager
-def _replace_output(layer, fn: Callable[[Any], Any]) -> Iterator[None]:
-    """While active, ``layer`` returns ``fn(its usual output)`` (only while a function is traced)."""
-    original = layer.call
-
-    def call(*args, **kwargs):
-        return fn(original(*args, **kwargs))
-
-    layer.call = call
-    try:
-        yield
-    finally:
-        del layer.call  # back to the class's method
 
 
 def _output_layer(model):

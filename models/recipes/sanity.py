@@ -13,10 +13,11 @@ on the max-pooled net.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from models.recipes.pooling import PoolingData, pooling_data
 
 __all__ = ["SANITY_RECIPE", "SANITY_POOLINGS", "SanityData", "sanity_data", "build_sanity_cnn",
            "shuffled_labels", "train_sanity_cnn"]
@@ -31,34 +32,15 @@ SANITY_RECIPE: dict[str, Any] = {"epochs": 5, "learning_rate": 3e-3, "batch_size
 SANITY_POOLINGS = ("max", "average")
 
 
-@dataclass(frozen=True)
-class SanityData:
-    """Lesion images for the sanity checks: training and validation, with the nodules' positions.
-
-    ``x`` (n, 64, 64, 1) in [0, 1], ``y`` (n,) 1 = nodule; ``centres`` (n, 2) (row, col), ``radii`` (n,)
-    (0 without a nodule); the same for the validation images (``*_val``).
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    centres: np.ndarray
-    radii: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    centres_val: np.ndarray
-    radii_val: np.ndarray
+#: Lesion images for the sanity checks: the pooling lesson's split (training and validation, with the nodules'
+#: positions), one dataclass for both lessons.
+SanityData = PoolingData
 
 
 def sanity_data(n_train: int = SANITY_RECIPE["n_train"], n_val: int = SANITY_RECIPE["n_val"], *,
                 seed: int = 0) -> SanityData:
     """Synthetic chest images, half with a nodule (``models.data.make_lesions``), training and validation."""
-    from models._arguments import check_int
-    from models.data import make_lesions
-
-    n_train = check_int("n_train", n_train, low=8, high=4096)
-    n_val = check_int("n_val", n_val, low=8, high=4096)
-    seed = check_int("seed", seed, low=0)
-    return SanityData(*make_lesions(n_train, 64, seed=seed), *make_lesions(n_val, 64, seed=seed + 1))
+    return pooling_data(n_train, n_val, seed=seed)
 
 
 def build_sanity_cnn(global_pooling: str = "max", *, seed: int = 0, name: str = "cnn"):
