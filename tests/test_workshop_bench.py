@@ -1,0 +1,56 @@
+"""The workshop benchmark: every training page has a demo in it, and one page's record comes out complete and sane."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+
+def test_every_page_with_a_train_button_has_a_demo_in_the_workshop_benchmark():
+    from app_pages.registry import PAGES
+    from benchmarks.workshop import DEMOS
+
+    benched = {d.path.split("?")[0] for d in DEMOS}
+    trains = {p.url_path for p in PAGES
+              if re.search(r"train_buttons\(|button\(\s*\"Train", (ROOT / "app_pages" / p.file).read_text())}
+    assert trains, "no page with a Train button found: the pattern above no longer matches the pages"
+    assert trains <= benched, f"pages that train but are not benchmarked: {sorted(trains - benched)}"
+
+
+def test_the_result_is_what_is_new_since_the_click_and_epochs_add_up_over_runs():
+    from benchmarks.workshop import _epochs, _result
+
+    before = {"alerts": ["Click Train to start."], "figures": ["a.png"], "tables": 0, "text": ""}
+    same = {**before, "text": "Click Train to start."}
+    assert _result(before, same) == ""  # the old box is no result
+    assert _result(before, {**same, "figures": ["a.png", "b.png"]}) == "1 new figure(s)"
+    assert _result(before, {**same, "alerts": ["Click Train to start.", "Trained 3 epoch(s) on CPU."]}).startswith(
+        "message: Trained 3")
+    assert _epochs("Trained 3 epoch(s) on CPU. … Trained 5 epoch(s) on CPU.", []) == 8  # "Train both"
+    assert _epochs("no message", ["Epoch 1/12 · loss 0.7", "Epoch 12/12 · loss 0.3"]) == 12
+    assert _epochs("no message", []) is None
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_one_demo_clicked_in_chromium_gives_a_complete_record_with_the_first_change_before_done(tmp_path):
+    from benchmarks.workshop import run_workshop
+
+    # The neuron: a 4-weight model behind a tab, so the tab step is exercised too.
+    run = run_workshop(["neuron"], timeout_s=240, shots=tmp_path, log=tmp_path / "server.log")
+    (r,) = run["results"]
+    print(r)
+    assert r.ok, r.problem
+    assert r.first_change_s is not None and r.done_s is not None
+    assert 0 < r.first_change_s <= r.done_s
+    assert r.result.startswith("message: Trained"), r.result  # the run's own box, not an older one
+    assert r.epochs is not None and r.epochs >= 1
+    assert r.server_cpu_s > 0
+    assert (tmp_path / "workshop_neuron.png").stat().st_size > 10_000
