@@ -17,7 +17,7 @@ quiet_native_logs()  # TensorFlow's start-up chatter stays out of the app log (M
 from app_pages.heap import freeze_after_imports  # noqa: E402
 from app_pages.lesson_plan import LESSON_MEMORY_KEY, LESSONS, page_ready  # noqa: E402
 from app_pages.registry import PAGES, SECTIONS  # noqa: E402
-from app_pages.ui import PRESENTER_CSS, presenter_query, presenter_toggle, sync_presenter_mode  # noqa: E402
+from app_pages.presenter import PRESENTER_CSS, presenter_query, presenter_toggle, sync_presenter_mode  # noqa: E402
 
 __all__: list[str] = []  # the app's entry point: routing only
 
