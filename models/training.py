@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from models._arguments import check_float, check_int
+from models.batches import epoch_orders_seed, evaluation_batches, training_batches
 from models.device import device_name
 from models.distribution import data_parallel
 from models.onednn import check_trainable_on_cpu
@@ -294,6 +295,7 @@ def train(
     shuffle: bool = True,
     divergence: DivergenceCheck | None = None,
     distribution: Any = None,
+    seed: int = 0,
 ) -> TrainingHistory:
     """Train ``model`` on (x, y), reporting progress to ``observers``.
 
@@ -318,7 +320,9 @@ def train(
         loss, metrics: override the defaults.
         history: a history to extend (keep it in the caller to survive interruptions).
         steps_per_execution: batches per compiled call (fewer host round-trips).
-        shuffle: shuffle the training data every epoch.
+        shuffle: shuffle the training data every epoch (a new order each epoch).
+        seed: fixes those orders: the same seed gives the same batches on every run;
+            a later call that continues the run gets orders of its own.
         divergence: when a finite run counts as diverged (default :class:`DivergenceCheck`()).
         distribution: None (one device), "mirrored" (data-parallel over every local
             device: ``tf.distribute.MirroredStrategy`` under TensorFlow,
@@ -377,6 +381,7 @@ def train(
     n = len(y_arr)
     batches = math.ceil(n / batch_size)
     offset = len(record.epochs)
+    seed = check_int("seed", seed)
     info = {"epochs": offset + epochs, "batches": batches, "batch_size": batch_size,
             "samples": n, "device": record.device, "model": model.name}
     for o in observers:
@@ -391,8 +396,10 @@ def train(
     record.status, record.message = "running", ""
     try:
         with plan.scope() if plan is not None else contextlib.nullcontext():
-            target.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
-                       callbacks=[bridge], verbose=0, shuffle=shuffle)
+            # Our own batches (models.batches): a seeded order and no tf.data start-up stall per epoch.
+            data = training_batches(x, y_arr, batch_size, shuffle=shuffle, seed=epoch_orders_seed(seed, offset))
+            val = None if validation_data is None else evaluation_batches(*validation_data, batch_size)
+            target.fit(data, epochs=epochs, validation_data=val, callbacks=[bridge], verbose=0, shuffle=False)
     except BaseException:
         # A Streamlit rerun, Ctrl-C or an error mid-epoch: keep the last finished epoch.
         if bridge.good_weights is not None:
