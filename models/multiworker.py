@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from models._arguments import check_int
 
-__all__ = ["WorkerRun", "free_ports", "cluster_env", "run_workers", "main"]
+__all__ = ["WorkerRun", "free_ports", "cluster_env", "run_workers", "worker_commands", "main"]
 
 #: Seconds the other workers get to end on their own after one has failed (then they are stopped).
 GRACE_S = 10.0
@@ -136,6 +136,13 @@ def _without_save(args: list[str]) -> list[str]:
     return out
 
 
+def worker_commands(trainer_args: Sequence[str], workers: int) -> list[list[str]]:
+    """The argv of each worker: the terminal trainer's arguments, ``--save`` only for the chief (worker 0)."""
+    workers = check_int("workers", workers, low=1)
+    worker = [sys.executable, "-m", "models.multiworker", "--as-worker"]
+    return [worker + (list(trainer_args) if i == 0 else _without_save(list(trainer_args))) for i in range(workers)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Train a course model with N local worker processes (python -m models.training's arguments follow)."""
     parser = argparse.ArgumentParser(
@@ -157,9 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("name the model to train, e.g. `--workers 2 cnn --epochs 5` (see python -m models.training -h)")
     if "--distribution" in trainer_args or any(a.startswith("--distribution=") for a in trainer_args):
         parser.error("--distribution is set by the launcher (multiworker); leave it out")
-    worker = [sys.executable, "-m", "models.multiworker", "--as-worker"]
-    commands = [worker + (trainer_args if i == 0 else _without_save(trainer_args)) for i in range(args.workers)]
-    runs = run_workers(commands, timeout=args.timeout, chief_to_terminal=True)
+    runs = run_workers(worker_commands(trainer_args, args.workers), timeout=args.timeout, chief_to_terminal=True)
     for run in runs[1:]:
         if run.returncode != 0:
             why = "stopped (timeout, or another worker failed)" if run.timed_out else f"exit status {run.returncode}"

@@ -17,7 +17,7 @@ import pytest
 from models import multiworker
 from models._arguments import ArgumentError
 from models.distribution import data_parallel
-from models.multiworker import cluster_env, run_workers
+from models.multiworker import cluster_env, run_workers, worker_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "", "KERAS_BACKEND": "tensorflow",
@@ -156,3 +156,12 @@ def test_the_launcher_asks_for_a_model_and_sets_the_distribution_itself(capsys):
     with pytest.raises(SystemExit):
         multiworker.main(["--workers", "2", "mlp", "--distribution", "mirrored"])
     assert "set by the launcher" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("save", [["--save", "m.keras"], ["--save=m.keras"]])
+def test_only_the_chief_saves_the_model(save):
+    args = ["cnn", "--epochs", "3", *save, "--seed", "1"]
+    commands = worker_commands(args, 3)
+    after = [c[c.index("--as-worker") + 1:] for c in commands]
+    assert after[0] == args
+    assert after[1] == after[2] == ["cnn", "--epochs", "3", "--seed", "1"]
