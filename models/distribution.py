@@ -15,8 +15,11 @@ TensorFlow a ``tf.distribute.MultiWorkerMirroredStrategy`` that reads the
 cluster from ``TF_CONFIG``; under JAX ``keras.distribution.initialize()``
 (``KERAS_DISTRIBUTION_*`` variables) and ``DataParallel`` over every process's
 devices. ``python -m models.multiworker`` starts such workers on this machine.
-Every worker builds the same global batches (``train``'s seeded order) and the
-engine gives each worker its slice of every batch.
+Every worker holds the same arrays and builds the same global batches
+(``train``'s seeded order); each computes on its slice of every batch:
+TensorFlow's strategy shards the batches itself, under JAX ``train``'s batches
+give each process its slice. A worker must call :func:`join_cluster` before its
+first model exists (``python -m models.multiworker`` does).
 """
 from __future__ import annotations
 
@@ -162,7 +165,9 @@ def join_cluster() -> Any:
                                 "_NUM_PROCESSES and _PROCESS_ID, which are not set: start the workers with "
                                 "`python -m models.multiworker --workers 2 <model> ...`")
         keras.distribution.initialize()  # jax.distributed.initialize: list_devices() is then every process's
-        return keras.distribution.DataParallel(devices=keras.distribution.list_devices())
+        # Keras shards only tf.data input across processes; train's batches (models.batches) already give
+        # each process its slice of every global batch, which JAX joins into the global batch.
+        return keras.distribution.DataParallel(devices=keras.distribution.list_devices(), auto_shard_dataset=False)
     raise ArgumentError(f"distribution='multiworker' needs the tensorflow or jax backend, not {backend}")
 
 

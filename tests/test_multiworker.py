@@ -4,6 +4,7 @@ Every worker runs in its own process (TensorFlow joins a cluster once, at progra
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from models.multiworker import cluster_env, run_workers, worker_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "", "KERAS_BACKEND": "tensorflow",
-       "PYTHONPATH": str(ROOT)}
+       "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 # Each worker: the multi-worker run, then in the same process the same call on one device (the reference),
 # the rows of the first global batch this worker was given, and whether Keras alone can fit across workers.
@@ -103,6 +104,50 @@ def test_two_worker_processes_train_the_one_process_curve_each_on_half_of_every_
     # When Keras fixes fit across workers upstream, this fails: then drop models.distribution._fit_across_workers.
     assert w0["keras_alone"] != "ok", "Keras' own fit works across workers now: the patch can go"
     assert "PerReplica" in w0["keras_alone"] or "Invalid reduction dimension" in w0["keras_alone"], w0["keras_alone"]
+
+
+JAX_WORKER = textwrap.dedent("""
+    import json
+    from models.distribution import join_cluster
+    dist = join_cluster()  # jax.distributed.initialize, before any model exists
+    import jax, keras, numpy as np
+    from models.batches import training_batches
+    from models.mlp import build_mlp
+    from models.training import train
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(128, 4)).astype("float32")
+    y = (x[:, 0] * x[:, 1] > 0).astype("int64")
+    out = {"process": jax.process_index(), "processes": jax.process_count()}
+    for name, d in (("multi", "multiworker"), ("one", None)):
+        m = build_mlp(4, (16,), seed=0)
+        h = train(m, x, y, epochs=2, batch_size=32, seed=0, distribution=d, optimizer=keras.optimizers.SGD(0.1))
+        out[name] = dict(loss=h.metric("loss").tolist(), device=h.device, status=h.status,
+                         weights=[w.tolist() for w in m.get_weights()])
+    with dist.scope():  # what this process feeds as its part of the first (unshuffled) global batch
+        xb, _ = training_batches(x, y, 32, shuffle=False)[0]
+    out["mine_first"] = sorted(int(np.flatnonzero((x == r).all(1))[0]) for r in np.asarray(xb))
+    print("RESULT" + json.dumps(out), flush=True)
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
+def test_two_jax_processes_train_the_one_process_curve_each_on_half_of_every_batch():
+    env = {**ENV, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    w0, w1 = _results(run_workers([[sys.executable, "-c", JAX_WORKER]] * 2, env=env, timeout=240))
+    print(w0["multi"]["device"], w0["multi"]["loss"], w0["one"]["loss"], sep="\n")
+    assert (w0["process"], w1["process"], w0["processes"]) == (0, 1, 2)
+    assert w0["multi"] == w1["multi"] and w0["multi"]["status"] == "finished"
+    assert w0["multi"]["device"].startswith("2 replica(s) with keras.distribution.DataParallel: ")
+    assert max(abs(a - b) for a, b in zip(w0["multi"]["loss"], w0["one"]["loss"])) < 1e-5
+    import numpy as np
+
+    for a, b in zip(w0["multi"]["weights"], w0["one"]["weights"]):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    # Each process feeds 16 of the batch's 32 rows, the other 16 come from the other process.
+    assert len(w0["mine_first"]) == len(w1["mine_first"]) == 16
+    assert sorted(w0["mine_first"] + w1["mine_first"]) == list(range(32))
 
 
 def test_every_worker_gets_its_index_and_every_address():
