@@ -104,16 +104,21 @@ def run_workers(commands: Sequence[Sequence[str]], *, env: dict[str, str] | None
         deadline = None if timeout is None else time.monotonic() + timeout
         failed_at = None
         timed_out = set()
-        while any(p.poll() is None for p in procs):
-            now = time.monotonic()
-            if failed_at is None and any(p.returncode not in (None, 0) for p in procs):
-                failed_at = now
-            if (deadline is not None and now > deadline) or (failed_at is not None and now > failed_at + GRACE_S):
-                for i, p in enumerate(procs):
-                    if p.poll() is None:
-                        timed_out.add(i)
-                        p.kill()
-            time.sleep(0.1)
+        try:
+            while any(p.poll() is None for p in procs):
+                now = time.monotonic()
+                if failed_at is None and any(p.returncode not in (None, 0) for p in procs):
+                    failed_at = now
+                if (deadline is not None and now > deadline) or (failed_at is not None and now > failed_at + GRACE_S):
+                    for i, p in enumerate(procs):
+                        if p.poll() is None:
+                            timed_out.add(i)
+                            p.kill()
+                time.sleep(0.1)
+        finally:  # Ctrl-C or an error here: no worker is left behind waiting for the others
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
         runs = []
         for i, (p, log) in enumerate(zip(procs, logs)):
             p.wait()
