@@ -29,6 +29,9 @@ NGINX = find_nginx()
 # This file's own ports (the launcher's defaults, 8080 and 8640, stay free for a teacher's run).
 PROXY_PORT, APP_PORTS = 8089, (8648, 8649)
 PROXY = f"http://127.0.0.1:{PROXY_PORT}"
+# The browsers open the server by name, as a class does: Streamlit then accepts the WebSocket only
+# when nginx passes the Host header with its port (its origin check allows bare local IPs anyway).
+NAMED = f"http://medlens.test:{PROXY_PORT}"
 UPSTREAMS = {f"127.0.0.1:{p}" for p in APP_PORTS}
 # A page with a slider whose figures are served from /media/ by the session's own process
 # (and no TensorFlow to import: the test stays lean).
@@ -126,27 +129,37 @@ def _a_student(browser, route: str | None):
     """A fresh browser context (its own cookies: one student), with ``route`` preset when given."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     if route:
-        context.add_cookies([{"name": "medlens_route", "value": route, "url": PROXY}])
+        context.add_cookies([{"name": "medlens_route", "value": route, "url": NAMED}])
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     return context, page, errors
 
 
-def test_two_browsers_through_the_proxy_each_work_on_their_own_process(served, browser):
+def _noise_png(path: Path) -> Path:
+    """A 2 MB PNG (seeded noise does not compress): above nginx's default 1 MB request limit."""
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (1450, 1450), dtype=np.uint8)).save(path)
+    assert path.stat().st_size > 2_000_000
+    return path
+
+
+def test_two_browsers_through_the_proxy_each_work_on_their_own_process(served, browser, tmp_path):
     _, runtime = served
     # Student A arrives with no cookie (nginx picks); student B is given a route to the other process.
     a, page_a, errors_a = _a_student(browser, None)
-    page_a.goto(PROXY + "/", timeout=60_000)
+    page_a.goto(NAMED + "/", timeout=60_000)
     route_a = next(c["value"] for c in a.cookies() if c["name"] == "medlens_route")
     upstream_a = _get("/_stcore/health", route_a)[0]
     route_b = _route_on(next(iter(UPSTREAMS - {upstream_a})))
     b, page_b, errors_b = _a_student(browser, route_b)
-    page_b.goto(PROXY + "/", timeout=60_000)
+    page_b.goto(NAMED + "/", timeout=60_000)
     for name, page in (("A", page_a), ("B", page_b)):
         _wait_idle(page)
         _no_exception(page, f"home page, student {name}")
-        page.goto(f"{PROXY}/{SLIDER_PAGE}", timeout=60_000)
+        page.goto(f"{NAMED}/{SLIDER_PAGE}", timeout=60_000)
     for name, page in (("A", page_a), ("B", page_b)):
         _wait_idle(page)
         _no_exception(page, f"{SLIDER_PAGE}, student {name}")
@@ -159,6 +172,18 @@ def test_two_browsers_through_the_proxy_each_work_on_their_own_process(served, b
         _no_exception(page, f"{SLIDER_PAGE} after moving the slider, student {name}")
         after = _images_loaded(page)
         assert after - before, f"student {name}: no figure was redrawn after the slider moved"
+    # An upload goes by HTTP to the process holding the session, and a scan can be over 1 MB.
+    page_b.goto(f"{NAMED}/{SLIDER_PAGE}?kern_image=upload", timeout=60_000)
+    _wait_idle(page_b)
+    before = _images_loaded(page_b)
+    page_b.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
+        str(_noise_png(tmp_path / "noise.png")))
+    page_b.get_by_test_id("stFileChipName").filter(has_text="noise.png").wait_for(timeout=30_000)
+    _wait_idle(page_b)
+    _no_exception(page_b, "kernels after uploading a 2 MB PNG")
+    alerts = page_b.locator("[data-testid='stAlert']").all_inner_texts()
+    assert not [a for a in alerts if "noise.png" in a], f"the upload was refused: {alerts}"
+    assert _images_loaded(page_b) - before, "the uploaded image was not drawn"
     a.close()
     b.close()
     assert not errors_a and not errors_b, f"JavaScript errors: A {errors_a}, B {errors_b}"
@@ -182,6 +207,8 @@ def test_two_browsers_through_the_proxy_each_work_on_their_own_process(served, b
         assert any(' 101 "GET /_stcore/stream' in h for h in requests), f"student {name}: no WebSocket logged"
         media = [h for h in requests if '"GET /media/' in h]
         assert media and all(" 200 " in h or " 304 " in h for h in media), f"student {name}'s figures: {media}"
+    uploads = [h for _, h in served_by[route_b] if '"PUT /_stcore/upload_file/' in h]
+    assert uploads and all(" 20" in h for h in uploads), f"student B's upload: {uploads}"
     assert {served_by[route_a][0][0], served_by[route_b][0][0]} == UPSTREAMS, "both students on one process"
 
 
@@ -232,6 +259,6 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-            "--disable-dev-shm-usage"])
+            "--disable-dev-shm-usage", "--host-resolver-rules=MAP medlens.test 127.0.0.1"])
         yield b
         b.close()
