@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     nginx = args.nginx or find_nginx()
     if not nginx:
         ap.error("nginx is not installed: `apt-get install nginx` (Debian, Ubuntu) or pass --nginx PATH")
+    if not os.access(nginx, os.X_OK):
+        ap.error(f"--nginx {nginx!r} is not an executable file: give the path of the nginx binary")
     app_ports = [args.first_app_port + i for i in range(args.processes)]
     busy = [f"{h}:{p}" for h, p in [("127.0.0.1", p) for p in app_ports] + [(args.address, args.port)]
             if _port_in_use(h, p)]
@@ -122,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     runtime = (args.runtime_dir or Path(tempfile.mkdtemp(prefix="medlens-serve-"))).resolve()
     runtime.mkdir(parents=True, exist_ok=True)
     conf = runtime / "nginx.conf"
-    conf.write_text(render_config(app_ports, f"{args.address}:{args.port}", runtime))
+    listen = f"[{args.address}]:{args.port}" if ":" in args.address else f"{args.address}:{args.port}"  # IPv6
+    conf.write_text(render_config(app_ports, listen, runtime))
+    # Where to check that nginx answers, and what to tell the teacher to open.
+    wildcard = args.address in ("0.0.0.0", "::")
+    health = f"http://{f'127.0.0.1:{args.port}' if wildcard else listen}/_stcore/health"
+    shown = f"http://<this machine's name or address>:{args.port}" if wildcard else f"http://{listen}"
 
     env = dict(os.environ)
     # The processes share the machine: together they should run about as many trainings as one
@@ -149,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", procs, 120)
         procs.insert(0, subprocess.Popen(  # first in the list: stopped first
             [nginx, "-p", str(runtime), "-c", str(conf), "-e", str(runtime / "nginx-error.log")]))
-        _wait_healthy(f"http://127.0.0.1:{args.port}/_stcore/health", procs, 30)
-        print(f"medlens: open http://{args.address}:{args.port} ({args.processes} app processes on "
+        _wait_healthy(health, procs, 30)
+        print(f"medlens: open {shown} ({args.processes} app processes on "
               f"{', '.join(map(str, app_ports))}, MEDLENS_MAX_TRAININGS={env['MEDLENS_MAX_TRAININGS']} each; "
               f"logs in {runtime}). Ctrl-C stops all.", flush=True)
         while all(p.poll() is None for p in procs):
