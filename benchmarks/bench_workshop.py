@@ -29,7 +29,9 @@ def run(quick: bool = False) -> list[Row]:
     rows = []
     for r in run_["results"]:
         first = "-" if r.first_change_s is None else f"{r.first_change_s:.2f} s"
-        trained = "" if r.epochs is None else f"; {r.epochs} epochs"
+        trained = "" if r.epochs is None else f"; {r.epochs} epochs in {r.runs} run(s)"
+        if r.training_s is not None:
+            trained += f"; training over at {r.training_s:.1f} s"
         note = (f"first change {first} ({r.first_change}){trained}; server CPU {r.server_cpu_s:.0f} s"
                 if r.ok else r.problem)
         rows.append(Row("workshop", f"{r.name}: click → done", r.done_s if r.done_s is not None else float("nan"),

@@ -17,6 +17,8 @@ at a time: nothing else trains on the server meanwhile. We record
   header's status widget, the dimming of stale elements) is not in that signature.
 - **done**: click → the script is idle again (and stays idle for a second), with a result on the page
   (a new message box, the progress bar's "Last epoch" line, a new figure or table) and no exception box.
+- **training**: click → the Stop button gone (the training is over; what follows until done is the page
+  drawing and explaining the trained model). Pages that train under a spinner have no Stop button.
 - **trained**: the epochs the page says it trained ("Trained 8 epoch(s) …", else the progress bar's
   last "Epoch a/b"), and the server's CPU seconds over the run (CPU seconds / wall seconds near the
   core count: computing; near 0: waiting).
@@ -88,7 +90,7 @@ DEMOS: tuple[Demo, ...] = (
     Demo("segmentation-both", "segmentation", "Train both", tab="Skip connections"),
     Demo("detection", "detection", "Train"),
     Demo("attention", "attention", "Train"),
-    Demo("attention-patches", "attention", "Train", nth=1),
+    Demo("attention-patches", "attention?attn_part=Image%20patches", "Train"),
     Demo("saliency", "saliency", "Train"),
     Demo("trust", "trust", "Train"),
     Demo("shortcut", "shortcut", "Train"),
@@ -102,9 +104,12 @@ class DemoResult:
     page: str
     first_change_s: float | None  # click -> first visible change in the main area
     done_s: float | None  # click -> idle again with a result
+    training_s: float | None  # click -> the Stop button gone (training over; the rest is drawing and
+    #                           explaining); None where the page shows no Stop button
     first_change: str  # what changed first (the new text, shortened)
     result: str  # what counted as the result
-    epochs: int | None  # what the page says it trained
+    epochs: int | None  # what the page says it trained, summed over its runs
+    runs: int  # the trainings one click started (0: the page does not say)
     server_cpu_s: float  # the server's CPU seconds from click to done
     load_s: float  # page open -> idle, before the click
     ok: bool
@@ -185,30 +190,36 @@ class _Server:
 _WATCH_JS = """() => {
   const main = document.querySelector("[data-testid='stMain']");
   const app = document.querySelector("[data-testid='stApp']");
-  // st.empty's placeholders come and go on every rerun with no size: not a change anyone sees
-  const shown = "[data-testid]:not([data-testid='stEmpty'])";
-  const sig = () => main.querySelectorAll(shown).length + '|' + main.innerText;
-  const ids = () => { const c = {}; main.querySelectorAll(shown).forEach(e => {
-    const k = e.getAttribute('data-testid'); c[k] = (c[k] || 0) + 1; }); return c; };
-  const w = window.__workshop = {base: sig(), baseIds: ids(), click: null, first: null, firstText: '',
-                                 running: false, idleAt: null, state: app.getAttribute('data-test-script-state')};
+  // Every element Streamlit draws sits in an stElementContainer. A change is a line of text in the main area
+  // that was not there before the click, or one more sized container of some kind (a progress bar, a
+  // spinner, a figure). Empty placeholders (st.empty), elements in closed tabs and a figure's hover toolbar
+  // are not counted; nor is an element going away: on a rerun Streamlit remounts figures for a frame,
+  // which tells a student nothing. The mouse rests on the button before the baseline, so the click moves
+  // nothing.
+  const kinds = () => { const c = {};
+    main.querySelectorAll("[data-testid='stElementContainer']").forEach(e => {
+      if (e.getBoundingClientRect().height > 0) {
+        const k = e.firstElementChild, kind = k ? k.getAttribute('data-testid') || k.tagName : '';
+        c[kind] = (c[kind] || 0) + 1;
+      } });
+    return c; };
+  const lines = () => main.innerText.split('\\n').map(l => l.trim()).filter(l => l);
+  const w = window.__workshop = {baseLines: new Set(lines()), baseKinds: kinds(), click: null, first: null,
+                                 firstText: '', running: false, idleAt: null,
+                                 state: app.getAttribute('data-test-script-state')};
   document.addEventListener('click', () => { if (w.click === null) w.click = performance.now(); },
                             {capture: true});
   let pending = false;
   const check = () => {
     pending = false;
     if (w.first !== null || w.click === null) return;
-    const s = sig();
-    if (s !== w.base) {
+    const line = lines().find(l => !w.baseLines.has(l));
+    const now = kinds();
+    const added = Object.keys(now).filter(k => now[k] > (w.baseKinds[k] || 0));
+    if (line !== undefined || added.length) {
       w.first = performance.now();
-      // what is new: the first line of text not there before, and the kinds of element added
-      const old = new Set(w.base.split('|').slice(1).join('|').split('\\n'));
-      const line = s.split('|').slice(1).join('|').split('\\n').find(l => l.trim() && !old.has(l));
-      const now = ids();
-      const added = Object.keys(now).filter(k => now[k] > (w.baseIds[k] || 0));
-      const gone = Object.keys(w.baseIds).filter(k => w.baseIds[k] > (now[k] || 0));
-      w.firstText = (line ? '"' + line.trim() + '"' : 'no new text') + (added.length ? ' +' + added.join(',') : '')
-                    + (gone.length ? ' -' + gone.join(',') : '');
+      w.firstText = (line !== undefined ? '"' + line + '"' : 'no new text')
+                    + (added.length ? ' +' + added.join(',') : '');
       changes.disconnect();
     }
   };
@@ -223,7 +234,9 @@ _WATCH_JS = """() => {
 }"""
 _POLL_JS = """() => { const w = window.__workshop;
   const bars = [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stProgress']")];
-  return {click: w.click, first: w.first, firstText: w.firstText, running: w.running, idleAt: w.idleAt,
+  const stop = [...document.querySelectorAll("[data-testid='stMain'] button")]
+    .some(b => /Stop$/.test(b.innerText.trim()));
+  return {stop, click: w.click, first: w.first, firstText: w.firstText, running: w.running, idleAt: w.idleAt,
           state: w.state, now: performance.now(), progress: bars.map(b => b.innerText.trim()).filter(t => t)}; }"""
 # What counts as a result: message boxes, figures and tables, by their text or source.
 _RESULTS_JS = """() => { const m = document.querySelector("[data-testid='stMain']");
@@ -259,12 +272,24 @@ def _result(before: dict, after: dict) -> str:
     return ""
 
 
-def _epochs(text: str, progress: list[str]) -> int | None:
+def _epochs(text: str, progress: list[str]) -> tuple[int | None, int]:
+    """(epochs, runs) the page says it trained: its "Trained N epoch(s)" messages, else the progress bar.
+
+    From the progress bar a run is a stretch of "Epoch a/b" with one b and a rising a; its epochs are b.
+    (Progress is read every 0.25 s: a run shorter than that can go unseen.)
+    """
     trained = [int(n) for n in _TRAINED.findall(text)]
     if trained:
-        return sum(trained)
-    seen = [int(b) for t in progress for _, b in _EPOCH.findall(t)]
-    return max(seen) if seen else None
+        return sum(trained), len(trained)
+    runs: list[int] = []
+    last = None
+    for t in progress:
+        for a, b in _EPOCH.findall(t):
+            a, b = int(a), int(b)
+            if last is None or b != last[1] or a < last[0]:
+                runs.append(b)
+            last = (a, b)
+    return (sum(runs), len(runs)) if runs else (None, 0)
 
 
 def _one_demo(browser, server: _Server, demo: Demo, timeout_s: float, shots: Path | None) -> DemoResult:
@@ -274,7 +299,8 @@ def _one_demo(browser, server: _Server, demo: Demo, timeout_s: float, shots: Pat
     progress: list[str] = []
     first_change_s = done_s = None
     first_text = result = problem = ""
-    epochs, cpu = None, float("nan")
+    epochs, runs, cpu = None, 0, float("nan")
+    stop_seen, training_s = False, None
     try:
         page.goto(f"{server.url}/{demo.path}", timeout=120_000)
         _wait_idle(page, 300)
@@ -284,6 +310,8 @@ def _one_demo(browser, server: _Server, demo: Demo, timeout_s: float, shots: Pat
             page.wait_for_timeout(500)  # tabs switch in the browser; no rerun
         button = _button(page, demo)
         button.scroll_into_view_if_needed(timeout=10_000)
+        button.hover(timeout=10_000)  # hover effects (a figure's toolbar) settle before the baseline
+        page.wait_for_timeout(300)
         before = page.evaluate(_RESULTS_JS)
         page.evaluate(_WATCH_JS)
         cpu0 = server.cpu_s()
@@ -291,6 +319,10 @@ def _one_demo(browser, server: _Server, demo: Demo, timeout_s: float, shots: Pat
         deadline = time.perf_counter() + timeout_s
         while True:
             w = page.evaluate(_POLL_JS)
+            if w["stop"]:
+                stop_seen = True
+            elif stop_seen and training_s is None:  # the Stop button went: the training itself is over
+                training_s = (w["now"] - w["click"]) / 1000
             for t in w["progress"]:
                 if not progress or progress[-1] != t[:120]:
                     progress.append(t[:120])
@@ -309,7 +341,7 @@ def _one_demo(browser, server: _Server, demo: Demo, timeout_s: float, shots: Pat
             first_change_s = (w["first"] - w["click"]) / 1000
             first_text = w["firstText"][:120]
         after = page.evaluate(_RESULTS_JS)
-        epochs = _epochs(after["text"], progress)
+        epochs, runs = _epochs(after["text"], progress)
         if after["exceptions"]:
             problem = "exception box: " + after["exceptions"][0].splitlines()[0]
         elif not problem:
@@ -323,8 +355,9 @@ def _one_demo(browser, server: _Server, demo: Demo, timeout_s: float, shots: Pat
         load_s = time.perf_counter() - t_open if "load_s" not in locals() else load_s
     finally:
         ctx.close()
-    return DemoResult(demo.name, demo.path, first_change_s, done_s if not problem else None, first_text, result,
-                      epochs, round(cpu, 1), round(load_s, 1), not problem, problem, progress)
+    return DemoResult(demo.name, demo.path, first_change_s, done_s if not problem else None, training_s,
+                      first_text, result,
+                      epochs, runs, round(cpu, 1), round(load_s, 1), not problem, problem, progress)
 
 
 def _loadavg() -> list[float]:
@@ -376,8 +409,10 @@ def _fmt(s: float | None) -> str:
 
 
 def _line(r: DemoResult) -> str:
-    return (f"{r.name:24s} first change {_fmt(r.first_change_s):>5} s · done {_fmt(r.done_s):>6} s · "
-            f"epochs {r.epochs if r.epochs is not None else '-':>3} · server CPU {r.server_cpu_s:5.1f} s · "
+    return (f"{r.name:24s} first change {_fmt(r.first_change_s):>5} s · done {_fmt(r.done_s):>6} s "
+            f"(training {_fmt(r.training_s):>5} s) · "
+            f"epochs {r.epochs if r.epochs is not None else '-':>3} in {r.runs} run(s) · "
+            f"server CPU {r.server_cpu_s:5.1f} s · "
             + (r.result if r.ok else "PROBLEM: " + r.problem))
 
 

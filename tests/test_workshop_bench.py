@@ -32,9 +32,12 @@ def test_the_result_is_what_is_new_since_the_click_and_epochs_add_up_over_runs()
     assert _result(before, {**same, "figures": ["a.png", "b.png"]}) == "1 new figure(s)"
     assert _result(before, {**same, "alerts": ["Click Train to start.", "Trained 3 epoch(s) on CPU."]}).startswith(
         "message: Trained 3")
-    assert _epochs("Trained 3 epoch(s) on CPU. … Trained 5 epoch(s) on CPU.", []) == 8  # "Train both"
-    assert _epochs("no message", ["Epoch 1/12 · loss 0.7", "Epoch 12/12 · loss 0.3"]) == 12
-    assert _epochs("no message", []) is None
+    assert _epochs("Trained 3 epoch(s) on CPU. … Trained 5 epoch(s) on CPU.", []) == (8, 2)
+    # two runs of 40 epochs from the progress bar alone (the second starts again at epoch 1)
+    bar = ["Epoch 1/40 · loss 0.7", "Epoch 38/40 · loss 0.3", "Epoch 2/40 · loss 0.6", "Epoch 40/40 · loss 0.2"]
+    assert _epochs("no message", bar) == (80, 2)
+    assert _epochs("no message", ["Epoch 3/4 · loss 0.5", "Epoch 2/8 · loss 0.6"]) == (12, 2)  # pretrain, then tune
+    assert _epochs("no message", []) == (None, 0)
 
 
 @pytest.mark.e2e
@@ -50,7 +53,8 @@ def test_one_demo_clicked_in_chromium_gives_a_complete_record_with_the_first_cha
     assert r.ok, r.problem
     assert r.first_change_s is not None and r.done_s is not None
     assert 0 < r.first_change_s <= r.done_s
+    assert r.training_s is not None and r.first_change_s <= r.training_s <= r.done_s + 0.5  # polled: ±0.25 s
     assert r.result.startswith("message: Trained"), r.result  # the run's own box, not an older one
-    assert r.epochs is not None and r.epochs >= 1
+    assert r.epochs is not None and r.epochs >= 1 and r.runs == 1
     assert r.server_cpu_s > 0
     assert (tmp_path / "workshop_neuron.png").stat().st_size > 10_000
