@@ -1,9 +1,9 @@
 """Two app processes behind nginx with sticky sessions (``python -m deploy.serve``), in headless Chromium.
 
-What it proves: through the proxy, two students each get a working app (home page, a slider
-that reruns the page, its figures fetched from /media/), each held to one process for every
-request (page, WebSocket, figures), the two on different processes; and Ctrl-C on the launcher
-stops nginx and both apps. Skipped when nginx or Debian's chromium is missing (``.ci/run``
+What it proves: through the proxy, opened by a host name, two students each get a working app
+(home page, a slider that reruns the page, its figures fetched from /media/, a 2 MB upload),
+each held to one process for every request (page, WebSocket, figures, upload), the two on
+different processes; and Ctrl-C on the launcher stops nginx and both apps. Skipped when nginx or Debian's chromium is missing (``.ci/run``
 installs both).
 """
 from __future__ import annotations
@@ -56,18 +56,24 @@ def served(tmp_path_factory):
     deadline = time.time() + 150
     while "medlens: open" not in (runtime / "launcher.log").read_text():
         if launcher.poll() is not None or time.time() > deadline:
-            launcher.kill()
+            _stop_launcher(launcher)
+            out.close()
             logs = "\n".join(f"--- {p.name}\n{p.read_text()[-2000:]}" for p in sorted(runtime.glob("*.log")))
             pytest.fail(f"deploy.serve did not start (exit {launcher.poll()}):\n{logs}")
         time.sleep(0.5)
     yield launcher, runtime
+    _stop_launcher(launcher)
+    out.close()
+
+
+def _stop_launcher(launcher: subprocess.Popen) -> None:
+    """Ctrl-C, so that it stops its apps and nginx too; SIGKILL only if that hangs."""
     if launcher.poll() is None:
         launcher.send_signal(signal.SIGINT)
         try:
             launcher.wait(30)
         except subprocess.TimeoutExpired:
             launcher.kill()
-    out.close()
 
 
 def _get(path: str, route: str | None = None):
