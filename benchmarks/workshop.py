@@ -300,7 +300,7 @@ def _one_demo(browser, server: _Server, demo: Demo, timeout_s: float, shots: Pat
     first_change_s = done_s = None
     first_text = result = problem = ""
     epochs, runs, cpu = None, 0, float("nan")
-    stop_seen, training_s = False, None
+    stop_seen, training_s, load_s = False, None, float("nan")
     try:
         page.goto(f"{server.url}/{demo.path}", timeout=120_000)
         _wait_idle(page, 300)
@@ -352,7 +352,6 @@ def _one_demo(browser, server: _Server, demo: Demo, timeout_s: float, shots: Pat
             page.screenshot(path=str(shots / f"workshop_{demo.name}.png"), full_page=True)
     except Exception as err:  # noqa: BLE001 - one page's failure is that page's row, not the whole run's end
         problem = problem or f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"
-        load_s = time.perf_counter() - t_open if "load_s" not in locals() else load_s
     finally:
         ctx.close()
     return DemoResult(demo.name, demo.path, first_change_s, done_s if not problem else None, training_s,
