@@ -94,3 +94,18 @@ def test_a_student_returning_after_the_ttl_reads_why_the_model_is_new(app_page):
     notes = [i.value for i in at.info if "freed after" in i.value]
     assert notes, [i.value for i in at.info]
     assert first.model is None and first.freed  # the old entry really let go of its model
+
+
+def test_a_sweep_that_frees_models_hands_the_memory_back_and_one_that_frees_none_does_not(monkeypatch):
+    import models.native_memory as nm
+
+    trims = []
+    monkeypatch.setattr(nm, "release_free_memory", lambda min_interval_s=0.0: trims.append(min_interval_s))
+    clock = Clock()
+    reg = IdleSessions(ttl_s=10, clock=clock)
+    m = Model()
+    reg.hold("s", m)
+    assert reg.sweep() == 0 and trims == []  # nobody idle yet: no collection, no trim
+    clock.now = 11
+    assert reg.sweep() == 1 and m.freed
+    assert trims == [60.0]  # once, rate-limited to a minute
