@@ -18,9 +18,11 @@ setup: $(STAMP)
 # No file watcher: a classroom server does not edit its own code, and watching .venv's
 # ~100k files overflows inotify ("Inotify queue overflowed", thousands of log lines).
 # MEDLENS_VERBOSE=1 make app shows TensorFlow's own logs again.
+# Two malloc arenas and a pinned mmap threshold: Streamlit's per-session threads otherwise keep
+# ~145 MB more of freed memory (models/native_memory.py, benchmarks/bench_native_memory.py).
 app: setup
 	@echo "medlens: open http://localhost:$(PORT) in your browser"
-	$(PY) -m streamlit run streamlit_app.py \
+	MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=262144 $(PY) -m streamlit run streamlit_app.py \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false \
 		--server.fileWatcherType none
 

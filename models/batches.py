@@ -77,6 +77,10 @@ class _ArrayBatches(keras.utils.PyDataset):
 
     def __getitem__(self, i: int) -> tuple[Any, Any]:
         idx = self.order[i]
+        dist = keras.distribution.distribution()
+        if dist is not None and getattr(dist, "num_processes", 1) > 1:  # this process's slice of the global batch
+            # every process must feed as many rows: the last batch loses its remainder (< num_processes rows)
+            idx = idx[: len(idx) - len(idx) % dist.num_processes][dist.data_shard_id::dist.num_processes]
         take = lambda a: a[idx]  # noqa: E731
         return keras.tree.map_structure(take, self.x), keras.tree.map_structure(take, self.y)
 

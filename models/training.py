@@ -327,7 +327,9 @@ def train(
         distribution: None (one device), "mirrored" (data-parallel over every local
             device: ``tf.distribute.MirroredStrategy`` under TensorFlow,
             ``keras.distribution.DataParallel`` under JAX), or such an object
-            made by the caller. A copy of the model trains inside the engine's
+            made by the caller, or "multiworker" (worker processes, see ``python -m
+            models.multiworker``; a script calls ``models.distribution.join_cluster()``
+            before building its model). A copy of the model trains inside the engine's
             scope and its weights are copied back into ``model``; each batch
             of ``batch_size`` is split between the devices.
 
@@ -368,6 +370,11 @@ def train(
     elif learning_rate is not None:
         # Already compiled: keep the optimizer's state, only change its step size.
         model.optimizer.learning_rate.assign(learning_rate)
+    # Keras builds the optimizer's slots inside the first traced step; TensorFlow then lifts each slot's
+    # initialiser into a tf.cond whose branch graphs outlive the model (~42 graphs per trained CNN, a
+    # server's memory growing with every student). Built here, eagerly, nothing is left behind.
+    if model.built and getattr(model, "optimizer", None) is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
     target = model
     if plan is not None:
         if compile_kwargs is None:  # compiled earlier: the copy is compiled with the same settings
@@ -476,8 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=None, help="training samples to generate")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", default=None, help="path of the .keras file to write")
-    parser.add_argument("--distribution", choices=("none", "mirrored"), default="none",
-                        help="mirrored: data-parallel over every local GPU (or logical device)")
+    parser.add_argument("--distribution", choices=("none", "mirrored", "multiworker"), default="none",
+                        help="mirrored: data-parallel over every local GPU (or logical device); multiworker: "
+                             "over worker processes (start them with python -m models.multiworker)")
     args = parser.parse_args(argv)
 
     (x, y), (xv, yv), spec = demo_data(args.model, n=args.samples, seed=args.seed)
