@@ -66,7 +66,12 @@ def _loss(name):
 
 
 class _EpochClock(keras.callbacks.Callback):
-    """Wall time of every epoch of plain ``fit``: from its start (or the last epoch's end) to its end."""
+    """Wall time of every epoch: from the run's start (or the last epoch's end) to the epoch's end.
+
+    The same object is a Keras callback for plain ``fit`` and an observer of
+    ``models.train`` (both call ``on_train_begin`` and ``on_epoch_end`` with two
+    arguments); in ``train`` its epoch includes the page's observers before it.
+    """
 
     def __init__(self):
         super().__init__()
@@ -76,21 +81,6 @@ class _EpochClock(keras.callbacks.Callback):
         self.t = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        now = time.perf_counter()
-        self.times.append(now - self.t)
-        self.t = now
-
-
-class _ObserverClock:
-    """The same clock as an observer of ``models.train`` (its epoch includes the page's observers)."""
-
-    def __init__(self):
-        self.times: list[float] = []
-
-    def on_train_begin(self, info):
-        self.t = time.perf_counter()
-
-    def on_epoch_end(self, p, model):
         now = time.perf_counter()
         self.times.append(now - self.t)
         self.t = now
@@ -118,7 +108,7 @@ def samples_per_s(name: str, quick: bool) -> dict:
     batch, per_call = 32, (2 if quick else EPOCHS_PER_CALL)
     model = _fresh(name)
     obs = [PageProgress(), _Snapshot(name, x)]
-    plain_clock, our_clock = _EpochClock(), _ObserverClock()
+    plain_clock, our_clock = _EpochClock(), _EpochClock()
     run_plain = lambda: model.fit(x, y, epochs=per_call, batch_size=batch, verbose=0,  # noqa: E731
                                   callbacks=[plain_clock])
     run_ours = lambda: train(model, x, y, epochs=per_call, batch_size=batch,  # noqa: E731

@@ -28,7 +28,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["TRAINING_PAGES", "SessionResult", "Classroom", "run_classroom", "main"]
+__all__ = ["TRAINING_PAGES", "SessionResult", "Classroom", "run_classroom", "start_app", "wait_healthy", "stop_app",
+           "main"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,6 +87,39 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def start_app(port: int, env: dict[str, str], log) -> subprocess.Popen:
+    """`streamlit run streamlit_app.py` on 127.0.0.1:``port``, no file watcher, closed tabs freed after 2 s."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", "--server.disconnectedSessionTTL", "2"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> bool:
+    """Whether the app at ``url`` answers its health check within ``timeout_s`` (False at once if it died)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                return True
+        except OSError:
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.5)
+    return False
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    """Terminate the app, killing it if it has not exited 10 s later."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class _Server:
     """`streamlit run` on 127.0.0.1 with a short disconnected-session lifetime, so closed tabs are freed."""
 
@@ -95,31 +129,17 @@ class _Server:
         if slots is not None:
             env["MEDLENS_MAX_TRAININGS"] = str(slots)
         self._log = open(log, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(self.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--server.disconnectedSessionTTL", "2"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, text=True)
+        self.proc = start_app(self.port, env, self._log)
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(self.url + "/_stcore/health", timeout=2).status == 200:
-                    return
-            except OSError:
-                time.sleep(0.5)
-        self.close()
-        raise RuntimeError(f"streamlit did not start; see {log}")
+        if not wait_healthy(self.url, self.proc):
+            self.close()
+            raise RuntimeError(f"streamlit did not start; see {log}")
 
     def rss_mb(self) -> float:
         return _rss_mb(self.proc.pid)
 
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_app(self.proc)
         self._log.close()
 
 

@@ -34,15 +34,13 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from benchmarks.classroom import _rss_mb, _wait_idle
+from benchmarks.classroom import _rss_mb, _wait_idle, start_app, stop_app, wait_healthy
 
 __all__ = ["Demo", "DEMOS", "DEMO_NAMES", "DemoResult", "PORTS", "DONE_TARGET_S", "FIRST_CHANGE_TARGET_S",
            "run_workshop", "main"]
@@ -151,34 +149,17 @@ class _Server:
         # An empty MEDLENS_CACHE: no "Load the trained demo", every click trains from fresh weights.
         env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "MEDLENS_CACHE": self.cache}
         self._log = open(log, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(self.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--server.disconnectedSessionTTL", "2"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, text=True)
+        self.proc = start_app(self.port, env, self._log)
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(self.url + "/_stcore/health", timeout=2).status == 200:
-                    return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.5)
-        self.close()
-        raise RuntimeError(f"streamlit did not start; see {log}")
+        if not wait_healthy(self.url, self.proc):
+            self.close()
+            raise RuntimeError(f"streamlit did not start; see {log}")
 
     def cpu_s(self) -> float:
         return _cpu_s(self.proc.pid)
 
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_app(self.proc)
         self._log.close()
         shutil.rmtree(self.cache, ignore_errors=True)
 
