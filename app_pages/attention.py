@@ -57,7 +57,7 @@ part = st.segmented_control("Part", PARTS, key=url_setting("attn_part", "Words",
 
 
 # ------------------------------------------------------------ worked example
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def worked(sentence: str, query: str, temperature: float, sqrt_d: bool):
     return compute_worked_attention(sentence, query, temperature=temperature, scale_by_sqrt_d=sqrt_d)
 

@@ -24,7 +24,7 @@ def draw_backprop(bp):
     return plot_backprop(bp).figure
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=128)
 def cached_comparison(x0: float, x1: float, t: float, act: str, seed: int):
     """The hand computation and the tape's numbers for one setting (the tape builds a Keras model)."""
     bp = compute_backprop((x0, x1), t, activation_name=act, **net_parameters(seed))

@@ -87,7 +87,7 @@ with secondary("Training settings"):  # folded away in presenter mode
 write_url()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=4)
 def cached_data(name: str):
     """Training and test images with class names (shared, read-only)."""
     if name == "lesions":

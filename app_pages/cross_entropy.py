@@ -34,7 +34,7 @@ temperature = st.select_slider("Softmax temperature T (1 = plain softmax)", T_OP
                                key=url_setting("ce_t", 1.0, options=T_OPTIONS))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def categorical(temperature: float):
     return compute_categorical_cross_entropy(CATEGORICAL_TARGETS, logits=CATEGORICAL_LOGITS, temperature=temperature)
 
@@ -88,7 +88,7 @@ write_url()
 k = EXAMPLE_NAMES.index(example)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def temperature_curve(k: int, temperature: float):
     return compute_softmax_temperature(CATEGORICAL_LOGITS[k], temperature, target=int(CATEGORICAL_TARGETS[k]))
 
@@ -136,7 +136,7 @@ st.latex(r"L_{CE} = -y\log\sigma - (1-y)\log(1-\sigma) \;\Rightarrow\; \frac{\pa
          r"(\sigma - y)\,\sigma(1-\sigma)")
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def gradients(z_mark: float):
     return compute_saturation_gradients(1, z_mark=z_mark)
 

@@ -259,7 +259,7 @@ with tab_batch:
     timing = c[2].toggle("Also time one Keras epoch each", key=url_setting("gd_btime", False))
     write_url()
 
-    @st.cache_data(show_spinner=False)
+    @st.cache_data(show_spinner=False, max_entries=16)
     def cached_batches(epochs, lr, timing):
         x, y = make_stroke(400, seed=0)
         x = (x - x.mean(0)) / x.std(0)

@@ -57,7 +57,7 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     return widths
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=32)
 def playground_data(name: str, noise: float, test_fraction: float):
     """(x_train, y_train, x_test, y_test, x_unknown, note), shared read-only."""
     if name == "height/weight table":

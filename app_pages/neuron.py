@@ -128,7 +128,7 @@ with tab_act:
 DATASETS = ("stroke cohort (synthetic)", "breast cancer")
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=4)
 def roc_data(name: str):
     """Standardised features and labels, split into train and test (shared read-only)."""
     if name == DATASETS[0]:

@@ -198,7 +198,7 @@ st.markdown(
 )
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=4)
 def real_scan(side: int):
     """The liver MR as the network's input, its display at full size and its lesion marker (shared)."""
     from explainers.out_of_distribution import compute_lesion_marker

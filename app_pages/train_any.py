@@ -24,7 +24,7 @@ lr = c4.number_input("Learning rate", 1e-5, 10.0, format="%.4f", key=url_setting
 write_url()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def cached_data(model_name: str):
     """Built-in data, made once per process and shared read-only."""
     return demo_data(model_name, seed=0)
