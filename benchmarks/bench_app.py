@@ -107,7 +107,9 @@ def _cold_start(script: str, cwd: Path) -> float | None:
     port = _free_port()
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
-                             "--server.port", str(port), "--server.headless", "true"],
+                             "--server.port", str(port), "--server.headless", "true",
+                             # as `make app` serves it (a file watcher walks the whole checkout at start)
+                             "--server.fileWatcherType", "none"],
                             cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     try:

@@ -65,7 +65,16 @@ def _give_back_memory(freed: list) -> None:
     from models.native_memory import release_free_memory
 
     freed.clear()  # the caller's references to the freed holders
+    # The app freezes the heap after big imports (app_pages/heap.py) so that Streamlit's collection
+    # after every rerun skips the libraries' objects. A session's model that was alive at such a
+    # freeze (another student's first TensorFlow page) would never be collected after it is freed:
+    # unfreeze, collect everything once, and freeze again what is still alive.
+    frozen = gc.get_freeze_count()
+    if frozen:
+        gc.unfreeze()
     gc.collect()
+    if frozen:
+        gc.freeze()
     release_free_memory(min_interval_s=60.0)
 
 
