@@ -10,8 +10,8 @@ import numpy as np
 import streamlit as st
 from matplotlib.figure import Figure
 
-from app_pages.ui import (LiveTraining, cached_figure, figure, history_figure, report, secondary, session_model,
-                          stop_button, train_buttons, url_setting, write_url)
+from app_pages.ui import (LiveTraining, cached_figure, demo_cache, figure, history_figure, ready_demo, remember_demo,
+                          report, secondary, session_model, stop_button, train_buttons, url_setting, write_url)
 from explainers import volume_views as V
 from explainers import volume_views_plots as P
 from models.data import (WINDOWS, Volume, load_medmnist, load_medmnist_choice, load_volume, make_nodules3d,
@@ -344,12 +344,19 @@ st.markdown(
     "then ask **3-D Grad-CAM** where it looked: the map is a volume too, cut here along the same three planes "
     "through the nodule of a held-out volume."
 )
-from models.recipes.volumes import (DEFAULT_VOLUME_RECIPE, build_volume_cnn, compare_2d_3d,  # noqa: E402
-                                    nodule_volumes, train_volume_cnn)
+import time  # noqa: E402
+
+from models.recipes.volumes import (DEFAULT_VOLUME_RECIPE, SliceVolumeComparison, axial_slices,  # noqa: E402
+                                    build_slice_cnn, build_volume_cnn, nodule_volumes, ranking_auc, slice_scores,
+                                    train_volume_cnn)
+from models.training import TrainingHistory, train  # noqa: E402
 
 RECIPE = DEFAULT_VOLUME_RECIPE
 # An example scan geometry for millimetres: a chest CT of 0.7 × 0.7 mm pixels and 2.5 mm slices.
 EXAMPLE_SPACING = (2.5, 0.7, 0.7)
+# Seconds per epoch on two idle cores (benchmarks.workshop, volumes and volumes-compare), for the time the page
+# promises before a click.
+SECONDS_PER_EPOCH_3D, SECONDS_PER_EPOCH_2D = 1.5, 1.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -371,9 +378,12 @@ st.caption(
     f"Conv3D → batch norm → ReLU → 2 × 2 × 2 max pooling with {' → '.join(map(str, RECIPE.filters))} filters, "
     f"global max pooling, {RECIPE.dense_units} dense units, one sigmoid · {entry.model.count_params():,} parameters · "
     f"{len(data3d.y)} training and {len(data3d.y_test)} held-out volumes of {RECIPE.size}³ · {recipe.epochs} epochs "
-    f"per click (about {2 * recipe.epochs} s on two cores)"
+    f"per click (about {SECONDS_PER_EPOCH_3D * recipe.epochs:.0f} s on two cores)"
 )
 go = train_buttons("vol_cnn3d", key="vol")
+# The recipe (epochs included) is everything that decides the run: its ready demo is keyed by it.
+if ready_demo("volumes", (recipe,), entry, go):
+    entry.extra.setdefault("run_of", recipe)  # loaded just now (a rerun follows the click): one run of these settings
 curves = st.columns([3, 2])[0].empty()
 
 
@@ -382,16 +392,32 @@ def redraw_3d(progress=None, model=None):
                   slot=curves)
 
 
+def one_run_of(entry, recipe) -> bool:
+    """Whether the session's 3-D CNN is one finished run of ``recipe`` from fresh weights (or that run's demo):
+    then it is the model the comparison below would train, and it can stand in for it."""
+    h = entry.history
+    return entry.extra.get("run_of") == recipe and h.status == "finished" and len(h) == recipe.epochs
+
+
+def train_3d(observers) -> None:
+    """Train the session's 3-D CNN for one click of ``recipe``; a fresh model's finished run becomes the demo."""
+    # A click on a trained model continues its run: it is no longer one run of these settings.
+    entry.extra["run_of"] = None if len(entry.history) else recipe
+    run = train_volume_cnn(recipe, model=entry.model, data=data3d, history=entry.history, observers=observers)
+    entry.extra["seconds"] = run.seconds
+    remember_demo("volumes", (recipe,), entry, recipe.epochs)
+
+
 if go:
     with stop_button(beside=go, key="vol_stop"):
-        train_volume_cnn(recipe, model=entry.model, data=data3d, history=entry.history,
-                         observers=[LiveTraining(redraw_3d)])
+        # A 12-epoch run redraws its curve every couple of seconds: a new point every epoch or two.
+        train_3d([LiveTraining(redraw_3d, redraw_every_s=2.0)])
 if len(entry.history):
     redraw_3d()
     report(entry.history)
 else:
-    st.info(f"The model is untrained: its Grad-CAM is noise. Click **Train** (about {2 * recipe.epochs} s), then "
-            "look again.")
+    st.info(f"The model is untrained: its Grad-CAM is noise. Click **Train** (about "
+            f"{SECONDS_PER_EPOCH_3D * recipe.epochs:.0f} s), then look again.")
 
 trained_key = (len(entry.history), entry.history.status)
 if entry.extra.get("p_key") != trained_key:
@@ -444,17 +470,105 @@ st.markdown(
 )
 from explainers.receptive_field import compute_receptive_field, compute_receptive_field_mm  # noqa: E402
 
+
+
+def slice_comparison(model_3d, history_3d, seconds_3d, observers) -> SliceVolumeComparison:
+    """The 2-D CNN trained on the axial slices beside a trained 3-D CNN: compare_2d_3d's second half, for a
+    3-D CNN this session already has (the recipe trains both)."""
+    model_2d, history_2d = build_slice_cnn(recipe), TrainingHistory()
+    seconds_2d = 0.0
+    if history_3d.status == "finished":
+        slices, labels = axial_slices(data3d.x, data3d.masks)
+        test_slices, test_labels = axial_slices(data3d.x_test, data3d.masks_test)
+        t0 = time.perf_counter()
+        train(model_2d, slices, labels, epochs=recipe.epochs, batch_size=recipe.slice_batch_size
+              or recipe.batch_size * recipe.size, learning_rate=recipe.learning_rate,
+              validation_data=(test_slices, test_labels), observers=observers, history=history_2d, shuffle=False)
+        seconds_2d = time.perf_counter() - t0
+    else:
+        history_2d.message = f"Not trained: the 3-D run ended first ({history_3d.status})."
+    scores_2d, per_slice = slice_scores(model_2d, data3d.x_test)
+    scores_3d = np.asarray(model_3d.predict(data3d.x_test, batch_size=64, verbose=0), np.float32).reshape(-1)
+    y = data3d.y_test
+    return SliceVolumeComparison(
+        model_2d=model_2d, model_3d=model_3d, history_2d=history_2d, history_3d=history_3d,
+        parameters_2d=int(model_2d.count_params()), parameters_3d=int(model_3d.count_params()),
+        accuracy_2d=float(np.mean((scores_2d >= 0.5) == y)), accuracy_3d=float(np.mean((scores_3d >= 0.5) == y)),
+        auc_2d=ranking_auc(scores_2d, y), auc_3d=ranking_auc(scores_3d, y), seconds_2d=seconds_2d,
+        seconds_3d=seconds_3d, slice_scores_2d=per_slice, scores_2d=scores_2d, scores_3d=scores_3d, data=data3d,
+        recipe=recipe)
+
+
+def compare(step, observers) -> tuple[SliceVolumeComparison, str]:
+    """Both CNNs of the comparison, training only what this session does not have yet; and which 3-D CNN it is."""
+    when = ""
+    if not one_run_of(entry, recipe) and not len(entry.history):
+        saved = demo_cache().find("volumes", (recipe,))
+        if saved is not None:  # trained on this server with these settings: load it, as "Load the trained demo"
+            step.caption("Loading the ready-trained 3-D CNN…")
+            entry.history = demo_cache().load_into(saved, entry.model)
+            when = time.strftime("%H:%M on %d %b", time.localtime(saved.saved_at))
+            entry.extra.update(run_of=recipe, seconds=None, demo=(
+                f"Showing the ready-trained demo: {saved.epochs} epochs trained on this server at {when}. "
+                "Train continues from it; Reset starts from scratch."))
+        else:  # the section above's model is untrained: train it there, once, for both sections
+            step.caption(f"1 of 2 · training the 3-D CNN on whole volumes ({recipe.epochs} epochs), the model of the "
+                         "section above…")
+            train_3d(observers)
+            when = "now"
+    if one_run_of(entry, recipe):
+        if when == "now":
+            which = "The 3-D CNN was trained now, as the section above's model (its Grad-CAM is above)."
+        elif when:
+            which = (f"The 3-D CNN is the ready-trained demo ({recipe.epochs} epochs with these settings, trained on "
+                     f"this server at {when}), loaded into the section above; only the 2-D CNN was trained now.")
+        elif entry.extra.get("demo"):
+            which = (f"The 3-D CNN is the ready-trained demo loaded above ({recipe.epochs} epochs with these "
+                     "settings), reused; only the 2-D CNN was trained now.")
+        else:
+            which = (f"The 3-D CNN is the one this session trained above with the same settings ({recipe.epochs} "
+                     "epochs from fresh weights), reused; only the 2-D CNN was trained now.")
+        model_3d, seconds_3d = entry.model, entry.extra.get("seconds")
+        # A copy: training the model above further must not change this comparison's curve.
+        history_3d = dataclasses.replace(entry.history, epochs=[dict(e) for e in entry.history.epochs],
+                                         samples_per_s=list(entry.history.samples_per_s))
+    else:  # the model above ran other settings (more clicks, other epochs, a stop): leave it as it is
+        step.caption(f"1 of 2 · training a fresh 3-D CNN on whole volumes ({recipe.epochs} epochs): the one above "
+                     f"ran {len(entry.history)} epochs in other runs, so it is left as it is…")
+        run = train_volume_cnn(recipe, data=data3d, observers=observers, history=TrainingHistory())
+        model_3d, history_3d, seconds_3d = run.model, run.history, run.seconds
+        which = ("Both CNNs were trained now: the 3-D CNN above was trained with other settings "
+                 f"({len(entry.history)} epochs in other runs), so it was left as it is.")
+    if history_3d.status == "finished":
+        step.caption(f"2 of 2 · training the 2-D CNN on axial slices ({recipe.epochs} epochs)…")
+    return slice_comparison(model_3d, history_3d, seconds_3d, observers), which
+
+
+reuse_3d = one_run_of(entry, recipe) or (not len(entry.history) and demo_cache().find("volumes", (recipe,)))
 go_compare = st.button("Compare 2-D and 3-D", icon=":material/compare:", key="vol_compare")
-
-
 if go_compare:
+    st.session_state.pop("vol_comparison", None)  # an interrupted comparison leaves none (not the last one)
+    before = (len(entry.history), entry.history.status)
     with stop_button(key="vol_compare_stop"):
-        st.session_state["vol_comparison"] = compare_2d_3d(recipe, data=data3d, observers=[LiveTraining()])
+        step = st.empty()
+        st.session_state["vol_comparison"], st.session_state["vol_comparison_note"] = compare(
+            step, [LiveTraining(redraw_every_s=2.0)])
+        step.empty()
+    if (len(entry.history), entry.history.status) != before:
+        st.rerun()  # the section above's model was trained or loaded for the comparison: show it there too
 comparison = st.session_state.get("vol_comparison")
 if comparison is None:
-    st.info(f"Click **Compare 2-D and 3-D** to train both CNNs ({recipe.epochs} epochs each, about "
-            f"{3 * recipe.epochs} s on two cores) and fill the table.")
+    if reuse_3d:
+        st.info(f"Click **Compare 2-D and 3-D** to fill the table: the 3-D CNN "
+                f"{'trained above' if one_run_of(entry, recipe) else 'of the ready-trained demo'} has these settings "
+                f"and is reused, so only the 2-D CNN trains ({recipe.epochs} epochs, about "
+                f"{SECONDS_PER_EPOCH_2D * recipe.epochs:.0f} s on two cores).")
+    else:
+        st.info(f"Click **Compare 2-D and 3-D** to train both CNNs ({recipe.epochs} epochs each, about "
+                f"{(SECONDS_PER_EPOCH_3D + SECONDS_PER_EPOCH_2D) * recipe.epochs:.0f} s on two cores) and fill the "
+                "table. A 3-D CNN trained above with the same settings is reused instead of trained again.")
 else:
+    st.caption(st.session_state.get("vol_comparison_note", ""))
     if comparison.history_3d.status != "finished" or comparison.history_3d.at_chance:  # a stop, chance: say so
         report(comparison.history_3d)
     if comparison.history_2d.status != "finished":
@@ -487,7 +601,8 @@ else:
                                                " × ".join(f"{v:.1f}" for v in mm3.size_mm)],
         "held-out accuracy": [f"{comparison.accuracy_2d:.1%}", f"{comparison.accuracy_3d:.1%}"],
         "AUC": [f"{comparison.auc_2d:.2f}", f"{comparison.auc_3d:.2f}"],
-        "training (s)": [f"{comparison.seconds_2d:.0f}", f"{comparison.seconds_3d:.0f}"],
+        "training (s)": [f"{comparison.seconds_2d:.0f}", "ready-trained demo" if comparison.seconds_3d is None
+                         else f"{comparison.seconds_3d:.0f}"],
     })
     st.caption(
         f"Receptive fields of the last layer before global pooling ({rf2.layer_name}, {rf3.layer_name}), "
