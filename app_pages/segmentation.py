@@ -2,18 +2,21 @@
 
 __all__: list[str] = []  # a page: widgets and text, nothing to import
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, dicom_frame_picker, figure, report, session_model, stop_button, train_buttons, url_setting, write_url,
+    LiveTraining, SessionModel, cached_figure, demo_cache, dicom_frame_picker, figure, ready_demo, remember_demo,
+    report, session_model, stop_button, train_buttons, url_setting, write_url,
 )
 from explainers.feature_maps import compute_feature_maps
 from explainers.feature_maps_plots import plot_feature_maps
 from explainers.segmentation import (
     LECTURE_PREDICTION, LECTURE_TARGET, STAGE_PATTERN, SegmentationMonitor, compute_dice_table,
-    compute_imbalance_trap, compute_mask_prediction, validate_pair,
+    compute_imbalance_trap, compute_mask_prediction, compute_skip_comparison, validate_pair,
 )
 from explainers.segmentation_plots import (
     plot_dice_table, plot_imbalance, plot_overlay, plot_scores, plot_segmentation_panels, plot_skip_comparison,
@@ -21,9 +24,10 @@ from explainers.segmentation_plots import (
 from explainers.upsampling import UPSAMPLING_METHODS, compute_upsampling
 from explainers.upsampling_plots import plot_upsampling
 from models.recipes import (
-    DEFAULT_SEGMENTATION_RECIPE, SEGMENTATION_LOSSES, SegmentationRecipe, build_segmentation_model,
-    compare_skip_connections, segmentation_data, train_segmentation,
+    DEFAULT_SEGMENTATION_RECIPE, SEGMENTATION_LOSSES, SegmentationRecipe, build_segmentation_model, segmentation_data,
+    train_segmentation,
 )
+from models.training import TrainingHistory
 
 LOSS_LABELS = {"bce_dice": "BCE + Dice", "dice": "soft Dice", "bce": "binary cross-entropy"}
 METHOD_LABELS = {"transposed": "transposed convolution", "upsample_conv": "upsampling + convolution",
@@ -110,6 +114,55 @@ xv, yv = data.x_val, data.y_val
 entry = session_model("seg_model", (recipe.depth, recipe.base_filters, recipe.skip_connections, loss_name),
                       lambda: build_segmentation_model(recipe))
 monitor = entry.extra.setdefault("monitor", SegmentationMonitor(xv, yv, n_show=3))
+
+# The monitor's per-epoch validation scores ride in the run's history (under these names), so a ready-trained
+# demo loaded from the cache draws the same curves as the run that saved it.
+MASK_SCORES = ("val_mask_dice", "val_mask_iou")
+
+
+def keep_scores(history, monitor) -> None:
+    """Write the monitor's hard validation Dice and IoU into the history's epochs (when they line up)."""
+    if len(monitor.dice) == len(history):
+        for logs, dice, iou in zip(history.epochs, monitor.dice, monitor.iou):
+            logs[MASK_SCORES[0]], logs[MASK_SCORES[1]] = dice, iou
+
+
+def restore_monitor(model, history, monitor) -> None:
+    """A loaded demo's monitor: its curves from the history, its panels from the loaded model."""
+    if monitor.epochs or not len(history):
+        return
+    h = history.history
+    n = len(history)
+    monitor.epochs[:] = range(1, n + 1)
+    monitor.dice[:] = h.get(MASK_SCORES[0], [float("nan")] * n)
+    monitor.iou[:] = h.get(MASK_SCORES[1], [float("nan")] * n)
+    monitor.train_dice[:] = h.get("dice_coefficient", [float("nan")] * n)
+    monitor.evaluate(model, epoch=n)
+
+
+def one_run_of(entry, r) -> bool:
+    """Whether the session's U-Net is one finished run of recipe ``r`` from fresh weights (or that run's demo)."""
+    h = entry.history
+    return entry.extra.get("run_of") == r and h.status == "finished" and len(h) == r.epochs
+
+
+def load_demo(saved, model) -> tuple[object, str]:
+    """A ready-trained demo's weights copied into ``model``: its history and when it was trained."""
+    import time
+
+    return demo_cache().load_into(saved, model), time.strftime("%H:%M on %d %b", time.localtime(saved.saved_at))
+
+
+def train_session_unet(observers) -> None:
+    """One click of Train: the session's U-Net, followed by its monitor; a fresh model's full run is the demo."""
+    # A click on a trained model continues its run: it is no longer one run of these settings.
+    entry.extra["run_of"] = None if len(entry.history) else recipe
+    train_segmentation(recipe, model=entry.model, data=data, history=entry.history, monitor=monitor,
+                       observers=observers)
+    keep_scores(entry.history, monitor)
+    remember_demo("segmentation", (recipe,), entry, recipe.epochs)
+
+
 trained = len(entry.history) > 0
 
 # ------------------------------------------------------------------ training
@@ -119,6 +172,10 @@ with tab_train:
                f"The default (BCE + Dice, 0.005, 8 filters, depth 2, 5 epochs) reaches a validation Dice "
                f"of about 0.95 in about 25 s of CPU time.")
     go = train_buttons("seg_model")
+    # The recipe (loss, learning rate, filters, depth, epochs, skips) decides the run: its ready demo is keyed by it.
+    if ready_demo("segmentation", (recipe,), entry, go):
+        entry.extra.setdefault("run_of", recipe)  # loaded just now (a rerun follows the click): one run of these
+        restore_monitor(entry.model, entry.history, monitor)
     left, right = st.columns([3, 2])
     panels, curves = left.empty(), right.empty()
     numbers = right.empty()
@@ -135,8 +192,8 @@ with tab_train:
 
     if go:
         with stop_button(beside=go):
-            train_segmentation(recipe, model=entry.model, data=data, history=entry.history, monitor=monitor,
-                               observers=[LiveTraining(redraw)])
+            # Panels and curves every 2 s, not every epoch: drawing them took a third of a 5-epoch run.
+            train_session_unet([LiveTraining(redraw, redraw_every_s=2.0)])
         trained = True
     if trained:
         redraw()
@@ -251,21 +308,65 @@ with tab_decoder:
 
 
 # ------------------------------------------------------------------ skip connections
-@st.cache_data(show_spinner=False, max_entries=4)
-def cached_skip_comparison(r: SegmentationRecipe):
-    return compare_skip_connections(r)
+def skip_side(r: SegmentationRecipe, step, observers) -> tuple[object, str]:
+    """The trained U-Net of recipe ``r`` for the comparison, training it only if this session or server lacks it.
+
+    The session's own U-Net stands in when it is one finished run of ``r``; an untrained one is loaded from the
+    ready demo or trained here (so the Train tab shows it too). The twin is loaded from the ready demos, else
+    trained and saved as one. Returns the model and a few words on where it came from.
+    """
+    ours = r == recipe
+    name = "with skips" if r.skip_connections else "without skips"
+    if ours and one_run_of(entry, r):
+        return entry.model, ("the ready-trained demo loaded on the Train tab, reused" if entry.extra.get("demo")
+                             else "this session's U-Net from the Train tab, same settings, reused")
+    saved = demo_cache().find("segmentation", (r,))
+    if ours and not len(entry.history):
+        if saved is not None:
+            entry.history, when = load_demo(saved, entry.model)
+            entry.extra.update(run_of=r, demo=(f"Showing the ready-trained demo: {saved.epochs} epochs trained on "
+                                               f"this server at {when}. Train continues from it; Reset starts "
+                                               "from scratch."))
+            restore_monitor(entry.model, entry.history, monitor)
+            return entry.model, f"the ready-trained demo (trained on this server at {when}), loaded on the Train tab"
+        step.caption(f"Training the U-Net {name} ({r.epochs} epochs), also the Train tab's model…")
+        train_session_unet(observers)
+        return entry.model, "trained now, also the Train tab's model"
+    twin = SessionModel((r,), build_segmentation_model(r), TrainingHistory())
+    if saved is not None:
+        twin.history, when = load_demo(saved, twin.model)
+        return twin.model, f"the ready-trained demo (trained on this server at {when}), loaded"
+    step.caption(f"Training the U-Net {name} ({r.epochs} epochs)…")
+    twin_monitor = SegmentationMonitor(xv, yv, n_show=3)
+    train_segmentation(r, model=twin.model, data=data, history=twin.history, monitor=twin_monitor,
+                       observers=observers)
+    keep_scores(twin.history, twin_monitor)
+    remember_demo("segmentation", (r,), twin, r.epochs)  # the next student's "Train both" loads it
+    return twin.model, "trained now"
 
 
 with tab_skips:
     st.markdown("Train the current settings twice, with and without the skip connections, and compare the "
                 "validation Dice and the **sharpness** of the predicted boundary: the mean gradient "
-                "magnitude |∇p| of the probability map on the true mask's edge (a clean 0→1 step reads ≈ 0.5).")
+                "magnitude |∇p| of the probability map on the true mask's edge (a clean 0→1 step reads ≈ 0.5). "
+                "A U-Net the Train tab already trained with these settings is reused, not trained again.")
     if st.button("Train both", icon=":material/compare:", key="seg_skip_go"):
-        st.session_state["seg_skip_result"] = None
-        with st.spinner("Training two U-Nets…"):
-            st.session_state["seg_skip_result"] = cached_skip_comparison(recipe)
+        st.session_state.pop("seg_skip_result", None)
+        before = (len(entry.history), entry.history.status)
+        with stop_button(key="seg_skip_stop"):
+            step = st.empty()
+            bar = LiveTraining(redraw_every_s=2.0)
+            sides = [skip_side(replace(recipe, skip_connections=skips), step, [bar]) for skips in (True, False)]
+            step.caption("Scoring both on the validation images…")
+            st.session_state["seg_skip_result"] = compute_skip_comparison(
+                [model for model, _ in sides], xv, yv, names=("with skips", "without skips"))
+            st.session_state["seg_skip_note"] = (f"With skips: {sides[0][1]}. Without skips: {sides[1][1]}.")
+            step.empty()
+        if (len(entry.history), entry.history.status) != before:
+            st.rerun()  # the Train tab's U-Net was trained or loaded for the comparison: show it there too
     comp = st.session_state.get("seg_skip_result")
     if comp is not None:
+        st.caption(st.session_state.get("seg_skip_note", ""))
         cached_figure(draw_skip_comparison, comp)
         st.dataframe(pd.DataFrame({"model": comp.names, "val Dice": comp.dice, "val IoU": comp.iou,
                                    "edge sharpness |∇p|": comp.sharpness, "parameters": comp.params}),
