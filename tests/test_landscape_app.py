@@ -5,7 +5,7 @@ import pytest
 
 @pytest.mark.slow
 def test_loss_landscape_page_trains_and_draws_trajectory_and_surface(app_page):
-    at = app_page("loss_landscape.py", timeout=180, land_model="logistic", land_epochs="3", land_steps="11",
+    at = app_page("loss_landscape.py", timeout=180, land_model="logistic", land_epochs="3", land_steps_logistic="11",
                   land_lr_logistic="0.05")
     assert not at.exception
     assert at.selectbox(key="land_model").value == "logistic"
@@ -23,8 +23,21 @@ def test_loss_landscape_page_trains_and_draws_trajectory_and_surface(app_page):
     path = entry.extra["path"]  # initial -> trained weights: ends at the trained model's loss
     assert abs(path.losses[np.argmin(np.abs(path.alphas - 1))] - land.center_loss) < 1e-5
     # a bad URL value is ignored, not a crash
-    at2 = app_page("loss_landscape.py", timeout=180, land_steps="7")
-    assert not at2.exception and at2.select_slider(key="land_steps").value == 31
+    at2 = app_page("loss_landscape.py", timeout=180, land_steps_mlp="7")
+    assert not at2.exception and at2.select_slider(key="land_steps_mlp").value == 31
+
+
+def test_image_models_default_to_a_coarser_grid_and_keep_their_own_resolution(app_page):
+    """The CNN's grids are forward passes over images: 21×21 by default, the dense models 31×31."""
+    at = app_page("loss_landscape.py", land_model="cnn")
+    assert not at.exception, at.exception
+    assert at.select_slider(key="land_steps_cnn").value == 21
+    assert at.query_params["land_steps_cnn"] == "21"
+    at.select_slider(key="land_steps_cnn").set_value(11).run()
+    at.selectbox(key="land_model").set_value("mlp").run()
+    assert not at.exception and at.select_slider(key="land_steps_mlp").value == 31
+    at.selectbox(key="land_model").set_value("cnn").run()  # back to the CNN: its own setting again
+    assert not at.exception and at.select_slider(key="land_steps_cnn").value == 11
 
 
 @pytest.mark.slow
