@@ -2,12 +2,14 @@
 
 __all__: list[str] = []  # a page: widgets and text, nothing to import
 
+import time
+
 import numpy as np
 import streamlit as st
 
 from app_pages.ui import (
-    LiveTraining, cached_figure, figure, history_figure, predict_then_see, report, secondary, stop_button,
-    train_buttons, url_setting, write_url,
+    LiveTraining, SessionModel, cached_figure, demo_cache, figure, predict_then_see, ready_demo, remember_demo,
+    report, secondary, session_model, stop_button, train_buttons, url_setting, write_url,
 )
 from models.recipes.shortcut import SHORTCUT_FIXES, SHORTCUT_RECIPE
 
@@ -18,6 +20,10 @@ FIX_WORDS = {"randomise": "the marker put on a random half of each class",
              "mask": "the marker's corner blacked out, in training and in testing"}
 RUN_WORDS = {"shortcut": "shortcut model", "fixed": "fixed model"}
 N_SHOWN = 4  # test images explained per model
+SEED = 0  # the lesson's data, starting weights and order of images
+# An epoch of one model takes about half a second on 2 cores and a redraw of the curves a tenth to a fifth of
+# one: drawing every other second keeps the curves live and the drawing a small part of the run.
+REDRAW_EVERY_S = 1.5
 
 
 def example_picks(y, markers) -> list[int]:
@@ -120,12 +126,40 @@ write_url()
 marker = marker or SHORTCUT_RECIPE["marker"]  # a segmented control can be cleared
 
 
+def fresh_cnn():
+    """The lesson's network (``train_shortcut_lesson``'s ``build_cnn``), for a ready demo's weights to load into."""
+    from models.cnn import build_cnn
+
+    return build_cnn((64, 64, 1), 2, filters=SHORTCUT_RECIPE["filters"], seed=SEED + 1, name="cnn")
+
+
+def lesson_from_demo(models: dict, histories: dict, data):
+    """A ShortcutLesson from two ready-trained models: every accuracy measured again on this session's data."""
+    from keras import ops
+
+    from models.recipes.shortcut import SHORTCUT_TEST_SETS, ShortcutLesson, mask_marker
+
+    accuracy = {}
+    for run, model in models.items():
+        accuracy[run] = {}
+        for name in SHORTCUT_TEST_SETS:
+            xt, yt, _ = data.tests[name]
+            if run == "fixed" and data.fix == "mask":  # the fixed model never sees the corner
+                xt = mask_marker(xt, data.region)
+            p = np.asarray(ops.convert_to_numpy(model(xt, training=False)))[:, 0]
+            accuracy[run][name] = float(np.mean((p > 0.5) == (yt == 1)))  # the lecture's rule: nodule when p > 0.5
+    curves = {run: {k: np.asarray(v, dtype=float) for k, v in h.history.items()} for run, h in histories.items()}
+    return ShortcutLesson(accuracy["shortcut"]["same"], accuracy["shortcut"]["independent"],
+                          accuracy["fixed"]["independent"], accuracy, curves, dict(histories), dict(models),
+                          {run: h.status for run, h in histories.items()}, {}, len(histories["shortcut"]), data)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def cached_data(marker: str, rate: float, fix: str):
     """The training images, their fixed twin and the test sets (shared, read-only)."""
     from models.recipes.shortcut import shortcut_data
 
-    return shortcut_data(marker=marker, rate=rate, fix=fix, seed=0)
+    return shortcut_data(marker=marker, rate=rate, fix=fix, seed=SEED)
 
 
 data = cached_data(marker, float(rate), fix)
@@ -155,7 +189,40 @@ st.markdown(
     "the lesion CNN (conv → batch norm → ReLU → pooling, twice, global max pooling, sigmoid)."
 )
 settings = (marker, float(rate), fix)
-go = train_buttons("sc_lesson", "sc_runs", key="sc")
+# Everything that decides the two runs: the data's settings and the recipe's network, epochs and step.
+demo_settings = (settings, SHORTCUT_RECIPE["n_train"], SHORTCUT_RECIPE["filters"], SHORTCUT_RECIPE["epochs"],
+                 SHORTCUT_RECIPE["learning_rate"], SEED)
+# The ready demo keeps both models: the shortcut model in this session's entry (what ready_demo loads and
+# shows), the fixed model beside it in the cache under "shortcut_fixed" (saved first, loaded with it).
+entry = session_model("sc_model", demo_settings, fresh_cnn)
+go = train_buttons("sc_lesson", "sc_runs", "sc_model", key="sc")
+if ready_demo("shortcut", demo_settings, entry, go):
+    if "lesson" not in entry.extra:  # loaded just now: the fixed model too, then the numbers measured again
+        from models.training import TrainingHistory
+
+        fixed = fresh_cnn()
+        saved = demo_cache().find("shortcut_fixed", demo_settings)
+        try:
+            if saved is None:
+                raise FileNotFoundError("the fixed model's file is missing")
+            fixed_history = demo_cache().load_into(saved, fixed)
+        except Exception as err:  # noqa: BLE001 - a missing or damaged file: say so, keep the page
+            st.error(f"The saved demo's fixed model could not be loaded ({err}). Press **Train** to train both here.")
+            entry.extra.pop("demo", None)
+            entry.history = TrainingHistory()
+        else:
+            histories = {"shortcut": entry.history, "fixed": fixed_history}
+            models = {"shortcut": entry.model, "fixed": fixed}
+            entry.extra["lesson"] = lesson_from_demo(models, histories, data)
+            when = time.strftime("%H:%M on %d %b", time.localtime(saved.saved_at))
+            entry.extra["caption"] = (f"Showing the ready-trained demo: both models, {saved.epochs} epochs each, "
+                                      f"trained on this server at {when}. Train trains both again from fresh "
+                                      "weights.")
+            st.session_state["sc_runs"] = {"histories": histories, "models": models, "settings": settings}
+            st.session_state["sc_lesson"] = entry.extra["lesson"]
+            st.session_state.pop("sc_attention", None)
+    if "caption" in entry.extra:  # ready_demo's caption says Train continues; here it starts afresh
+        go.row.caption(entry.extra["caption"])
 curves_slot = st.empty()
 
 
@@ -172,8 +239,19 @@ if go:
     st.session_state.pop("sc_lesson", None)
     st.session_state.pop("sc_attention", None)
     with stop_button(beside=go):
-        st.session_state["sc_lesson"] = train_shortcut_lesson(
-            data=data, seed=0, observers=[LiveTraining(redraw)], histories=runs["histories"], models=runs["models"])
+        st.session_state["sc_lesson"] = trained = train_shortcut_lesson(
+            data=data, seed=SEED, epochs=SHORTCUT_RECIPE["epochs"], filters=SHORTCUT_RECIPE["filters"],
+            learning_rate=SHORTCUT_RECIPE["learning_rate"],
+            observers=[LiveTraining(redraw, redraw_every_s=REDRAW_EVERY_S)],
+            histories=runs["histories"], models=runs["models"])
+    # This session's entry now holds the run just trained (no longer a loaded demo); a first full run from
+    # fresh weights becomes the ready demo: the fixed model first, so the offer appears only with both saved.
+    entry.model, entry.history, entry.extra = trained.models["shortcut"], trained.histories["shortcut"], {}
+    if all(v == "finished" for v in trained.status.values()) and set(trained.models) == {"shortcut", "fixed"}:
+        epochs = SHORTCUT_RECIPE["epochs"]
+        remember_demo("shortcut_fixed", demo_settings,
+                      SessionModel(entry.signature, trained.models["fixed"], trained.histories["fixed"]), epochs)
+        remember_demo("shortcut", demo_settings, entry, epochs)
 
 lesson = st.session_state.get("sc_lesson")
 runs = st.session_state.get("sc_runs", {})

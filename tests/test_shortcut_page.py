@@ -30,12 +30,9 @@ def test_trained_page_shows_its_models_accuracies_and_hides_one_until_predicted(
 
     import models.recipes.shortcut as recipe
 
-    full = recipe.train_shortcut_lesson
-
-    def short(**kwargs):  # the page's call, shortened: two epochs of a smaller net
-        return full(**kwargs, epochs=2, filters=(4, 8))
-
-    monkeypatch.setattr(recipe, "train_shortcut_lesson", short)
+    # the page trains the recipe's epochs and network: shortened here to two epochs of a smaller net
+    monkeypatch.setitem(recipe.SHORTCUT_RECIPE, "epochs", 2)
+    monkeypatch.setitem(recipe.SHORTCUT_RECIPE, "filters", (4, 8))
     at = app_page(PAGE, timeout=400)
     at.button(key="sc_train").click().run()
     assert not at.exception
