@@ -170,7 +170,7 @@ with tab_train:
     st.caption(f"U-Net with {entry.model.count_params():,} parameters · {len(data.x)} training and {len(xv)} "
                f"validation images of {R.size}×{R.size} · batch {R.batch_size} · Adam. "
                f"The default (BCE + Dice, 0.005, 8 filters, depth 2, 5 epochs) reaches a validation Dice "
-               f"of about 0.95 in about 25 s of CPU time.")
+               f"of about 0.95 in about 7 s of CPU time.")
     go = train_buttons("seg_model")
     # The recipe (loss, learning rate, filters, depth, epochs, skips) decides the run: its ready demo is keyed by it.
     if ready_demo("segmentation", (recipe,), entry, go):

@@ -347,16 +347,16 @@ st.markdown(
 import time  # noqa: E402
 
 from models.recipes.volumes import (DEFAULT_VOLUME_RECIPE, SliceVolumeComparison, axial_slices,  # noqa: E402
-                                    build_slice_cnn, build_volume_cnn, nodule_volumes, ranking_auc, slice_scores,
-                                    train_volume_cnn)
+                                    build_slice_cnn, build_volume_cnn, nodule_volumes, ranking_auc,
+                                    slice_scores, train_volume_cnn)
 from models.training import TrainingHistory, train  # noqa: E402
 
 RECIPE = DEFAULT_VOLUME_RECIPE
 # An example scan geometry for millimetres: a chest CT of 0.7 × 0.7 mm pixels and 2.5 mm slices.
 EXAMPLE_SPACING = (2.5, 0.7, 0.7)
-# Seconds per epoch on two idle cores (benchmarks.workshop, volumes and volumes-compare), for the time the page
-# promises before a click.
-SECONDS_PER_EPOCH_3D, SECONDS_PER_EPOCH_2D = 1.5, 1.0
+# Seconds per epoch on two shared cores, for the time the page promises before a click: the workshop benchmark's
+# volumes click trained 12 epochs in 17.8 s (load 8); in one process the 2-D run took 17.3 CPU s, the 3-D 15.6.
+SECONDS_PER_EPOCH_3D = SECONDS_PER_EPOCH_2D = 1.5
 
 
 @st.cache_resource(show_spinner=False)

@@ -95,3 +95,18 @@ def test_the_segmentation_demo_is_saved_offered_loaded_with_its_curves_and_hidde
     assert note.startswith("With skips: the ready-trained demo") and note.endswith("Without skips: trained now.")
     assert len(fourth.session_state["seg_model"].history) == 1
     assert len(list(fresh_cache.glob("demos/segmentation-*.keras"))) == 2
+
+
+@pytest.mark.slow
+def test_the_warmup_trains_the_segmentation_demo_once_and_then_finds_it(fresh_cache, monkeypatch):
+    import io
+
+    from models import warmup
+
+    monkeypatch.setitem(warmup.DEMO_PAGES, "segmentation.py", "segmentation")  # the page's entry (see the report)
+    out = io.StringIO()
+    assert warmup.warm_up(["segmentation"], stream=out) == 0
+    assert "segmentation: saved" in out.getvalue()
+    assert len(list(fresh_cache.glob("demos/segmentation-*.keras"))) == 1
+    assert warmup.warm_up(["segmentation"], stream=out) == 0
+    assert "segmentation: already in the cache" in out.getvalue()
