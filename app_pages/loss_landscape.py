@@ -90,6 +90,8 @@ def redraw(progress, model_now, n_steps: int = 11):
     from explainers.history_plots import plot_history
     from explainers.trajectory_plots import plot_trajectory
 
+    if progress is not None and progress.epoch >= progress.epochs:
+        return  # the last epoch: the fine grid below follows at once, a coarse one first would be thrown away
     if len(recorder) >= 3:
         traj, land = trajectory_landscape(n_steps)
         ax = plot_trajectory(traj, ax=figure(5.5, 4.2).subplots(), landscape=land,
