@@ -516,7 +516,7 @@ def compare(step, observers) -> tuple[SliceVolumeComparison, str]:
                          "section above…")
             train_3d(observers)
             when = "now"
-    if one_run_of(entry, recipe):
+    if when or one_run_of(entry, recipe):  # (a run just trained here is used even if it diverged: it says so)
         if when == "now":
             which = "The 3-D CNN was trained now, as the section above's model (its Grad-CAM is above)."
         elif when:
