@@ -25,6 +25,7 @@ import numpy as np
 from models._arguments import check_float, check_int
 from models.batches import epoch_orders_seed, evaluation_batches, training_batches
 from models.device import device_name
+from models.single_replica import skip_single_replica_all_reduce
 from models.distribution import data_parallel
 from models.onednn import check_trainable_on_cpu
 
@@ -375,6 +376,10 @@ def train(
     # server's memory growing with every student). Built here, eagerly, nothing is left behind.
     if model.built and getattr(model, "optimizer", None) is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
+    if plan is None and getattr(model, "optimizer", None) is not None:
+        # One replica: no gradient all-reduce, whose tf.custom_gradient pins every traced step in
+        # TensorFlow's gradient registry for good (models/single_replica.py).
+        skip_single_replica_all_reduce(model.optimizer)
     target = model
     if plan is not None:
         if compile_kwargs is None:  # compiled earlier: the copy is compiled with the same settings
