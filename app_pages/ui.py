@@ -184,7 +184,8 @@ def ready_demo(page: str, settings: Any, entry: SessionModel, beside: TrainClick
     if beside.row.button("Load the trained demo", icon=":material/download:", key=f"_medlens_demo_{page}",
                          help="Weights saved the first time this demo was trained on this server"):
         try:
-            entry.history = demo_cache().load_into(saved, entry.model)
+            with st.spinner("Loading the trained demo…"):  # a U-Net's weights take ~2 s: show it started
+                entry.history = demo_cache().load_into(saved, entry.model)
         except Exception as err:  # noqa: BLE001 - another architecture, a damaged file: say so, keep the page
             st.error(f"The saved demo could not be loaded ({err}). Press Train to train it here.")
             return False

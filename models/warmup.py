@@ -21,8 +21,9 @@ __all__ = ["DEMO_PAGES", "warm_up", "main"]
 ROOT = Path(__file__).resolve().parents[1]
 
 # Page file -> the demo name its ready_demo() call saves under.
-DEMO_PAGES = {"cnn.py": "cnn", "mlp_playground.py": "playground", "neuron.py": "neuron", "pooling.py": "pooling",
-              "saliency.py": "saliency", "train_any.py": "train"}
+DEMO_PAGES = {"cnn.py": "cnn", "detection.py": "detection", "mlp_playground.py": "playground", "neuron.py": "neuron",
+              "pooling.py": "pooling", "saliency.py": "saliency", "segmentation.py": "segmentation",
+              "shortcut.py": "shortcut", "train_any.py": "train", "volumes.py": "volumes"}
 
 
 def warm_up(pages: list[str] | None = None, *, timeout_s: int = 600, stream=sys.stderr) -> int:
