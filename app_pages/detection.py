@@ -103,7 +103,7 @@ def restore_monitor(monitor, history, model) -> None:
 
 
 # ------------------------------------------------------------------ cached computations
-@st.cache_data(show_spinner=False, max_entries=4)  # a few data sets of a few MB each
+@st.cache_data(show_spinner=False, max_entries=4)
 def cached_data(n_train: int, n_val: int, size: int, seed: int):
     """The synthetic training and validation sets and their targets, made once per process."""
     return detection_data(DetectionRecipe(n_train=n_train, n_val=n_val, size=size, seed=seed))

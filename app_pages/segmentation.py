@@ -103,7 +103,7 @@ recipe = SegmentationRecipe(depth=int(depth), base_filters=int(filters), loss=lo
                             epochs=int(epochs), skip_connections=bool(skips))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)  # a few data sets of a few MB each
+@st.cache_data(show_spinner=False, max_entries=4)
 def cached_data(n_train: int, n_val: int, size: int, seed: int):
     """The synthetic training and validation sets, made once per process."""
     return segmentation_data(SegmentationRecipe(n_train=n_train, n_val=n_val, size=size, seed=seed))
