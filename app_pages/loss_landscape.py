@@ -47,7 +47,7 @@ SIZES = {"logistic": None, "mlp": None, "cnn": None, "resnet": 256}
 N_LAND = {"logistic": 256, "mlp": 256, "cnn": 64, "resnet": 48}
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
 def cached_data(model_name: str):
     """Built-in data, made once per process and shared read-only."""
     (x, y), _, _ = demo_data(model_name, n=SIZES[model_name], seed=0)

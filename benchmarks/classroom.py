@@ -88,7 +88,14 @@ def _rss_mb(pid: int) -> float:
 
 
 def start_app(port: int, env: dict[str, str], log) -> subprocess.Popen:
-    """`streamlit run streamlit_app.py` on 127.0.0.1:``port``, no file watcher, closed tabs freed after 2 s."""
+    """`streamlit run streamlit_app.py` on 127.0.0.1:``port``, no file watcher, closed tabs freed after 2 s.
+
+    The allocator is set as ``make app`` sets it (two malloc arenas, a pinned mmap threshold), unless
+    ``env`` says otherwise: the benchmarks measure the server we ship.
+    """
+    from models.native_memory import ARENAS, MMAP_THRESHOLD
+
+    env = {"MALLOC_ARENA_MAX": str(ARENAS), "MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD), **env}
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
