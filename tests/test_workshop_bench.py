@@ -58,3 +58,13 @@ def test_one_demo_clicked_in_chromium_gives_a_complete_record_with_the_first_cha
     assert r.epochs is not None and r.epochs >= 1 and r.runs == 1
     assert r.server_cpu_s > 0
     assert (tmp_path / "workshop_neuron.png").stat().st_size > 10_000
+
+
+def test_the_ready_pass_loads_every_page_demo_that_the_warmup_saves():
+    from benchmarks.workshop import DEMOS, LOAD_BUTTON, ready_demos
+    from models.warmup import DEMO_PAGES
+
+    ready = ready_demos(list(DEMOS))
+    assert {d.name.removesuffix("+ready") for d in ready} == set(DEMO_PAGES.values())
+    assert all(d.button == LOAD_BUTTON for d in ready)
+    assert ready_demos([d for d in DEMOS if d.name == "volumes-compare"]) == []  # not a page's first Train
