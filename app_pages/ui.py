@@ -314,6 +314,7 @@ def stop_button(label: str = "Stop", key: str = "stop", beside: TrainClick | Non
     Clicking it reruns the script, which interrupts training; ``models.train``
     then keeps the weights and history of the last finished epoch.
     """
+    from models.native_memory import release_free_memory_soon
     from models.onednn import NativeCrashRisk
 
     if beside is not None:  # beside Train: Stop, then the progress bar
@@ -335,6 +336,7 @@ def stop_button(label: str = "Stop", key: str = "stop", beside: TrainClick | Non
         # A finished, stopped or interrupted run (Stop, a rerun, a closed tab) frees its slot here.
         queue.release(ticket)
         register.training(_session_id(), False)
+        release_free_memory_soon()  # the run's batches and gradients are freed: one trim for a burst of runs
         slot.empty()
         st.session_state[_PROGRESS_KEY] = None
 

@@ -78,6 +78,13 @@ def _give_back_memory(freed: list) -> None:
     release_free_memory(min_interval_s=60.0)
 
 
+def _freed(_ref: weakref.ref) -> None:
+    """A session's model was collected: return malloc's free pages within a few seconds (one trim for many)."""
+    from models.native_memory import release_free_memory_soon
+
+    release_free_memory_soon()
+
+
 class IdleSessions:
     """Which session holds which models, and since when it has been idle.
 
@@ -108,7 +115,11 @@ class IdleSessions:
         with self._lock:
             s = self._get(session_id)
             s.last_seen = self._clock()
-            s.held = [r for r in s.held if r() is not None] + [weakref.ref(thing)]
+            alive = [r for r in s.held if r() is not None]
+            if not any(r() is thing for r in alive):  # pages hold the same model on every rerun
+                # When the model goes (its session closed, Reset, other settings), hand the memory back.
+                alive.append(weakref.ref(thing, _freed))
+            s.held = alive
 
     def training(self, session_id: str, running: bool) -> None:
         """A training started (True) or ended (False): a session that trains is never idle."""

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 from models._arguments import ArgumentError
 
-__all__ = ["ARENAS", "MMAP_THRESHOLD", "AllocatorSettings", "glibc", "tune_allocator", "release_free_memory"]
+__all__ = ["ARENAS", "MMAP_THRESHOLD", "AllocatorSettings", "glibc", "tune_allocator", "release_free_memory",
+           "release_free_memory_soon"]
 
 #: Arenas for the whole process: two keep one training and the page threads from queuing on one lock,
 #: where the default 16 (8 per core on a 2-core server) each hold a class's freed tensors.
@@ -133,4 +134,33 @@ def release_free_memory(min_interval_s: float = 0.0) -> bool:
             return False
         _last_trim[0] = now
     lib.malloc_trim(0)
+    return True
+
+
+_pending: list[threading.Timer] = []  # at most one trim waiting (a process-wide resource, like malloc itself)
+
+
+def release_free_memory_soon(delay_s: float = 5.0) -> bool:
+    """Trim once, ``delay_s`` seconds from now, however many calls arrive meanwhile; returns whether it scheduled.
+
+    For the moments something big was just freed (a training ended, a closed session's model was
+    collected): the next few frees ride on the same trim, and nobody waits for it (a daemon timer).
+    """
+    if delay_s < 0:
+        raise ArgumentError(f"delay_s must be 0 or more seconds, got {delay_s!r}")
+    if glibc() is None:
+        return False
+
+    def trim() -> None:
+        with _lock:
+            _pending.clear()
+        release_free_memory()
+
+    with _lock:
+        if _pending:
+            return False
+        timer = threading.Timer(delay_s, trim)
+        timer.daemon = True
+        _pending.append(timer)
+    timer.start()
     return True

@@ -151,3 +151,19 @@ def test_a_model_frozen_by_the_heap_freeze_is_collected_once_its_session_is_free
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["collected", "True"]  # freed, and the library objects frozen again
+
+
+def test_a_model_held_on_every_rerun_is_registered_once_and_its_collection_schedules_a_trim(monkeypatch):
+    import models.native_memory as nm
+
+    soon = []
+    monkeypatch.setattr(nm, "release_free_memory_soon", lambda: soon.append(1))
+    reg = IdleSessions(ttl_s=10, clock=Clock())
+    m = Model()
+    for _ in range(5):  # five reruns of the page
+        reg.hold("s", m)
+    assert len(reg._sessions["s"].held) == 1
+    assert soon == []
+    del m
+    gc.collect()
+    assert soon == [1]  # the session's model went: memory handed back within seconds

@@ -58,8 +58,24 @@ def test_trims_at_most_once_per_interval(fake_libc):
     assert fake_libc.calls == [("malloc_trim", 0), ("malloc_trim", 0)]
 
 
+def test_a_burst_of_soon_trims_is_one_trim_and_a_later_burst_another(fake_libc, monkeypatch):
+    import time
+
+    monkeypatch.setattr(nm, "_pending", [])
+    assert nm.release_free_memory_soon(0.2) is True
+    assert nm.release_free_memory_soon(0.2) is False and nm.release_free_memory_soon(0.2) is False
+    assert fake_libc.calls == []  # nobody waits for it
+    deadline = time.monotonic() + 10
+    while not fake_libc.calls and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)
+    assert fake_libc.calls == [("malloc_trim", 0)]
+    assert nm.release_free_memory_soon(0.0) is True  # the next burst gets its own
+
+
 @pytest.mark.parametrize("call", [lambda: nm.tune_allocator(arenas=0), lambda: nm.tune_allocator(mmap_threshold=10),
-                                  lambda: nm.tune_allocator(arenas=2.5), lambda: nm.release_free_memory(-1)])
+                                  lambda: nm.tune_allocator(arenas=2.5), lambda: nm.release_free_memory(-1),
+                                  lambda: nm.release_free_memory_soon(-1)])
 def test_bad_numbers_are_refused_with_the_value(call):
     with pytest.raises(ArgumentError, match="got"):
         call()
