@@ -127,7 +127,25 @@ def idle_sessions() -> IdleSessions:
     """The server's register of sessions' models and when each session was last used."""
     from models.idle_sessions import IdleSessions, session_ttl_s
 
-    return IdleSessions(session_ttl_s())
+    register = IdleSessions(session_ttl_s())
+    # Every 15 s, also with nobody on the server: a tab closed for longer than Streamlit keeps it for a
+    # reconnect has its models freed (a dropped session's state otherwise sat in memory for the TTL).
+    register.sweep_every(15.0, connected=_tab_connected, grace_s=_reconnect_grace_s())
+    return register
+
+
+def _tab_connected(session_id: str) -> bool:
+    """Whether Streamlit still has this session's tab connected (True outside a running server)."""
+    from streamlit import runtime
+
+    if not runtime.exists() or session_id == "script":
+        return True
+    return runtime.get_instance().get_client(session_id) is not None
+
+
+def _reconnect_grace_s() -> float:
+    """How long Streamlit keeps a closed tab's session for a reconnect, plus a margin."""
+    return float(st.get_option("server.disconnectedSessionTTL")) + 10.0
 
 
 def session_model(key: str, signature: tuple, build: Callable[[], Any]) -> SessionModel:

@@ -263,6 +263,8 @@ def run_classroom(sessions: int = 10, *, slots: int | None = None, spread_s: flo
                 "--disable-dev-shm-usage"])
             if warm_up:
                 _one_round(browser, server, sessions, spread_s, timeout_s, None, "_warmup")
+                settle()  # measured as the end is: closed, a visitor, settled (start and end comparable)
+                _visit_home(browser, server)
                 rss_start = settle()
             else:
                 rss_start = server.rss_mb()

@@ -45,12 +45,13 @@ class Freeable(Protocol):
 
 
 class _Session:
-    __slots__ = ("last_seen", "running", "held")
+    __slots__ = ("last_seen", "running", "held", "gone_since")
 
     def __init__(self, now: float):
         self.last_seen = now
         self.running = 0
         self.held: list[weakref.ref] = []
+        self.gone_since: float | None = None  # first sweep that found the session's tab closed
 
 
 def _give_back_memory(freed: list) -> None:
@@ -128,15 +129,30 @@ class IdleSessions:
             s.running = max(0, s.running + (1 if running else -1))
             s.last_seen = self._clock()
 
-    def sweep(self) -> int:
-        """Free the models of every idle session; returns how many models were freed."""
-        if self.ttl_s <= 0:
-            return 0
+    def sweep(self, connected: Callable[[str], bool] | None = None, grace_s: float = 120.0) -> int:
+        """Free the models of every idle or closed session; returns how many models were freed.
+
+        Args:
+            connected: whether a session's tab is still connected (the app asks Streamlit). A session
+                whose tab has been closed for ``grace_s`` seconds is freed whatever the TTL: nobody can
+                come back to it (Streamlit keeps a closed tab's session ``disconnectedSessionTTL``
+                seconds for a reconnect, then drops it without freeing what it held, and a dropped
+                session's state can sit uncollected for a whole class).
+            grace_s: how long a tab may stay disconnected (a reconnect, a laptop lid) before that.
+        """
         now = self._clock()
         to_free: list[Any] = []
         with self._lock:
             for sid, s in list(self._sessions.items()):
-                if s.running or now - s.last_seen < self.ttl_s:
+                if s.running:
+                    continue
+                if connected is not None and not connected(sid):
+                    s.gone_since = now if s.gone_since is None else s.gone_since
+                else:
+                    s.gone_since = None
+                gone = s.gone_since is not None and now - s.gone_since >= grace_s
+                idle = self.ttl_s > 0 and now - s.last_seen >= self.ttl_s
+                if not (gone or idle):
                     continue
                 to_free += [t for t in (r() for r in s.held) if t is not None]
                 del self._sessions[sid]
@@ -149,6 +165,25 @@ class IdleSessions:
         if freed:
             _give_back_memory(to_free)
         return freed
+
+    def sweep_every(self, every_s: float, connected: Callable[[str], bool] | None = None,
+                    grace_s: float = 120.0) -> threading.Thread:
+        """Sweep on a daemon thread every ``every_s`` seconds: memory comes back after a class even if nobody
+        opens a page afterwards."""
+        if every_s <= 0:
+            raise ArgumentError(f"every_s must be more than 0 seconds, got {every_s!r}")
+
+        def loop() -> None:
+            while True:
+                time.sleep(every_s)
+                try:
+                    self.sweep(connected, grace_s)
+                except Exception:  # noqa: BLE001 - a failed sweep must not end the sweeping; the next one retries
+                    pass
+
+        thread = threading.Thread(target=loop, name="medlens-idle-sweep", daemon=True)
+        thread.start()
+        return thread
 
     def sessions(self) -> int:
         with self._lock:

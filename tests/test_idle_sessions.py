@@ -167,3 +167,46 @@ def test_a_model_held_on_every_rerun_is_registered_once_and_its_collection_sched
     del m
     gc.collect()
     assert soon == [1]  # the session's model went: memory handed back within seconds
+
+
+def test_a_closed_tab_loses_its_models_after_the_reconnect_grace_whatever_the_ttl():
+    clock = Clock()
+    reg = IdleSessions(ttl_s=0, clock=clock)  # idle freeing off: closed tabs are still freed
+    closed, open_, blip = Model(), Model(), Model()
+    reg.hold("closed", closed)
+    reg.hold("open", open_)
+    reg.hold("blip", blip)
+    tabs = {"closed": False, "open": True, "blip": False}
+    assert reg.sweep(tabs.get, grace_s=30) == 0  # first seen closed now
+    clock.now = 20
+    tabs["blip"] = True  # the laptop woke up: reconnected within the grace
+    assert reg.sweep(tabs.get, grace_s=30) == 0
+    clock.now = 31
+    assert reg.sweep(tabs.get, grace_s=30) == 1
+    assert closed.freed and open_.freed is None and blip.freed is None
+    tabs["blip"] = False  # closed again later: the grace starts over
+    clock.now = 40
+    assert reg.sweep(tabs.get, grace_s=30) == 0 and blip.freed is None
+
+
+def test_a_training_session_is_not_freed_even_with_its_tab_closed():
+    clock = Clock()
+    reg = IdleSessions(ttl_s=60, clock=clock)
+    m = Model()
+    reg.hold("s", m)
+    reg.training("s", True)
+    clock.now = 1000
+    assert reg.sweep(lambda sid: False, grace_s=1) == 0 and m.freed is None
+
+
+def test_the_background_sweeper_frees_a_closed_tab_without_any_page_run():
+    import time
+
+    reg = IdleSessions(ttl_s=0)
+    m = Model()
+    reg.hold("s", m)
+    reg.sweep_every(0.05, connected=lambda sid: False, grace_s=0.0)
+    deadline = time.monotonic() + 10
+    while m.freed is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert m.freed is not None
