@@ -252,8 +252,9 @@ def run_classroom(sessions: int = 10, *, slots: int | None = None, spread_s: flo
             peak[0] = max(peak[0], server.rss_mb())
 
     def settle() -> float:
-        # Closed tabs: Streamlit drops a disconnected session after its TTL (2 s here), then Python frees it.
-        time.sleep(15)
+        # Closed tabs: Streamlit drops a disconnected session after its TTL (2 s here); the app's sweep (every
+        # 15 s) frees a closed tab's models 12 s after it closed, and a trim follows 5 s later: ≤ 32 s.
+        time.sleep(35)
         return server.rss_mb()
 
     try:
