@@ -1,14 +1,26 @@
 """models.train: a trained model that is dropped leaves none of its traced graphs behind."""
 import gc
+import weakref
 
 import numpy as np
 
 
-def _graphs() -> int:
+def _graphs() -> list:
     from tensorflow.python.framework.func_graph import FuncGraph
 
     gc.collect()
-    return sum(isinstance(o, FuncGraph) for o in gc.get_objects())
+    return [o for o in gc.get_objects() if isinstance(o, FuncGraph)]
+
+
+class _NewGraphs:
+    """Traced graphs alive now that were not alive at the start (other tests' graphs in this worker process
+    may be collected meanwhile: a plain count would go down for reasons of theirs)."""
+
+    def __init__(self):
+        self._old = weakref.WeakSet(_graphs())
+
+    def count(self) -> int:
+        return sum(g not in self._old for g in _graphs())
 
 
 def _data():
@@ -27,12 +39,12 @@ def test_a_dropped_model_leaves_no_traced_graphs_behind():
         train(model, x, y, epochs=1, batch_size=32, optimizer="adam")
 
     one(0)  # the first run may trace what every later run shares
-    before = _graphs()
+    new = _NewGraphs()
     for seed in (1, 2):
         one(seed)
     # Without building Adam's slots eagerly: 22 graphs a run (2 cond branches per slot); without skipping the
     # one-replica all-reduce: 6 a run (the whole traced step, pinned by TensorFlow's gradient registry).
-    assert _graphs() - before == 0, f"{_graphs() - before} traced graphs outlived their models"
+    assert new.count() == 0, f"{new.count()} traced graphs outlived their models"
 
 
 def test_plain_keras_still_pins_the_traced_step_so_the_workaround_is_still_needed():
@@ -49,10 +61,10 @@ def test_plain_keras_still_pins_the_traced_step_so_the_workaround_is_still_neede
         model.fit(x, y, epochs=1, batch_size=32, verbose=0)
 
     one(0)
-    before = _graphs()
+    new = _NewGraphs()
     one(1)
     assert keras.backend.backend() == "tensorflow"
-    assert _graphs() - before > 0
+    assert new.count() > 0
 
 
 def test_skipping_the_one_replica_all_reduce_trains_the_same_weights():
