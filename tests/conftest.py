@@ -62,3 +62,14 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     yield
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """An empty demo cache of the test's own (the server's cache object follows MEDLENS_CACHE)."""
+    monkeypatch.setenv("MEDLENS_CACHE", str(tmp_path))
+    from app_pages.ui import demo_cache
+
+    demo_cache.clear()
+    yield tmp_path
+    demo_cache.clear()

@@ -8,17 +8,6 @@ PAGE = "segmentation.py"
 TINY = {"seg_filters": "4", "seg_depth": "1", "seg_epochs": "1"}  # a U-Net of a few hundred weights, one epoch
 
 
-@pytest.fixture
-def fresh_cache(tmp_path, monkeypatch):
-    """An empty demo cache of the test's own (the server's cache object follows MEDLENS_CACHE)."""
-    monkeypatch.setenv("MEDLENS_CACHE", str(tmp_path))
-    from app_pages.ui import demo_cache
-
-    demo_cache.clear()
-    yield tmp_path
-    demo_cache.clear()
-
-
 def _button(at, label):
     return next(b for b in at.button if b.label == label)
 

@@ -5,17 +5,6 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture
-def fresh_cache(tmp_path, monkeypatch):
-    """An empty demo cache of the test's own (the server's cache object follows MEDLENS_CACHE)."""
-    monkeypatch.setenv("MEDLENS_CACHE", str(tmp_path))
-    from app_pages.ui import demo_cache
-
-    demo_cache.clear()
-    yield tmp_path
-    demo_cache.clear()
-
-
 def _volumes(app_page, epochs: int):
     at = app_page("volumes.py", timeout=300)
     at.slider(key="vol_epochs").set_value(epochs).run()
